@@ -1,0 +1,8 @@
+namespace Bindery.Demo;
+
+public static class DemoSetup
+{
+    public static IServiceCollection AddDemo(this IServiceCollection services) => services;
+
+    public static IEndpointRouteBuilder MapDemo(this IEndpointRouteBuilder app) => app;
+}

@@ -1,0 +1,8 @@
+namespace Bindery.Devices;
+
+public static class DeviceApiEndpoints
+{
+    public static IServiceCollection AddDeviceApi(this IServiceCollection services) => services;
+
+    public static IEndpointRouteBuilder MapDeviceApi(this IEndpointRouteBuilder app) => app;
+}

@@ -1,0 +1,106 @@
+namespace Bindery.Infrastructure;
+
+/// <summary>
+/// One entry of the error catalog. <see cref="Code"/> is the numeric code of the Quectel-style
+/// <c>/v2</c> API; <see cref="TencentCode"/> is the string code the Tencent-style action API answers with.
+/// Codes 5xxx/6xxx come from the seeds; 9xxx are Bindery's own (see docs/errors.md).
+/// </summary>
+public sealed record ErrorDef(string Name, int Code, string TencentCode, string English, string Chinese, int HttpStatus = 200)
+{
+    public string Message(bool chinese) => chinese ? Chinese : English;
+}
+
+/// <summary>The single error catalog shared by every dialect.</summary>
+public static class Errors
+{
+    // Seed 000-002 codes.
+    public static readonly ErrorDef DeviceVerificationFailed = new(nameof(DeviceVerificationFailed), 5009, "InvalidParameterValue", "Device verification failed", "设备验证失败");
+    public static readonly ErrorDef TokenVerificationFailed = new(nameof(TokenVerificationFailed), 5032, "InvalidParameterValue.InvalidAccessToken", "Token verification failed", "token 验证失败");
+    public static readonly ErrorDef NoPermission = new(nameof(NoPermission), 5041, "UnauthorizedOperation", "No permission", "没有权限");
+    public static readonly ErrorDef DeviceBindingFailed = new(nameof(DeviceBindingFailed), 5048, "InternalError", "Device binding failed", "设备绑定失败");
+    public static readonly ErrorDef DeviceAlreadyBound = new(nameof(DeviceAlreadyBound), 5049, "UnsupportedOperation.CannotBindSameFamily", "Device already bound", "设备已绑定");
+    public static readonly ErrorDef DeviceNotBound = new(nameof(DeviceNotBound), 5052, "ResourceNotFound.DeviceNotExist", "Device not bound", "设备未绑定");
+    public static readonly ErrorDef ProductKeyMissing = new(nameof(ProductKeyMissing), 5066, "InvalidParameter", "Please enter Product Key", "请输入Product Key");
+    public static readonly ErrorDef DeviceKeyMissing = new(nameof(DeviceKeyMissing), 5067, "InvalidParameter", "Please enter Device Key", "请输入Device Key");
+    public static readonly ErrorDef SnMissing = new(nameof(SnMissing), 5088, "InvalidParameter", "Please enter device SN", "请输入设备SN");
+    public static readonly ErrorDef SnRequestFailed = new(nameof(SnRequestFailed), 5089, "InternalError", "Device SN request failed", "设备SN请求失败");
+    public static readonly ErrorDef SnInvalid = new(nameof(SnInvalid), 5090, "InvalidParameterValue", "Requested device SN invalid", "请求的设备SN无效");
+    public static readonly ErrorDef UserDomainAbnormal = new(nameof(UserDomainAbnormal), 5093, "UnauthorizedOperation", "Abnormal user domain", "用户域异常");
+    public static readonly ErrorDef TokenMissing = new(nameof(TokenMissing), 5106, "InvalidParameterValue.InvalidAccessToken", "Please enter token", "请输入token");
+    public static readonly ErrorDef BindingCodeMissing = new(nameof(BindingCodeMissing), 5179, "InvalidParameter", "Please enter bindingCode", "请输入bindingCode");
+    public static readonly ErrorDef BindingCodeFormat = new(nameof(BindingCodeFormat), 5213, "InvalidParameterValue", "Incorrect bindingCode format", "bindingCode格式不正确");
+    public static readonly ErrorDef DomainNotAuthorizedForProduct = new(nameof(DomainNotAuthorizedForProduct), 5229, "UnauthorizedOperation.APPNoPermissionToStudioProduct", "User domain not authorized for this product", "用户域未授权此产品");
+    public static readonly ErrorDef DeviceQueryFailed = new(nameof(DeviceQueryFailed), 5314, "InternalError.InternalServerExceptionDB", "Device query failed in cloud platform", "云平台中设备查询失败");
+    public static readonly ErrorDef NoProductPermission = new(nameof(NoProductPermission), 5327, "UnauthorizedOperation.APPNoPermissionToStudioProduct", "No permission for this product", "没有此产品的权限");
+    public static readonly ErrorDef DeviceNameTooLong = new(nameof(DeviceNameTooLong), 5333, "InvalidParameterValue", "Device name exceeds length limit", "设备名称超出长度限制");
+    public static readonly ErrorDef PwdFormat = new(nameof(PwdFormat), 5357, "InvalidParameterValue", "Incorrect pwd format", "pwd格式不正确");
+    public static readonly ErrorDef NoProductRight = new(nameof(NoProductRight), 5358, "UnauthorizedOperation.APPNoPermissionToStudioProduct", "No product permission", "没有产品权限");
+    public static readonly ErrorDef DkFormat = new(nameof(DkFormat), 5361, "InvalidParameterValue", "Incorrect DK format", "dk格式不正确");
+    public static readonly ErrorDef UniqueBindingMode = new(nameof(UniqueBindingMode), 5412, "UnsupportedOperation.CannotBindSameFamily", "Product binding mode is unique, cannot bind repeatedly", "产品绑定模式为唯一模式，不能重复绑定");
+    public static readonly ErrorDef BindingCodeNotReported = new(nameof(BindingCodeNotReported), 5460, "InvalidParameterValue.TokenNotBind", "bindingCode not reported", "bindingCode未上报");
+    public static readonly ErrorDef BindingCodeExpired = new(nameof(BindingCodeExpired), 5461, "InvalidParameterValue.TokenIsExpire", "bindingCode expired", "bindingCode已过期");
+    public static readonly ErrorDef BindingCodeVerificationFailed = new(nameof(BindingCodeVerificationFailed), 5462, "InvalidParameterValue.TokenNotExist", "bindingCode verification failed", "bindingCode验证失败");
+    public static readonly ErrorDef BindingSecretNotReported = new(nameof(BindingSecretNotReported), 5465, "InvalidParameterValue", "bindingSecret not reported", "bindingSecret未上报");
+    public static readonly ErrorDef ProductOrDeviceNotFound = new(nameof(ProductOrDeviceNotFound), 5553, "ResourceNotFound.DeviceNotExist", "Product or device does not exist", "产品或设备不存在");
+    public static readonly ErrorDef HomeModeNotEnabled = new(nameof(HomeModeNotEnabled), 5624, "UnsupportedOperation", "Home mode not enabled", "未启用家居模式");
+    public static readonly ErrorDef FamilyIdMissing = new(nameof(FamilyIdMissing), 5636, "InvalidParameter", "Please enter family ID", "请输入家庭ID");
+    public static readonly ErrorDef RegularMemberCannotBind = new(nameof(RegularMemberCannotBind), 5669, "UnauthorizedOperation.NoPermissionToFamily", "Regular user has no permission to bind device", "普通用户没有权限绑定设备");
+    public static readonly ErrorDef MatterDiscriminatorMissing = new(nameof(MatterDiscriminatorMissing), 5879, "InvalidParameter", "Please enter device identifier", "请输入设备标识符");
+    public static readonly ErrorDef MatterProductIdMissing = new(nameof(MatterProductIdMissing), 5880, "InvalidParameter", "Please enter Matter device product ID", "请输入Matter设备产品ID");
+    public static readonly ErrorDef MatterVersionMissing = new(nameof(MatterVersionMissing), 5881, "InvalidParameter", "Please enter Matter version number", "请输入Matter版本号");
+    public static readonly ErrorDef MatterVendorMissing = new(nameof(MatterVendorMissing), 5882, "InvalidParameter", "Please enter vendor", "请输入厂商");
+    public static readonly ErrorDef MatterFabricIdMissing = new(nameof(MatterFabricIdMissing), 5883, "InvalidParameter", "Please enter fabricId", "请输入fabricId");
+    public static readonly ErrorDef MatterNodeIdMissing = new(nameof(MatterNodeIdMissing), 5885, "InvalidParameter", "Node ID cannot be empty", "节点ID不能为空");
+    public static readonly ErrorDef CommonDeviceAddFailed = new(nameof(CommonDeviceAddFailed), 5893, "InternalError", "Failed to add common device", "添加常用设备失败");
+    public static readonly ErrorDef AlreadyAcceptedShare = new(nameof(AlreadyAcceptedShare), 6040, "UnsupportedOperation", "Already accepted device sharing", "已接受该设备分享");
+    public static readonly ErrorDef WrongDataCenter = new(nameof(WrongDataCenter), 6083, "UnsupportedOperation", "Bound device does not belong to current data center", "绑定的设备不属于当前数据中心");
+
+    // Bindery's own codes (9xxx): situations the seeds do not name a code for.
+    public static readonly ErrorDef InvalidParameter = new(nameof(InvalidParameter), 9000, "InvalidParameter", "Invalid request parameter", "请求参数无效", 400);
+    public static readonly ErrorDef InvalidParameterValue = new(nameof(InvalidParameterValue), 9001, "InvalidParameterValue", "Invalid parameter value", "参数值无效", 400);
+    public static readonly ErrorDef RequestTooLarge = new(nameof(RequestTooLarge), 9002, "InvalidParameter", "Request body too large", "请求体过大", 413);
+    public static readonly ErrorDef NotFound = new(nameof(NotFound), 9003, "ResourceNotFound", "Resource does not exist", "资源不存在", 404);
+    public static readonly ErrorDef AdminKeyInvalid = new(nameof(AdminKeyInvalid), 9004, "UnauthorizedOperation", "Admin API key missing or invalid", "管理密钥缺失或无效", 401);
+    public static readonly ErrorDef UsernameTaken = new(nameof(UsernameTaken), 9005, "InvalidParameterValue", "Username already registered in this user domain", "该用户域中用户名已被注册", 409);
+    public static readonly ErrorDef LoginFailed = new(nameof(LoginFailed), 9006, "UnauthorizedOperation", "Wrong username or password", "用户名或密码错误", 401);
+    public static readonly ErrorDef TooManyAttempts = new(nameof(TooManyAttempts), 9007, "LimitExceeded", "Too many failed attempts, try again later", "失败次数过多，请稍后再试", 429);
+    public static readonly ErrorDef AlreadyExists = new(nameof(AlreadyExists), 9008, "InvalidParameterValue", "Resource already exists", "资源已存在", 409);
+    public static readonly ErrorDef InternalError = new(nameof(InternalError), 9009, "InternalError.InternalServerException", "Internal error", "内部错误", 500);
+    public static readonly ErrorDef UnsupportedOperation = new(nameof(UnsupportedOperation), 9010, "UnsupportedOperation", "Unsupported operation", "不支持的操作", 400);
+    public static readonly ErrorDef DeviceAuthFailed = new(nameof(DeviceAuthFailed), 9011, "UnauthorizedOperation", "Device authentication failed", "设备认证失败", 401);
+    public static readonly ErrorDef MethodNotAllowedForProduct = new(nameof(MethodNotAllowedForProduct), 9012, "UnsupportedOperation", "This binding method is not enabled for the product", "该产品未启用此绑定方式");
+    public static readonly ErrorDef UserCapReached = new(nameof(UserCapReached), 9013, "LimitExceeded", "The device has reached the product's user limit", "设备已达到产品的用户数上限");
+    public static readonly ErrorDef StorageUnavailable = new(nameof(StorageUnavailable), 9014, "InternalError.InternalServerExceptionDB", "Storage temporarily unavailable, retry", "存储暂不可用，请重试", 503);
+
+    // Tencent-style token binding (seed 003) and the objects around it.
+    public static readonly ErrorDef BindTokenNotExist = new(nameof(BindTokenNotExist), 9101, "InvalidParameterValue.TokenNotExist", "The Token does not exist", "Token不存在");
+    public static readonly ErrorDef BindTokenExpired = new(nameof(BindTokenExpired), 9102, "InvalidParameterValue.TokenIsExpire", "Token has expired", "Token已过期");
+    public static readonly ErrorDef BindTokenReadError = new(nameof(BindTokenReadError), 9103, "InvalidParameterValue.ReadTokenInfoError", "Token read error", "Token读取错误");
+    public static readonly ErrorDef BindTokenNotReported = new(nameof(BindTokenNotReported), 9104, "InvalidParameterValue.TokenNotBind", "The Token is not bound: no device has reported it yet", "Token未绑定：尚无设备上报");
+    public static readonly ErrorDef FamilyDeviceCountReadError = new(nameof(FamilyDeviceCountReadError), 9105, "InvalidParameterValue.FamilyDeviceCountReadError", "Error reading device quantity", "读取设备数量错误");
+    public static readonly ErrorDef AppNoPermissionToProduct = new(nameof(AppNoPermissionToProduct), 9106, "UnauthorizedOperation.APPNoPermissionToStudioProduct", "The App has no permission to perform operations on this product", "应用无权操作此产品");
+    public static readonly ErrorDef NoPermissionToFamily = new(nameof(NoPermissionToFamily), 9107, "UnauthorizedOperation.NoPermissionToFamily", "No permission to operate this family", "无权操作此家庭");
+    public static readonly ErrorDef FamilyNotExist = new(nameof(FamilyNotExist), 9108, "ResourceNotFound.StudioFamilyNotExist", "The family is not created or has been deleted", "家庭不存在或已删除");
+    public static readonly ErrorDef ProductNotExist = new(nameof(ProductNotExist), 9109, "ResourceNotFound.StudioProductNotExist", "The product is not created or has been deleted", "产品不存在或已删除");
+    public static readonly ErrorDef DeviceNotExist = new(nameof(DeviceNotExist), 9110, "ResourceNotFound.DeviceNotExist", "The device is not created or has been deleted", "设备不存在或已删除");
+    public static readonly ErrorDef FamilyDeviceLimit = new(nameof(FamilyDeviceLimit), 9111, "LimitExceeded.FamilyDeviceExceedLimit", "The device quantity exceeds the limit", "设备数量超出限制");
+    public static readonly ErrorDef CannotBindSameFamily = new(nameof(CannotBindSameFamily), 9112, "UnsupportedOperation.CannotBindSameFamily", "The device has been bound. Do not repeat binding", "设备已绑定，请勿重复绑定");
+    public static readonly ErrorDef InvalidAccessToken = new(nameof(InvalidAccessToken), 9113, "InvalidParameterValue.InvalidAccessToken", "Invalid Token", "无效的Token");
+    public static readonly ErrorDef RoomNotExist = new(nameof(RoomNotExist), 9114, "ResourceNotFound", "The room is not created or has been deleted", "房间不存在或已删除");
+
+    /// <summary>Every entry, for docs and tests.</summary>
+    public static IReadOnlyList<ErrorDef> All { get; } = typeof(Errors)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(f => f.FieldType == typeof(ErrorDef))
+        .Select(f => (ErrorDef)f.GetValue(null)!)
+        .ToArray();
+}
+
+/// <summary>Thrown by the core when a request must be refused with a catalogued error.</summary>
+public sealed class BinderyException(ErrorDef error, string? detail = null) : Exception(detail ?? error.English)
+{
+    public ErrorDef Error { get; } = error;
+
+    /// <summary>Extra, non-secret detail for <c>extMsg</c> (e.g. which field was wrong).</summary>
+    public string? Detail { get; } = detail;
+}

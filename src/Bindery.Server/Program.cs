@@ -1,0 +1,84 @@
+using Bindery;
+using Bindery.Accounts;
+using Bindery.Binding;
+using Bindery.Demo;
+using Bindery.Devices;
+using Bindery.Homes;
+using Bindery.Infrastructure;
+using Bindery.Registry;
+using Bindery.Storage;
+using Bindery.Tencent;
+using Microsoft.AspNetCore.Http.Json;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
+{
+    ["--data-dir"] = "Bindery:DataDir",
+});
+if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null && builder.Configuration["ASPNETCORE_HTTP_PORTS"] is null)
+{
+    builder.WebHost.UseUrls("http://localhost:5080");
+}
+
+var bindery = builder.Configuration.GetSection("Bindery");
+builder.Services.Configure<BinderyOptions>(bindery);
+var maxBody = bindery.GetValue<long?>("MaxRequestBodyBytes") ?? new BinderyOptions().MaxRequestBodyBytes;
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.AddServerHeader = false;
+    kestrel.Limits.MaxRequestBodySize = maxBody;
+    kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+});
+builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(15));
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.Services.Configure<JsonOptions>(o =>
+{
+    o.SerializerOptions.PropertyNameCaseInsensitive = true;
+    o.SerializerOptions.MaxDepth = 16;
+});
+builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddBinderyStorage(builder.Configuration);
+builder.Services.AddSingleton<AdminKey>();
+builder.Services.AddSingleton<UserSessions>();
+builder.Services.AddSingleton<Startup>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<Startup>());
+builder.Services
+    .AddRegistry()
+    .AddAccounts()
+    .AddHomes()
+    .AddBinding()
+    .AddDeviceApi()
+    .AddTencent()
+    .AddDemo();
+
+var app = builder.Build();
+
+app.UseBinderyErrors();
+app.UseBinderyRequestLogging();
+app.UseStatusCodePages(async status =>
+{
+    // Unknown routes and wrong methods still answer in an envelope, never an empty body.
+    var context = status.HttpContext;
+    if (context.Response.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed)
+    {
+        var code = context.Response.StatusCode;
+        await ErrorHandling.WriteErrorAsync(context, Errors.NotFound, code == 405 ? "Method not allowed" : "No such endpoint");
+        context.Response.StatusCode = code;
+    }
+});
+
+app.MapOpenApi("/openapi/{documentName}.json");
+app.MapHealth();
+app.MapRegistry();
+app.MapAccounts();
+app.MapHomes();
+app.MapBinding();
+app.MapDeviceApi();
+app.MapTencent();
+
+app.Run();
+
+/// <summary>Entry point; public so the tests' WebApplicationFactory can reach it.</summary>
+public partial class Program;

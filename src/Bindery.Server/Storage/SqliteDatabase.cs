@@ -1,0 +1,204 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace Bindery.Storage;
+
+/// <summary>
+/// SQLite in WAL mode. Readers use pooled read-only connections and never wait. All writes go through one
+/// writer connection fed by a queue: the writer takes every operation waiting in the queue, runs each inside
+/// its own savepoint of one transaction, commits once (one fsync for the whole group) and only then completes
+/// the callers. A failing operation rolls back to its savepoint without touching its neighbours.
+/// </summary>
+public sealed class SqliteDatabase : IDatabase
+{
+    private readonly string _writeConnectionString;
+    private readonly string _readConnectionString;
+    private readonly StorageOptions _options;
+    private readonly Channel<IWriteOperation> _queue = Channel.CreateUnbounded<IWriteOperation>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ILogger<SqliteDatabase> _logger;
+    private SqliteConnection? _writer;
+    private Task? _writerLoop;
+
+    public SqliteDatabase(string databasePath, StorageOptions options, ILogger<SqliteDatabase> logger)
+    {
+        _options = options;
+        _logger = logger;
+        DatabasePath = databasePath;
+        _writeConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString();
+        _readConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string DatabasePath { get; }
+
+    public SqlDialect Dialect => SqlDialect.Sqlite;
+
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        if (_writer is not null)
+        {
+            return;
+        }
+        var synchronous = _options.Synchronous.ToUpperInvariant() switch
+        {
+            "FULL" or "EXTRA" or "NORMAL" => _options.Synchronous.ToUpperInvariant(),
+            _ => throw new InvalidOperationException($"Storage:Synchronous must be FULL, EXTRA or NORMAL, not '{_options.Synchronous}'"),
+        };
+        var writer = new SqliteConnection(_writeConnectionString);
+        await writer.OpenAsync(cancellationToken);
+        await ExecutePragmaAsync(writer, "PRAGMA journal_mode=WAL");
+        await ExecutePragmaAsync(writer, $"PRAGMA synchronous={synchronous}");
+        await ExecutePragmaAsync(writer, "PRAGMA foreign_keys=ON");
+        await ExecutePragmaAsync(writer, "PRAGMA busy_timeout=30000");
+        await Migrator.ApplyAsync(writer, Dialect, cancellationToken);
+        _writer = writer;
+        _writerLoop = Task.Run(RunWriterAsync, CancellationToken.None);
+    }
+
+    private static async Task ExecutePragmaAsync(SqliteConnection connection, string pragma)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = pragma;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> read, CancellationToken cancellationToken = default)
+    {
+        await using var connection = new SqliteConnection(_readConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        return await read(connection);
+    }
+
+    public Task<T> WriteAsync<T>(Func<DbTx, Task<T>> write, CancellationToken cancellationToken = default)
+    {
+        if (_writer is null)
+        {
+            throw new InvalidOperationException("MigrateAsync must run before the first write.");
+        }
+        var operation = new WriteOperation<T>(write);
+        if (!_queue.Writer.TryWrite(operation))
+        {
+            throw new StorageUnavailableException("The store is shutting down.");
+        }
+        return operation.Completion.Task;
+    }
+
+    private async Task RunWriterAsync()
+    {
+        var batch = new List<IWriteOperation>(_options.MaxWriteBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < _options.MaxWriteBatch && reader.TryRead(out var operation))
+            {
+                batch.Add(operation);
+            }
+            await CommitBatchAsync(batch);
+        }
+    }
+
+    private async Task CommitBatchAsync(List<IWriteOperation> batch)
+    {
+        var writer = _writer!;
+        try
+        {
+            // BEGIN IMMEDIATE: take the write lock now, so the batch never fails half-way on a busy database.
+            await using var transaction = writer.BeginTransaction(deferred: false);
+            var tx = new DbTx(writer, transaction, Dialect);
+            foreach (var operation in batch)
+            {
+                transaction.Save("op");
+                try
+                {
+                    await operation.RunAsync(tx);
+                    transaction.Release("op");
+                }
+                catch (Exception ex)
+                {
+                    transaction.Rollback("op");
+                    transaction.Release("op");
+                    operation.Fail(ex);
+                }
+            }
+            await transaction.CommitAsync();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError("SQLite write batch of {Count} failed: {ExceptionType}", batch.Count, ex.GetType().Name);
+            foreach (var operation in batch)
+            {
+                operation.Abort(new StorageUnavailableException("The write could not be committed.", ex));
+            }
+            return;
+        }
+        foreach (var operation in batch)
+        {
+            operation.Complete();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        if (_writerLoop is not null)
+        {
+            await _writerLoop;
+        }
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+        }
+        SqliteConnection.ClearAllPools();
+    }
+
+    private interface IWriteOperation
+    {
+        Task RunAsync(DbTx tx);
+
+        void Fail(Exception exception);
+
+        void Complete();
+
+        void Abort(Exception exception);
+    }
+
+    private sealed class WriteOperation<T>(Func<DbTx, Task<T>> write) : IWriteOperation
+    {
+        private T? _result;
+        private Exception? _failure;
+
+        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task RunAsync(DbTx tx) => _result = await write(tx);
+
+        // Failures are held back until the batch is over: a caller never learns an outcome before the commit.
+        public void Fail(Exception exception) => _failure ??= exception;
+
+        public void Abort(Exception exception) => Completion.TrySetException(exception);
+
+        public void Complete()
+        {
+            if (_failure is not null)
+            {
+                Completion.TrySetException(_failure);
+            }
+            else
+            {
+                Completion.TrySetResult(_result!);
+            }
+        }
+    }
+}
