@@ -63,9 +63,8 @@ app.UseStatusCodePages(async status =>
     var context = status.HttpContext;
     if (context.Response.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed)
     {
-        var code = context.Response.StatusCode;
-        await ErrorHandling.WriteErrorAsync(context, Errors.NotFound, code == 405 ? "Method not allowed" : "No such endpoint");
-        context.Response.StatusCode = code;
+        var detail = context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed ? "Method not allowed" : "No such endpoint";
+        await ErrorHandling.WriteErrorAsync(context, Errors.NotFound, detail, keepStatus: true);
     }
 });
 

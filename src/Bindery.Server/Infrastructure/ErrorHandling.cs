@@ -9,8 +9,11 @@ namespace Bindery.Infrastructure;
 /// </summary>
 public static class ErrorHandling
 {
-    /// <summary>Writes an error in the envelope of whichever dialect the request path belongs to.</summary>
-    public delegate Task ErrorWriter(HttpContext context, ErrorDef error, string? detail);
+    /// <summary>
+    /// Writes an error in the envelope of whichever dialect the request path belongs to. When
+    /// <paramref name="keepStatus"/> is set the HTTP status is already decided (e.g. 404 for an unknown route).
+    /// </summary>
+    public delegate Task ErrorWriter(HttpContext context, ErrorDef error, string? detail, bool keepStatus);
 
     private static readonly List<(PathString Prefix, ErrorWriter Writer)> DialectWriters = [];
 
@@ -26,20 +29,24 @@ public static class ErrorHandling
         }
     }
 
-    public static Task WriteErrorAsync(HttpContext context, ErrorDef error, string? detail = null)
+    public static Task WriteErrorAsync(HttpContext context, ErrorDef error, string? detail = null, bool keepStatus = false)
     {
         foreach (var (prefix, writer) in DialectWriters)
         {
             if (context.Request.Path.StartsWithSegments(prefix))
             {
-                return writer(context, error, detail);
+                return writer(context, error, detail, keepStatus);
             }
         }
-        return WriteQuectelErrorAsync(context, error, detail);
+        return WriteQuectelErrorAsync(context, error, detail, keepStatus);
     }
 
-    public static Task WriteQuectelErrorAsync(HttpContext context, ErrorDef error, string? detail)
+    public static Task WriteQuectelErrorAsync(HttpContext context, ErrorDef error, string? detail, bool keepStatus = false)
     {
+        if (keepStatus)
+        {
+            return context.Response.WriteAsJsonAsync(Envelope.Error(error, Envelope.WantsChinese(context), detail));
+        }
         // The /v2 API answers business errors with HTTP 200 and the code in the body, like the cloud it imitates;
         // the admin and device APIs use the HTTP status as well.
         var status = context.Request.Path.StartsWithSegments("/v2") && error.HttpStatus < 500 && error.HttpStatus != 413
