@@ -6,6 +6,7 @@ public static class StorageSetup
 {
     public static IServiceCollection AddBinderyStorage(this IServiceCollection services, IConfiguration configuration)
     {
+        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
         services.Configure<StorageOptions>(configuration.GetSection("Storage"));
         services.AddSingleton<IDatabase>(sp =>
         {

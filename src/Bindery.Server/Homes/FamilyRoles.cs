@@ -1,0 +1,34 @@
+using System.Data.Common;
+using Dapper;
+
+namespace Bindery.Homes;
+
+/// <summary>Roles of a family member (column family_members.role).</summary>
+public enum FamilyRole
+{
+    Owner = 1,
+    Admin = 2,
+    Member = 3,
+}
+
+/// <summary>Membership checks every feature that touches a family goes through.</summary>
+public static class FamilyAccess
+{
+    /// <summary>
+    /// The user's role in the family, or null when the family does not exist or the user is not a member
+    /// (callers must answer both the same way, so a stranger cannot probe for family ids).
+    /// </summary>
+    public static async Task<FamilyRole?> RoleOfAsync(DbConnection connection, DbTransaction? transaction, string fid, string userId)
+    {
+        var role = await connection.QuerySingleOrDefaultAsync<int?>(
+            "SELECT role FROM family_members WHERE fid = @Fid AND user_id = @UserId",
+            new { Fid = fid, UserId = userId }, transaction);
+        return role is null ? null : (FamilyRole)role.Value;
+    }
+
+    /// <summary>True when room <paramref name="frid"/> exists and belongs to family <paramref name="fid"/>.</summary>
+    public static async Task<bool> RoomBelongsToFamilyAsync(DbConnection connection, DbTransaction? transaction, string frid, string fid) =>
+        await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM rooms WHERE frid = @Frid AND fid = @Fid",
+            new { Frid = frid, Fid = fid }, transaction) > 0;
+}
