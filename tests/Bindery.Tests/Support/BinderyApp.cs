@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Bindery.Tests.Support;
 
@@ -38,12 +40,16 @@ public class BinderyApp : WebApplicationFactory<Program>
 
     public string DataDir { get; }
 
+    /// <summary>The server's clock: real time, which a test may push forward to expire codes and tokens.</summary>
+    public ShiftableClock Clock { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
         }
+        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
     }
 
     /// <summary>A client that sends the admin key.</summary>
