@@ -15,7 +15,7 @@ public sealed class HealthTests : IDisposable
         var response = await _app.CreateClient().GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal("sqlite", body.GetProperty("store").GetString());
+        Assert.Equal(TestStore.Provider, body.GetProperty("store").GetString());
     }
 
     [Fact]

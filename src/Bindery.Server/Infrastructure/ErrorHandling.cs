@@ -59,7 +59,7 @@ public static class ErrorHandling
     public static IApplicationBuilder UseBinderyErrors(this IApplicationBuilder app) =>
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            SuppressDiagnosticsCallback = ctx => ctx.Exception is BinderyException or BadHttpRequestException,
+            SuppressDiagnosticsCallback = ctx => ctx.Exception is BinderyException or BadHttpRequestException or Storage.UniqueViolationException,
             ExceptionHandler = async context =>
             {
                 var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -82,6 +82,8 @@ public static class ErrorHandling
         BadHttpRequestException b => (Errors.InvalidParameter, b.Message),
         JsonException j => (Errors.InvalidParameter, DescribeJsonError(j)),
         Storage.StorageUnavailableException => (Errors.StorageUnavailable, null),
+        // A unique index refused a write that no caller mapped to a more precise error: a conflict, not a crash.
+        Storage.UniqueViolationException => (Errors.AlreadyExists, null),
         _ => (Errors.InternalError, null),
     };
 

@@ -17,9 +17,10 @@ public interface IDatabase : IAsyncDisposable
 
     /// <summary>
     /// Runs <paramref name="write"/> in a transaction and completes only once that transaction is durably
-    /// committed. A thrown exception rolls back everything the delegate wrote and is rethrown to the caller.
-    /// The delegate may be retried (PostgreSQL serialization failures), so it must not have side effects
-    /// outside the database, and must not call <see cref="WriteAsync{T}"/> itself.
+    /// committed. A thrown exception rolls back everything the delegate wrote and is rethrown to the caller;
+    /// a broken unique constraint comes out as <see cref="UniqueViolationException"/> on both stores.
+    /// The delegate may be run more than once (PostgreSQL serialization failures), so it must not have side
+    /// effects outside the database, and must not call <see cref="WriteAsync{T}"/> itself.
     /// </summary>
     Task<T> WriteAsync<T>(Func<DbTx, Task<T>> write, CancellationToken cancellationToken = default);
 
@@ -36,6 +37,3 @@ public sealed record SqlDialect(string Provider, string ForUpdate)
     public static readonly SqlDialect Sqlite = new("sqlite", "");
     public static readonly SqlDialect Postgres = new("postgres", " FOR UPDATE");
 }
-
-/// <summary>The store could not be reached or is shutting down; the client may retry.</summary>
-public sealed class StorageUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

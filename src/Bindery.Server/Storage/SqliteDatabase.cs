@@ -130,7 +130,7 @@ public sealed class SqliteDatabase : IDatabase
                 {
                     transaction.Rollback("op");
                     transaction.Release("op");
-                    operation.Fail(ex);
+                    operation.Fail(Translate(ex));
                 }
             }
             await transaction.CommitAsync();
@@ -149,6 +149,12 @@ public sealed class SqliteDatabase : IDatabase
             operation.Complete();
         }
     }
+
+    // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY: the same outcome PostgreSQL reports as 23505.
+    private static Exception Translate(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 }
+            ? new UniqueViolationException(exception.Message, exception)
+            : exception;
 
     public async ValueTask DisposeAsync()
     {

@@ -6,7 +6,10 @@ public sealed class StorageOptions
     /// <summary><c>sqlite</c> (default, embedded) or <c>postgres</c>.</summary>
     public string Provider { get; set; } = "sqlite";
 
-    /// <summary>PostgreSQL connection string (Provider = postgres).</summary>
+    /// <summary>
+    /// PostgreSQL connection string (Provider = postgres), e.g.
+    /// <c>Host=db;Port=5432;Database=bindery;Username=bindery;Password=…;Maximum Pool Size=50</c>.
+    /// </summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>
@@ -17,4 +20,10 @@ public sealed class StorageOptions
 
     /// <summary>Most write operations the SQLite writer groups into one commit.</summary>
     public int MaxWriteBatch { get; set; } = 256;
+
+    /// <summary>
+    /// PostgreSQL: how often one write runs before a run of serialization failures or deadlocks is answered
+    /// with "storage unavailable, retry" (9014).
+    /// </summary>
+    public int MaxWriteAttempts { get; set; } = 12;
 }

@@ -18,6 +18,12 @@ public static class StorageSetup
                     Directory.CreateDirectory(bindery.DataDir);
                     var path = Path.Combine(Path.GetFullPath(bindery.DataDir), "bindery.db");
                     return new SqliteDatabase(path, options, sp.GetRequiredService<ILogger<SqliteDatabase>>());
+                case "postgres" or "postgresql":
+                    if (string.IsNullOrWhiteSpace(options.ConnectionString))
+                    {
+                        throw new InvalidOperationException("Storage:Provider is postgres but Storage:ConnectionString (env Storage__ConnectionString) is empty.");
+                    }
+                    return new PostgresDatabase(options.ConnectionString, options, sp.GetRequiredService<ILogger<PostgresDatabase>>());
                 default:
                     throw new InvalidOperationException($"Unknown Storage:Provider '{options.Provider}' (expected sqlite or postgres).");
             }

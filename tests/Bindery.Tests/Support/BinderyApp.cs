@@ -8,27 +8,26 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Bindery.Tests.Support;
 
 /// <summary>
-/// A Bindery server in memory on a fresh, empty SQLite data directory, with a known admin key and no demo
-/// tenant. Each instance is isolated; dispose it to delete its data.
+/// A Bindery server in memory on a fresh, empty store, with a known admin key and no demo tenant. The store is
+/// the suite's (<see cref="TestStore"/>: SQLite by default, PostgreSQL with <c>BINDERY_TEST_STORE=postgres</c>).
+/// Each instance is isolated; dispose it to delete its data.
 /// </summary>
 public class BinderyApp : WebApplicationFactory<Program>
 {
     public const string AdminKeyValue = "test-admin-key-0123456789";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly TestStorage _storage;
 
     public BinderyApp(IDictionary<string, string?>? settings = null)
     {
-        DataDir = Path.Combine(Path.GetTempPath(), "bindery-test-" + Guid.NewGuid().ToString("N"));
-        _settings = new Dictionary<string, string?>
-        {
-            ["Bindery:DataDir"] = DataDir,
-            ["Bindery:AdminKey"] = AdminKeyValue,
-            ["Bindery:SeedDemo"] = "false",
-            ["Bindery:DataCenter"] = "dc-test",
-            ["Storage:Synchronous"] = "NORMAL",
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
+        _storage = TestStore.Create();
+        _settings = _storage.Settings();
+        _settings["Bindery:AdminKey"] = AdminKeyValue;
+        _settings["Bindery:SeedDemo"] = "false";
+        _settings["Bindery:DataCenter"] = "dc-test";
+        _settings["Storage:Synchronous"] = "NORMAL";
+        _settings["Logging:LogLevel:Default"] = "Warning";
         if (settings is not null)
         {
             foreach (var (key, value) in settings)
@@ -38,7 +37,10 @@ public class BinderyApp : WebApplicationFactory<Program>
         }
     }
 
-    public string DataDir { get; }
+    public string DataDir => _storage.DataDir;
+
+    /// <summary><c>sqlite</c> or <c>postgres</c>: the store this server runs on.</summary>
+    public string StoreProvider => _storage.Provider;
 
     /// <summary>The server's clock: real time, which a test may push forward to expire codes and tokens.</summary>
     public ShiftableClock Clock { get; } = new();
@@ -65,14 +67,7 @@ public class BinderyApp : WebApplicationFactory<Program>
         base.Dispose(disposing);
         if (disposing)
         {
-            try
-            {
-                Directory.Delete(DataDir, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A file still held open by a pooled connection is cleaned up with the temp dir.
-            }
+            _storage.Dispose();
         }
     }
 }

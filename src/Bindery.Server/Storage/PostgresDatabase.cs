@@ -1,0 +1,164 @@
+using System.Data;
+using System.Data.Common;
+using System.Net.Sockets;
+using Dapper;
+using Npgsql;
+
+namespace Bindery.Storage;
+
+/// <summary>
+/// PostgreSQL through one pooled <see cref="NpgsqlDataSource"/>; any number of Bindery nodes may share the
+/// database. Every write is its own SERIALIZABLE transaction: the write delegates are written against
+/// SQLite's single writer, where each one runs as if alone, and SERIALIZABLE gives exactly that guarantee
+/// on PostgreSQL (a read-check-write such as "count the users, then insert one more" cannot interleave with
+/// another node's). When PostgreSQL detects that two transactions could not have run one after the other
+/// (40001) or deadlocked (40P01), the loser is rolled back and its delegate runs again from the start, after
+/// a short random pause. A unique violation (23505) also earns one more run, which then sees the row the
+/// concurrent transaction committed and can answer as it would have on SQLite; a second one is thrown as
+/// <see cref="UniqueViolationException"/>.
+/// </summary>
+public sealed class PostgresDatabase : IDatabase
+{
+    // pg_advisory_lock key that keeps nodes starting together from migrating at the same time ("Bindery").
+    private const long MigrationLockKey = 0x42696E64657279;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _migrationConnectionString;
+    private readonly StorageOptions _options;
+    private readonly ILogger<PostgresDatabase> _logger;
+
+    public PostgresDatabase(string connectionString, StorageOptions options, ILogger<PostgresDatabase> logger)
+    {
+        _options = options;
+        _logger = logger;
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = "bindery";
+        }
+        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        // The migration lock is a session lock: it lives on a connection of its own, never handed to the pool.
+        builder.Pooling = false;
+        _migrationConnectionString = builder.ConnectionString;
+    }
+
+    public SqlDialect Dialect => SqlDialect.Postgres;
+
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(_migrationConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            // Waits as long as another node is migrating; the host's start-up token ends the wait.
+            await connection.ExecuteAsync(new CommandDefinition(
+                "SELECT pg_advisory_lock(@Key)", new { Key = MigrationLockKey }, commandTimeout: 0, cancellationToken: cancellationToken));
+            try
+            {
+                await Migrator.ApplyAsync(connection, Dialect, cancellationToken);
+            }
+            finally
+            {
+                // Closing the session would release the lock as well; unlocking says so explicitly.
+                await connection.ExecuteAsync("SELECT pg_advisory_unlock(@Key)", new { Key = MigrationLockKey });
+            }
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw new StorageUnavailableException("PostgreSQL is not reachable.", ex);
+        }
+    }
+
+    public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> read, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            return await read(connection);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw new StorageUnavailableException("PostgreSQL is not reachable.", ex);
+        }
+    }
+
+    public async Task<T> WriteAsync<T>(Func<DbTx, Task<T>> write, CancellationToken cancellationToken = default)
+    {
+        var retriedDuplicate = false;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await RunOnceAsync(write, cancellationToken);
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected)
+            {
+                if (attempt >= _options.MaxWriteAttempts)
+                {
+                    _logger.LogWarning("PostgreSQL write gave up after {Attempts} attempts ({SqlState})", attempt, ex.SqlState);
+                    throw new StorageUnavailableException("The write kept conflicting with concurrent writes.", ex);
+                }
+                await Task.Delay(Backoff(attempt), CancellationToken.None);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                if (retriedDuplicate || attempt >= _options.MaxWriteAttempts)
+                {
+                    throw new UniqueViolationException($"Unique constraint {ex.ConstraintName} refused the write.", ex);
+                }
+                retriedDuplicate = true;
+            }
+            catch (Exception ex) when (IsUnavailable(ex))
+            {
+                // Not retried: a connection lost during COMMIT leaves the outcome unknown, so only the client,
+                // which can look, may decide to try again.
+                throw new StorageUnavailableException("PostgreSQL is not reachable.", ex);
+            }
+        }
+    }
+
+    private async Task<T> RunOnceAsync<T>(Func<DbTx, Task<T>> write, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
+        var result = await write(new DbTx(connection, transaction, Dialect));
+        // PostgreSQL answers COMMIT in a transaction that an earlier statement aborted with a silent ROLLBACK.
+        // A delegate that caught and swallowed a database error would then look committed; the probe in front
+        // of COMMIT fails with 25P02 in exactly that case, in the same round trip.
+        await using var commit = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands = { new NpgsqlBatchCommand("SELECT 1"), new NpgsqlBatchCommand("COMMIT") },
+        };
+        try
+        {
+            await commit.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InFailedSqlTransaction)
+        {
+            throw new InvalidOperationException("A write delegate swallowed a database error; its transaction was rolled back.", ex);
+        }
+        return result;
+    }
+
+    private static TimeSpan Backoff(int attempt)
+    {
+        // Full jitter on an exponential ceiling (2, 4, 8 … 256 ms): the losers of one conflict spread out
+        // instead of colliding again in lockstep.
+        var ceilingMs = Math.Min(256, 1 << Math.Min(attempt, 8));
+        return TimeSpan.FromMilliseconds(1 + Random.Shared.NextDouble() * ceilingMs);
+    }
+
+    /// <summary>True when the failure is the database being out of reach rather than something the write did.</summary>
+    private static bool IsUnavailable(Exception exception) => exception switch
+    {
+        PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal)  // connection exception
+            || pg.SqlState.StartsWith("53", StringComparison.Ordinal)                    // insufficient resources, too many connections
+            || pg.SqlState.StartsWith("57P", StringComparison.Ordinal)                   // shutting down, cannot connect now
+            || pg.SqlState == PostgresErrorCodes.QueryCanceled,                           // statement timeout
+        NpgsqlException => true,                                                          // network, pool timeout, broken connection
+        SocketException or TimeoutException => true,
+        ObjectDisposedException => true,                                                  // the node is shutting down
+        _ => false,
+    };
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}
