@@ -19,6 +19,9 @@ namespace Bindery.Tests.Support;
 public sealed class PostgresCluster
 {
     public const string RequireVariable = "BINDERY_REQUIRE_POSTGRES";
+
+    /// <summary>Optional: the directory holding initdb and pg_ctl, when not the newest /usr/lib/postgresql/*/bin.</summary>
+    public const string BinVariable = "BINDERY_PG_BIN";
     private const string DirectoryPrefix = "bindery-pg-";
     private static readonly Lazy<PostgresCluster> SharedCluster = new(Start, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly Lazy<string?> BinDirectory = new(FindBinDirectory);
@@ -39,14 +42,34 @@ public sealed class PostgresCluster
     public static PostgresCluster Shared => SharedCluster.Value;
 
     /// <summary>Why no cluster can be started on this machine, or null when one can.</summary>
-    public static string? UnavailableReason => BinDirectory.Value is null
-        ? "PostgreSQL binaries (initdb, pg_ctl) not found under /usr/lib/postgresql/*/bin or on PATH; install Debian's 'postgresql' package"
-        : null;
+    public static string? UnavailableReason => BinDirectory.Value is not null ? null
+        : Environment.GetEnvironmentVariable(BinVariable) is { Length: > 0 } configured
+            ? $"{BinVariable}={configured} holds no initdb and pg_ctl"
+            : "PostgreSQL binaries (initdb, pg_ctl) not found under /usr/lib/postgresql/*/bin or on PATH; install Debian's 'postgresql' package";
 
     /// <summary>Set in CI: a missing PostgreSQL is a failure there, not a reason to skip.</summary>
     public static bool Required => Environment.GetEnvironmentVariable(RequireVariable) is { Length: > 0 } value && value != "0";
 
     public int Port { get; }
+
+    /// <summary>
+    /// For tests that only make sense on PostgreSQL (several nodes on one database): skips the test, saying
+    /// why, when this machine has no PostgreSQL, and fails it instead when <c>BINDERY_REQUIRE_POSTGRES</c> is set.
+    /// Such test classes also carry <c>[Trait("Store", "PostgresOnly")]</c> so the SQLite pass of
+    /// <c>./test.sh</c> leaves them to the PostgreSQL pass.
+    /// </summary>
+    public static void SkipUnlessAvailable()
+    {
+        if (UnavailableReason is not { } reason)
+        {
+            return;
+        }
+        if (Required)
+        {
+            throw new InvalidOperationException($"{RequireVariable} is set, but {reason}.");
+        }
+        Skip.If(true, $"PostgreSQL-only test skipped: {reason}.");
+    }
 
     public string ConnectionString(string database) => new NpgsqlConnectionStringBuilder
     {
@@ -195,9 +218,9 @@ public sealed class PostgresCluster
     {
         static bool HasTools(string dir) => File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl"));
 
-        if (Environment.GetEnvironmentVariable("BINDERY_PG_BIN") is { Length: > 0 } configured && HasTools(configured))
+        if (Environment.GetEnvironmentVariable(BinVariable) is { Length: > 0 } configured)
         {
-            return configured;
+            return HasTools(configured) ? configured : null;
         }
         const string debianRoot = "/usr/lib/postgresql";
         if (Directory.Exists(debianRoot))
