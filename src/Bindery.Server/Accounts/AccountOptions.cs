@@ -5,7 +5,8 @@ public sealed class AccountOptions
 {
     /// <summary>
     /// PBKDF2 (HMAC-SHA512) iterations of <see cref="Microsoft.AspNetCore.Identity.PasswordHasher{TUser}"/>.
-    /// Raising it rehashes each password at its owner's next successful login.
+    /// Raising it rehashes each password at its owner's next successful login. Never lower it in production; the
+    /// test suite does, to keep thousands of logins fast.
     /// </summary>
     public int PasswordHashIterations { get; set; } = 100_000;
 

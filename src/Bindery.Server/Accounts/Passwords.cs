@@ -13,6 +13,9 @@ public sealed class Passwords
     public const int MinLength = 8;
     public const int MaxLength = 128;
 
+    /// <summary>The floor for configured iterations; only test servers go below the 100,000 default.</summary>
+    public const int MinIterations = 1_000;
+
     private static readonly object Owner = new();
     private readonly PasswordHasher<object> _hasher;
     private readonly Lazy<string> _decoyHash;
@@ -20,9 +23,9 @@ public sealed class Passwords
     public Passwords(IOptions<AccountOptions> options)
     {
         var iterations = options.Value.PasswordHashIterations;
-        if (iterations < 100_000)
+        if (iterations < MinIterations)
         {
-            throw new InvalidOperationException("Bindery:Accounts:PasswordHashIterations must be at least 100000.");
+            throw new InvalidOperationException($"Bindery:Accounts:PasswordHashIterations must be at least {MinIterations}.");
         }
         _hasher = new PasswordHasher<object>(Options.Create(new PasswordHasherOptions
         {

@@ -11,7 +11,22 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Bindery.Tests.Accounts;
 
 /// <summary>One in-memory server shared by the tests of a class (xunit class fixture).</summary>
-public sealed class SharedApp : BinderyApp;
+public sealed class SharedApp() : BinderyApp(FastHashing())
+{
+    /// <summary>
+    /// Settings for account and family test servers: cheap password hashing (the hash format and every rule are
+    /// the same; only the PBKDF2 iteration count is lower), so each test's handful of logins costs milliseconds.
+    /// </summary>
+    public static Dictionary<string, string?> FastHashing(Dictionary<string, string?>? more = null)
+    {
+        var settings = new Dictionary<string, string?> { ["Bindery:Accounts:PasswordHashIterations"] = "1000" };
+        foreach (var (key, value) in more ?? [])
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
+}
 
 /// <summary>
 /// Test data for the account and family tests. Users, families, rooms and members go through the HTTP API

@@ -79,7 +79,7 @@ public sealed class LoginTests(SharedApp app) : IClassFixture<SharedApp>
 public sealed class LoginGuessLimitTests : IDisposable
 {
     private const string Login = "/v2/enduser/enduserapi/login";
-    private readonly BinderyApp _app = new();
+    private readonly BinderyApp _app = new(SharedApp.FastHashing());
 
     [Fact]
     public async Task Five_failures_lock_the_account_for_the_window_even_for_the_right_password()

@@ -10,7 +10,7 @@ namespace Bindery.Tests.Accounts;
 /// </summary>
 public sealed class OversizeBodyTests : IDisposable
 {
-    private readonly BinderyApp _app = new(new Dictionary<string, string?> { ["urls"] = "http://127.0.0.1:0" });
+    private readonly BinderyApp _app = new(SharedApp.FastHashing(new() { ["urls"] = "http://127.0.0.1:0" }));
 
     public OversizeBodyTests()
     {

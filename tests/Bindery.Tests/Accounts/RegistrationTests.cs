@@ -101,3 +101,28 @@ public sealed class RegistrationTests(SharedApp app) : IClassFixture<SharedApp>
         Assert.StartsWith("AQAAAA", stored, StringComparison.Ordinal); // ASP.NET Core Identity V3 format
     }
 }
+
+public sealed class PasswordHashingTests
+{
+    [Fact]
+    public void The_default_is_identity_v3_with_100000_iterations_and_a_fresh_salt_each_time()
+    {
+        var options = new Bindery.Accounts.AccountOptions();
+        Assert.Equal(100_000, options.PasswordHashIterations);
+        var passwords = new Bindery.Accounts.Passwords(Microsoft.Extensions.Options.Options.Create(options));
+        var first = passwords.Hash("correct horse battery staple");
+        var second = passwords.Hash("correct horse battery staple");
+        Assert.NotEqual(first, second);
+        Assert.Equal(Bindery.Accounts.Passwords.Outcome.Correct, passwords.Verify(first, "correct horse battery staple"));
+        Assert.Equal(Bindery.Accounts.Passwords.Outcome.Wrong, passwords.Verify(first, "correct horse battery stapler"));
+        Assert.Equal(Bindery.Accounts.Passwords.Outcome.Wrong, passwords.Verify(null, "correct horse battery staple"));
+    }
+
+    [Fact]
+    public void A_hash_made_with_fewer_iterations_asks_to_be_rehashed()
+    {
+        var weak = new Bindery.Accounts.Passwords(Microsoft.Extensions.Options.Options.Create(new Bindery.Accounts.AccountOptions { PasswordHashIterations = 1_000 }));
+        var strong = new Bindery.Accounts.Passwords(Microsoft.Extensions.Options.Options.Create(new Bindery.Accounts.AccountOptions()));
+        Assert.Equal(Bindery.Accounts.Passwords.Outcome.CorrectButRehashNeeded, strong.Verify(weak.Hash("a long password"), "a long password"));
+    }
+}

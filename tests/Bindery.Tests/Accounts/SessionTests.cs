@@ -103,7 +103,7 @@ public sealed class SessionTests(SharedApp app) : IClassFixture<SharedApp>
 /// <summary>Token lifetime; own server because the test moves its clock.</summary>
 public sealed class SessionExpiryTests : IDisposable
 {
-    private readonly BinderyApp _app = new();
+    private readonly BinderyApp _app = new(SharedApp.FastHashing());
 
     [Fact]
     public async Task A_token_expires_after_its_lifetime_with_5032()
