@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Bindery.Infrastructure;
 using Bindery.Storage;
@@ -89,6 +90,16 @@ public sealed class StoreContractTests : IAsyncLifetime
 
         Assert.Equal(1, await CountSettingsAsync());
         Assert.Equal("first", await _db.ReadAsync(c => c.QuerySingleAsync<string>("SELECT value FROM settings WHERE key = 'dup'")));
+    }
+
+    [Fact]
+    public async Task A_unique_violation_is_recognisable_as_a_DbException_with_sql_state_23505_on_either_store()
+    {
+        await _db.WriteAsync(tx => tx.ExecuteAsync("INSERT INTO settings (key, value) VALUES ('dup', 'first')"));
+
+        var thrown = await Assert.ThrowsAnyAsync<DbException>(() => _db.WriteAsync(tx => tx.ExecuteAsync("INSERT INTO settings (key, value) VALUES ('dup', 'second')")));
+
+        Assert.Equal("23505", thrown.SqlState);
     }
 
     [Fact]
