@@ -27,6 +27,8 @@ public class BinderyApp : WebApplicationFactory<Program>
         _settings["Bindery:SeedDemo"] = "false";
         _settings["Bindery:DataCenter"] = "dc-test";
         _settings["Storage:Synchronous"] = "NORMAL";
+        // Full-strength hashing is tested in the accounts tests; elsewhere it only slows the suite down.
+        _settings["Bindery:Accounts:PasswordHashIterations"] = "1000";
         _settings["Logging:LogLevel:Default"] = "Warning";
         if (settings is not null)
         {
