@@ -70,8 +70,10 @@ public static class RegistryEndpoints
         });
         devices.MapDelete("/{dk}", async (string pk, string dk, RegistryService registry) =>
             Envelope.OkResult(await registry.DeleteDeviceAsync(pk, dk)));
+        // No Accepts() metadata: routing would answer a wrong Content-Type with an empty 415 before the admin key
+        // is checked; the handler refuses it with an envelope instead.
         devices.MapPost("/import", ImportAsync)
-            .Accepts<DeviceInput>("application/x-ndjson", "text/csv");
+            .WithDescription("Body: application/x-ndjson (one device object per line) or text/csv (header dk,sn,deviceSecret[,moduleType,dataCenter]).");
 
         return app;
     }
