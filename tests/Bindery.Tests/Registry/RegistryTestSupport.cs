@@ -24,8 +24,14 @@ public sealed class RegistryApp : BinderyApp
 /// </summary>
 public sealed class KestrelRegistryApp : BinderyApp
 {
+    public const long ImportLimitBytes = 1024 * 1024;
+
     public KestrelRegistryApp()
-        : base(new Dictionary<string, string?> { ["urls"] = "http://127.0.0.1:0" })
+        : base(new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Bindery:Import:MaxBodyBytes"] = ImportLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        })
     {
         UseKestrel(0);
         StartServer();
@@ -45,6 +51,22 @@ public sealed record AdminAnswer(HttpStatusCode Status, JsonElement Envelope)
 
 public static class AdminHttp
 {
+    /// <summary>
+    /// An admin client that sends request bodies as they are written. The default test client follows redirects,
+    /// and to replay a body on a redirect it first buffers the whole body, which would hide streaming.
+    /// </summary>
+    public static HttpClient CreateStreamingAdminClient(this BinderyApp app)
+    {
+        using var probe = app.CreateClient();
+        var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions
+        {
+            AllowAutoRedirect = false,
+            BaseAddress = probe.BaseAddress!,
+        });
+        client.DefaultRequestHeaders.Add("X-Admin-Key", BinderyApp.AdminKeyValue);
+        return client;
+    }
+
     public static async Task<AdminAnswer> SendAsync(this HttpClient client, HttpMethod method, string url, object? body = null)
     {
         using var request = new HttpRequestMessage(method, url);
