@@ -405,10 +405,26 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
                     ?? throw ProductNotFound(pk);
                 var inserted = 0;
                 var conflicts = new List<(long Line, string Message)>();
+                // One command, prepared once and re-bound per row: a batch costs one statement parse, not a thousand.
+                await using var insert = tx.Connection.CreateCommand();
+                insert.Transaction = tx.Transaction;
+                insert.CommandText = InsertDeviceSql;
+                var parameters = new[] { "Pk", "Dk", "Sn", "DeviceSecret", "ModuleType", "DataCenter", "CreatedAt" }.Select(name =>
+                {
+                    var parameter = insert.CreateParameter();
+                    parameter.ParameterName = name;
+                    insert.Parameters.Add(parameter);
+                    return parameter;
+                }).ToArray();
                 foreach (var (line, device) in batch)
                 {
                     device.CreatedAt = createdAt;
-                    if (await tx.ExecuteAsync(InsertDeviceSql, device) == 1)
+                    object[] values = [device.Pk, device.Dk, device.Sn, device.DeviceSecret, device.ModuleType, device.DataCenter, device.CreatedAt];
+                    for (var i = 0; i < values.Length; i++)
+                    {
+                        parameters[i].Value = values[i];
+                    }
+                    if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
                     {
                         inserted++;
                     }
