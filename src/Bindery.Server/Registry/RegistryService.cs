@@ -180,7 +180,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
             var links = rows.Count == 0
                 ? []
                 : (await c.QueryAsync<(string Pk, string DomainId)>(
-                    "SELECT pk, domain_id FROM product_user_domains WHERE pk IN @Pks ORDER BY domain_id",
+                    $"SELECT pk, domain_id FROM product_user_domains WHERE {db.Dialect.InList("pk", "@Pks")} ORDER BY domain_id",
                     new { Pks = rows.Select(r => r.Pk).ToArray() })).ToList();
             var byProduct = links.ToLookup(l => l.Pk, l => l.DomainId);
             return new Page<ProductView>(total, skip, take, rows.Select(r => ProductView.From(r, byProduct[r.Pk].ToList())).ToList());
@@ -491,7 +491,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
         {
             return;
         }
-        var found = (await tx.QueryAsync<string>("SELECT id FROM user_domains WHERE id IN @Ids", new { Ids = domains.ToArray() })).ToHashSet(StringComparer.Ordinal);
+        var found = (await tx.QueryAsync<string>($"SELECT id FROM user_domains WHERE {tx.Dialect.InList("id", "@Ids")}", new { Ids = domains.ToArray() })).ToHashSet(StringComparer.Ordinal);
         var missing = domains.FirstOrDefault(d => !found.Contains(d));
         if (missing is not null)
         {

@@ -36,4 +36,13 @@ public sealed record SqlDialect(string Provider, string ForUpdate)
 {
     public static readonly SqlDialect Sqlite = new("sqlite", "");
     public static readonly SqlDialect Postgres = new("postgres", " FOR UPDATE");
+
+    /// <summary>
+    /// "<paramref name="column"/> is one of the values of the list parameter <paramref name="parameter"/>"
+    /// (e.g. <c>InList("id", "@Ids")</c> with <c>new { Ids = array }</c>). Dapper expands <c>IN @Ids</c> into one
+    /// parameter per value on SQLite, but hands the whole array to Npgsql as one parameter, where only
+    /// <c>= ANY(@Ids)</c> is valid SQL; so never write <c>IN @x</c> by hand.
+    /// </summary>
+    public string InList(string column, string parameter) =>
+        Provider == "postgres" ? $"{column} = ANY({parameter})" : $"{column} IN {parameter}";
 }

@@ -144,6 +144,20 @@ public sealed class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_list_parameter_matches_through_the_dialect_on_either_store()
+    {
+        await _db.WriteAsync(tx => tx.ExecuteAsync("INSERT INTO settings (key, value) VALUES ('a', '1'), ('b', '2'), ('c', '3')"));
+
+        var found = await _db.ReadAsync(c => c.QueryAsync<string>(
+            $"SELECT key FROM settings WHERE {_db.Dialect.InList("key", "@Keys")} ORDER BY key", new { Keys = new[] { "a", "c", "z" } }));
+        var none = await _db.ReadAsync(c => c.QueryAsync<string>(
+            $"SELECT key FROM settings WHERE {_db.Dialect.InList("key", "@Keys")}", new { Keys = Array.Empty<string>() }));
+
+        Assert.Equal(["a", "c"], found);
+        Assert.Empty(none);
+    }
+
+    [Fact]
     public async Task Migrating_again_applies_nothing_twice()
     {
         await _db.MigrateAsync();
