@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Bindery.Infrastructure;
-using Bindery.Storage;
-using Bindery.Tests.Storage;
 using Bindery.Tests.Support;
 
 namespace Bindery.Tests.Durability;
@@ -22,14 +19,19 @@ public sealed class KillMidLoadTests : IDisposable
     [Fact]
     public async Task Every_write_acknowledged_before_a_SIGKILL_is_there_after_restart()
     {
-        var domain = await SeedUserDomainAsync();
-        var acknowledged = new ConcurrentBag<string>();
+        // Half the writers register app users, half create user domains through the admin API: two kinds of
+        // acknowledged writes, interleaved in the same commits.
+        var registered = new ConcurrentBag<string>();
+        var domainsCreated = new ConcurrentBag<string>();
+        string domain;
         var lostConnections = 0;
         int inFlightAtKill;
 
         await using (var server = await ServerProcess.StartAsync(ServerSettings()))
         {
             using var client = server.CreateClient();
+            using var admin = server.CreateAdminClient(BinderyApp.AdminKeyValue);
+            domain = (await Tenant.PostOkAsync(admin, "/admin/v1/user-domains", new { homeMode = true })).GetProperty("id").GetString()!;
             using var stop = new CancellationTokenSource();
             var inFlight = 0;
             var enoughAcknowledged = new TaskCompletionSource();
@@ -41,12 +43,19 @@ public sealed class KillMidLoadTests : IDisposable
                     Interlocked.Increment(ref inFlight);
                     try
                     {
-                        using var response = await client.PostAsJsonAsync("/v2/enduser/enduserapi/register",
-                            new { userDomain = domain, username, password = Password });
-                        var envelope = await response.ReadEnvelopeAsync();
-                        Assert.True(envelope.Code() == 200, $"register answered {envelope}");
-                        acknowledged.Add(username);
-                        if (acknowledged.Count >= AcknowledgedBeforeKill)
+                        if (w % 2 == 0)
+                        {
+                            var envelope = await PostAsync(client, "/v2/enduser/enduserapi/register", new { userDomain = domain, username, password = Password });
+                            Assert.True(envelope.Code() == 200, $"register answered {envelope}");
+                            registered.Add(username);
+                        }
+                        else
+                        {
+                            var envelope = await PostAsync(admin, "/admin/v1/user-domains", new { homeMode = n % 2 == 0 });
+                            Assert.True(envelope.Code() == 200, $"create user domain answered {envelope}");
+                            domainsCreated.Add(envelope.Data().GetProperty("id").GetString()!);
+                        }
+                        if (registered.Count + domainsCreated.Count >= AcknowledgedBeforeKill)
                         {
                             enoughAcknowledged.TrySetResult();
                         }
@@ -71,23 +80,38 @@ public sealed class KillMidLoadTests : IDisposable
             await Task.WhenAll(writers);
         }
 
-        Assert.True(acknowledged.Count >= AcknowledgedBeforeKill, $"only {acknowledged.Count} writes acknowledged before the kill");
+        Assert.True(registered.Count + domainsCreated.Count >= AcknowledgedBeforeKill, $"only {registered.Count + domainsCreated.Count} writes acknowledged before the kill");
         Assert.True(inFlightAtKill > 0, "the kill should land while writes are in flight");
         Assert.True(lostConnections > 0, "the writers should see the server vanish");
 
         await using var restarted = await ServerProcess.StartAsync(ServerSettings());
         using var again = restarted.CreateClient();
+        using var adminAgain = restarted.CreateAdminClient(BinderyApp.AdminKeyValue);
         var missing = new ConcurrentBag<string>();
-        await Parallel.ForEachAsync(acknowledged, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (username, cancellationToken) =>
+        await Parallel.ForEachAsync(registered, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (username, _) =>
         {
-            using var response = await again.PostAsJsonAsync("/v2/enduser/enduserapi/login", new { userDomain = domain, username, password = Password }, cancellationToken);
-            var envelope = await response.ReadEnvelopeAsync();
+            var envelope = await PostAsync(again, "/v2/enduser/enduserapi/login", new { userDomain = domain, username, password = Password });
             if (envelope.Code() != 200)
             {
-                missing.Add($"{username}: {envelope}");
+                missing.Add($"user {username}: {envelope}");
+            }
+        });
+        await Parallel.ForEachAsync(domainsCreated, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (id, cancellationToken) =>
+        {
+            using var response = await adminAgain.GetAsync($"/admin/v1/user-domains/{id}", cancellationToken);
+            var envelope = await response.ReadEnvelopeAsync();
+            if (envelope.Code() != 200 || envelope.Data().GetProperty("id").GetString() != id)
+            {
+                missing.Add($"user domain {id}: {envelope}");
             }
         });
         Assert.Empty(missing);
+    }
+
+    private static async Task<JsonElement> PostAsync(HttpClient client, string url, object body)
+    {
+        using var response = await client.PostAsJsonAsync(url, body);
+        return await response.ReadEnvelopeAsync();
     }
 
     private Dictionary<string, string?> ServerSettings()
@@ -99,17 +123,6 @@ public sealed class KillMidLoadTests : IDisposable
         settings["Bindery:Accounts:PasswordHashIterations"] = "1000";
         settings["Storage:Synchronous"] = "FULL";
         return settings;
-    }
-
-    /// <summary>The user domain the registrations go into, written straight into the store before the server starts.</summary>
-    private async Task<string> SeedUserDomainAsync()
-    {
-        var id = "ud" + Secrets.NewId(14);
-        await using var db = await OpenStore.MigratedAsync(_storage);
-        await db.WriteAsync(tx => tx.ExecuteAsync(
-            "INSERT INTO user_domains (id, secret, home_mode, created_at) VALUES (@Id, @Secret, TRUE, 0)",
-            new { Id = id, Secret = Secrets.RandomAlphanumeric(32) }));
-        return id;
     }
 
     public void Dispose() => _storage.Dispose();

@@ -9,7 +9,8 @@ namespace Bindery.Tests.MultiNode;
 /// node's memory.
 /// </summary>
 [Trait("Store", "PostgresOnly")]
-public sealed class AccountsAcrossNodesTests(TwoNodes nodes) : IClassFixture<TwoNodes>
+[Collection(TwoNodes.Collection)]
+public sealed class AccountsAcrossNodesTests(TwoNodes nodes)
 {
     private const string Password = "correct horse battery staple";
 

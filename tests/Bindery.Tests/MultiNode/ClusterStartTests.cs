@@ -7,7 +7,8 @@ using Dapper;
 namespace Bindery.Tests.MultiNode;
 
 [Trait("Store", "PostgresOnly")]
-public sealed class ClusterStartTests(TwoNodes nodes) : IClassFixture<TwoNodes>
+[Collection(TwoNodes.Collection)]
+public sealed class ClusterStartTests(TwoNodes nodes)
 {
     [SkippableFact]
     public async Task Two_nodes_started_at_once_on_an_empty_database_both_become_ready_and_migrate_it_once()

@@ -8,10 +8,12 @@ namespace Bindery.Tests.MultiNode;
 /// <summary>
 /// Two real Bindery server processes on one PostgreSQL database, as behind a load balancer: each has its own
 /// data directory and shares nothing with the other but the database. Started on first use (so a test can
-/// skip first when the machine has no PostgreSQL) and shared by the tests of a class.
+/// skip first when the machine has no PostgreSQL) and shared by every test class of the
+/// <see cref="Collection"/> collection; each test works in user domains and products of its own.
 /// </summary>
 public sealed class TwoNodes : IAsyncLifetime, IDisposable
 {
+    public const string Collection = "Two nodes on one PostgreSQL";
     private readonly SemaphoreSlim _startLock = new(1, 1);
     private TestStorage? _storage;
 
@@ -95,3 +97,6 @@ public sealed class TwoNodes : IAsyncLifetime, IDisposable
         _storage.Dispose();
     }
 }
+
+[CollectionDefinition(TwoNodes.Collection)]
+public sealed class TwoNodesCollection : ICollectionFixture<TwoNodes>;
