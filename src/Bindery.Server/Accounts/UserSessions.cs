@@ -5,8 +5,14 @@ using Microsoft.Extensions.Options;
 
 namespace Bindery.Accounts;
 
-/// <summary>An authenticated app user.</summary>
-public sealed record AppUser(string Id, string DomainId, string Username);
+/// <summary>
+/// An authenticated app user. As an endpoint parameter it authenticates the request: declare <c>AppUser user</c>
+/// first and the handler only runs for a valid <c>Authorization</c> token (5106 missing, 5032 bad or expired).
+/// </summary>
+public sealed record AppUser(string Id, string DomainId, string Username)
+{
+    public static async ValueTask<AppUser?> BindAsync(HttpContext context) => await CurrentUser.AuthenticateAsync(context);
+}
 
 /// <summary>Opaque random access tokens, stored as SHA-256 hashes, with expiry and logout.</summary>
 public sealed class UserSessions(IDatabase db, TimeProvider clock, IOptions<BinderyOptions> options)

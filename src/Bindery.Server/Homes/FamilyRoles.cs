@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Bindery.Storage;
 using Dapper;
 
 namespace Bindery.Homes;
@@ -9,6 +10,12 @@ public enum FamilyRole
     Owner = 1,
     Admin = 2,
     Member = 3,
+}
+
+public static class FamilyRoleRules
+{
+    /// <summary>Owners and admins manage rooms, members and devices; regular members only read.</summary>
+    public static bool CanManage(this FamilyRole role) => role is FamilyRole.Owner or FamilyRole.Admin;
 }
 
 /// <summary>Membership checks every feature that touches a family goes through.</summary>
@@ -31,4 +38,15 @@ public static class FamilyAccess
         await connection.ExecuteScalarAsync<long>(
             "SELECT COUNT(*) FROM rooms WHERE frid = @Frid AND fid = @Fid",
             new { Frid = frid, Fid = fid }, transaction) > 0;
+
+    /// <summary>
+    /// Like <see cref="RoleOfAsync"/>, but first locks the family row (PostgreSQL <c>FOR UPDATE</c>; SQLite's single
+    /// writer already serialises). Every write that depends on a family (binding into it, counting its devices,
+    /// adding rooms or members, deleting it) takes this lock, so none of them can interleave with a delete.
+    /// </summary>
+    public static async Task<FamilyRole?> LockRoleAsync(DbTx tx, string fid, string userId)
+    {
+        var exists = await tx.QuerySingleOrDefaultAsync<string>("SELECT fid FROM families WHERE fid = @Fid" + tx.Dialect.ForUpdate, new { Fid = fid });
+        return exists is null ? null : await RoleOfAsync(tx.Connection, tx.Transaction, fid, userId);
+    }
 }

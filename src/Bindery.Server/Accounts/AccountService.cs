@@ -1,0 +1,169 @@
+using Bindery.Infrastructure;
+using Bindery.Storage;
+using Dapper;
+using Microsoft.Extensions.Options;
+
+namespace Bindery.Accounts;
+
+/// <summary>
+/// App-user accounts inside a user domain: register, log in (with a guess limit), change password. Free of HTTP,
+/// so every dialect shares the same rules.
+/// </summary>
+public sealed class AccountService(IDatabase db, TimeProvider clock, UserSessions sessions, Passwords passwords, IOptions<AccountOptions> options)
+{
+    public const int UsernameMinLength = 3;
+    public const int UsernameMaxLength = 64;
+    public const int UserDomainMaxLength = 128;
+    private const string LoginScope = "login";
+
+    public sealed record LoginResult(string Uid, UserSessions.IssuedToken AccessToken);
+
+    private sealed class UserRow
+    {
+        public string Id { get; set; } = "";
+        public string PasswordHash { get; set; } = "";
+    }
+
+    /// <summary>
+    /// Usernames are 3-64 characters of ASCII letters, digits and <c>. _ - @ +</c> (so e-mail addresses and phone
+    /// numbers fit) and are case-insensitive: they are stored in lower case.
+    /// </summary>
+    public static string NormalizeUsername(string? username, bool strict)
+    {
+        var value = Validate.Required(username, Errors.InvalidParameter, UsernameMaxLength, "username");
+        if (strict && (value.Length < UsernameMinLength || !value.All(IsUsernameChar)))
+        {
+            throw new BinderyException(Errors.InvalidParameterValue,
+                $"username must be {UsernameMinLength}-{UsernameMaxLength} characters of letters, digits and . _ - @ +");
+        }
+        return value.ToLowerInvariant();
+    }
+
+    private static bool IsUsernameChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@' or '+';
+
+    private static string CheckPassword(string? password, string field)
+    {
+        var value = Validate.Required(password, Errors.InvalidParameter, Passwords.MaxLength, field);
+        if (value.Length < Passwords.MinLength)
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, $"{field} must be at least {Passwords.MinLength} characters");
+        }
+        return value;
+    }
+
+    private async Task<string> RequireDomainAsync(string? userDomain)
+    {
+        var domain = Validate.Required(userDomain, Errors.InvalidParameter, UserDomainMaxLength, "userDomain");
+        var exists = await db.ReadAsync(c => c.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM user_domains WHERE id = @Id", new { Id = domain }));
+        return exists > 0 ? domain : throw new BinderyException(Errors.UserDomainAbnormal);
+    }
+
+    /// <summary>Creates a user; 5093 for an unknown user domain, 9005 when the username is taken.</summary>
+    public async Task<string> RegisterAsync(string? userDomain, string? username, string? password)
+    {
+        var name = NormalizeUsername(username, strict: true);
+        var secret = CheckPassword(password, "password");
+        var domain = await RequireDomainAsync(userDomain);
+        var hash = passwords.Hash(secret);
+        var uid = Secrets.NewId();
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var inserted = await db.WriteAsync(tx => tx.ExecuteAsync(
+            """
+            INSERT INTO users (id, domain_id, username, password_hash, created_at) VALUES (@Uid, @Domain, @Name, @Hash, @Now)
+            ON CONFLICT (domain_id, username) DO NOTHING
+            """,
+            new { Uid = uid, Domain = domain, Name = name, Hash = hash, Now = now }));
+        return inserted > 0 ? uid : throw new BinderyException(Errors.UsernameTaken);
+    }
+
+    /// <summary>
+    /// Checks the password and opens a session. An unknown user and a wrong password answer the same (9006) after
+    /// the same work; after <see cref="AccountOptions.LoginFailureLimit"/> failures in the window every attempt,
+    /// right or wrong, answers 9007 until the window has passed.
+    /// </summary>
+    public async Task<LoginResult> LoginAsync(string? userDomain, string? username, string? password)
+    {
+        var name = NormalizeUsername(username, strict: false);
+        var secret = Validate.Required(password, Errors.InvalidParameter, Passwords.MaxLength, "password");
+        var domain = await RequireDomainAsync(userDomain);
+        var subject = domain + "\n" + name;
+        var (allowed, user) = await ClaimAttemptAsync(subject, tx => tx.QuerySingleOrDefaultAsync<UserRow>(
+            "SELECT id, password_hash FROM users WHERE domain_id = @Domain AND username = @Name",
+            new { Domain = domain, Name = name }));
+        if (!allowed)
+        {
+            throw new BinderyException(Errors.TooManyAttempts);
+        }
+        var outcome = passwords.Verify(user?.PasswordHash, secret);
+        if (user is null || outcome == Passwords.Outcome.Wrong)
+        {
+            throw new BinderyException(Errors.LoginFailed);
+        }
+        var rehash = outcome == Passwords.Outcome.CorrectButRehashNeeded ? passwords.Hash(secret) : null;
+        var token = await db.WriteAsync(async tx =>
+        {
+            await GuessCounters.ResetAsync(tx, LoginScope, subject);
+            if (rehash is not null)
+            {
+                await tx.ExecuteAsync("UPDATE users SET password_hash = @Hash WHERE id = @Id AND password_hash = @Old",
+                    new { Hash = rehash, user.Id, Old = user.PasswordHash });
+            }
+            return await sessions.IssueAsync(tx, user.Id);
+        });
+        return new LoginResult(user.Id, token);
+    }
+
+    /// <summary>
+    /// Replaces the password after checking the current one (counted against the same guess limit as logins)
+    /// and ends every other session of the user; the session that asked stays valid.
+    /// </summary>
+    public async Task ChangePasswordAsync(AppUser user, string currentToken, string? oldPassword, string? newPassword)
+    {
+        var old = Validate.Required(oldPassword, Errors.InvalidParameter, Passwords.MaxLength, "oldPassword");
+        var replacement = CheckPassword(newPassword, "newPassword");
+        var subject = user.DomainId + "\n" + user.Username;
+        var (allowed, storedHash) = await ClaimAttemptAsync(subject, tx => tx.QuerySingleOrDefaultAsync<string>(
+            "SELECT password_hash FROM users WHERE id = @Id", new { user.Id }));
+        if (!allowed)
+        {
+            throw new BinderyException(Errors.TooManyAttempts);
+        }
+        if (passwords.Verify(storedHash, old) == Passwords.Outcome.Wrong)
+        {
+            throw new BinderyException(Errors.LoginFailed, "oldPassword is wrong");
+        }
+        var hash = passwords.Hash(replacement);
+        var changed = await db.WriteAsync(async tx =>
+        {
+            await GuessCounters.ResetAsync(tx, LoginScope, subject);
+            // Conditional on the hash we checked: a concurrent change wins and this one is refused.
+            var updated = await tx.ExecuteAsync("UPDATE users SET password_hash = @Hash WHERE id = @Id AND password_hash = @Old",
+                new { Hash = hash, user.Id, Old = storedHash });
+            if (updated > 0)
+            {
+                await tx.ExecuteAsync("DELETE FROM sessions WHERE user_id = @Id AND token_hash <> @Current",
+                    new { user.Id, Current = Secrets.Sha256Hex(currentToken) });
+            }
+            return updated > 0;
+        });
+        if (!changed)
+        {
+            throw new BinderyException(Errors.LoginFailed, "oldPassword is wrong");
+        }
+    }
+
+    private Task<(bool Allowed, T? Row)> ClaimAttemptAsync<T>(string subject, Func<DbTx, Task<T?>> read)
+    {
+        var limits = options.Value;
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        return db.WriteAsync(async tx =>
+        {
+            if (!await GuessCounters.TryClaimAsync(tx, LoginScope, subject, limits.LoginFailureLimit, limits.LoginFailureWindow, now))
+            {
+                return (false, default(T));
+            }
+            return (true, await read(tx));
+        });
+    }
+}

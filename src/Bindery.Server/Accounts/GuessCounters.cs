@@ -1,0 +1,35 @@
+using Bindery.Storage;
+
+namespace Bindery.Accounts;
+
+/// <summary>
+/// Failed-guess limits kept in the <c>guess_counters</c> table, so every node of a cluster sees the same count.
+/// An attempt first claims a slot with one atomic upsert; the database, not the application, decides whether a
+/// slot is left, so parallel guesses cannot slip past the limit. A success then clears the counter.
+/// </summary>
+public static class GuessCounters
+{
+    /// <summary>
+    /// Counts one attempt for <paramref name="subject"/> in <paramref name="scope"/> and returns true, or returns
+    /// false (counting nothing) when <paramref name="limit"/> attempts already happened in the current window.
+    /// A window starts at the first attempt after the previous window ended.
+    /// </summary>
+    public static async Task<bool> TryClaimAsync(DbTx tx, string scope, string subject, int limit, TimeSpan window, long now)
+    {
+        var windowStartedBefore = now - (long)window.TotalMilliseconds;
+        var claimed = await tx.ExecuteAsync(
+            """
+            INSERT INTO guess_counters (scope, subject, failures, window_started_at) VALUES (@Scope, @Subject, 1, @Now)
+            ON CONFLICT (scope, subject) DO UPDATE SET
+                failures = CASE WHEN guess_counters.window_started_at <= @WindowStartedBefore THEN 1 ELSE guess_counters.failures + 1 END,
+                window_started_at = CASE WHEN guess_counters.window_started_at <= @WindowStartedBefore THEN @Now ELSE guess_counters.window_started_at END
+            WHERE guess_counters.window_started_at <= @WindowStartedBefore OR guess_counters.failures < @Limit
+            """,
+            new { Scope = scope, Subject = subject, Now = now, WindowStartedBefore = windowStartedBefore, Limit = limit });
+        return claimed > 0;
+    }
+
+    /// <summary>Forgets the attempts of <paramref name="subject"/> (after a success).</summary>
+    public static Task ResetAsync(DbTx tx, string scope, string subject) =>
+        tx.ExecuteAsync("DELETE FROM guess_counters WHERE scope = @Scope AND subject = @Subject", new { Scope = scope, Subject = subject });
+}

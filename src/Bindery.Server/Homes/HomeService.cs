@@ -1,0 +1,545 @@
+using Bindery.Accounts;
+using Bindery.Infrastructure;
+using Bindery.Registry;
+using Bindery.Storage;
+using Dapper;
+
+namespace Bindery.Homes;
+
+/// <summary>Which devices of a family to list.</summary>
+public sealed record RoomSelector(string? Frid, bool WithoutRoomOnly)
+{
+    public static readonly RoomSelector All = new(null, false);
+
+    /// <summary>Devices in no room (the Tencent dialect's default room, <c>"0"</c>).</summary>
+    public static readonly RoomSelector WithoutRoom = new(null, true);
+
+    public static RoomSelector Room(string frid) => new(frid, false);
+}
+
+public sealed record FamilyInfo(string Fid, string Name, FamilyRole Role, long CreatedAt);
+
+public sealed record RoomInfo(string Frid, string Fid, string Name, int SortOrder, int DeviceCount, long CreatedAt);
+
+public sealed record MemberInfo(string Uid, string Username, FamilyRole Role, long JoinedAt);
+
+public sealed record FamilyDevice(string Pk, string Dk, string DeviceName, string? Frid, bool IsCommonDevice, string BindingType, long BoundAt);
+
+public sealed record CommonDevice(string Pk, string Dk, string DeviceName, string? Frid, long AddedAt);
+
+/// <summary>
+/// Families, rooms, members and common devices: every rule lives here, free of HTTP, so each dialect's endpoints
+/// are thin. A family the caller is not a member of answers exactly like one that does not exist
+/// (<see cref="Errors.FamilyNotExist"/>), and so does a room of such a family (<see cref="Errors.RoomNotExist"/>);
+/// <see cref="Errors.NoPermissionToFamily"/> is only ever said to members whose role is too low.
+/// </summary>
+public sealed class HomeService(IDatabase db, TimeProvider clock)
+{
+    public const int NameMaxLength = 64;
+    public const int IdMaxLength = 64;
+    public const int MaxOwnedFamilies = 20;
+    public const int MaxRoomsPerFamily = 50;
+    public const int MaxMembersPerFamily = 50;
+
+    private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    // ---- input --------------------------------------------------------------------------------------------
+
+    public static string RequireFid(string? fid) => Validate.Required(fid, Errors.FamilyIdMissing, IdMaxLength, "fid").Trim();
+
+    public static string RequireFrid(string? frid) => Validate.Required(frid, Errors.InvalidParameter, IdMaxLength, "frid").Trim();
+
+    public static string RequireUid(string? uid) => Validate.Required(uid, Errors.InvalidParameter, IdMaxLength, "uid").Trim();
+
+    /// <summary>A family or room name: 1-64 characters after trimming, no control characters.</summary>
+    public static string RequireName(string? name, string field)
+    {
+        var value = Validate.Required(name, Errors.InvalidParameter, NameMaxLength, field).Trim();
+        if (value.Any(char.IsControl))
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, $"{field} must not contain control characters");
+        }
+        return value;
+    }
+
+    /// <summary>The product key and the normalised device key (see <see cref="DeviceKeys"/>).</summary>
+    public static (string Pk, string Dk) RequireDevice(string? pk, string? dk)
+    {
+        var product = Validate.Required(pk, Errors.ProductKeyMissing, IdMaxLength, "pk").Trim();
+        var device = Validate.Required(dk, Errors.DeviceKeyMissing, IdMaxLength, "dk").Trim();
+        return (product, DeviceKeys.Normalize(device) ?? throw new BinderyException(Errors.DkFormat));
+    }
+
+    /// <summary>Role 2 (admin) or 3 (regular member): the roles that can be given; nobody is made owner.</summary>
+    public static FamilyRole RequireGrantableRole(int? role) => role switch
+    {
+        null => throw new BinderyException(Errors.InvalidParameter, "role is required"),
+        2 => FamilyRole.Admin,
+        3 => FamilyRole.Member,
+        _ => throw new BinderyException(Errors.InvalidParameterValue, "role must be 2 (admin) or 3 (regular member)"),
+    };
+
+    // ---- access -------------------------------------------------------------------------------------------
+
+    private static FamilyRole Known(FamilyRole? role) => role ?? throw new BinderyException(Errors.FamilyNotExist);
+
+    private static FamilyRole Managing(FamilyRole? role) =>
+        Known(role).CanManage() ? role!.Value : throw new BinderyException(Errors.NoPermissionToFamily);
+
+    private async Task<FamilyRole> ReadRoleAsync(AppUser user, string fid) =>
+        Known(await db.ReadAsync(c => FamilyAccess.RoleOfAsync(c, null, fid, user.Id)));
+
+    private static async Task<string> RoomFamilyAsync(DbTx tx, AppUser user, string frid, string? fid)
+    {
+        // A room of a family the caller is not in does not exist for them.
+        var roomFid = await tx.QuerySingleOrDefaultAsync<string>("SELECT fid FROM rooms WHERE frid = @Frid", new { Frid = frid });
+        if (roomFid is null || (fid is not null && fid != roomFid)
+            || await FamilyAccess.RoleOfAsync(tx.Connection, tx.Transaction, roomFid, user.Id) is null)
+        {
+            throw new BinderyException(Errors.RoomNotExist);
+        }
+        return roomFid;
+    }
+
+    // ---- families -----------------------------------------------------------------------------------------
+
+    /// <summary>Creates a family owned by <paramref name="user"/> (at most <see cref="MaxOwnedFamilies"/>).</summary>
+    public async Task<string> CreateFamilyAsync(AppUser user, string? name)
+    {
+        var familyName = RequireName(name, "familyName");
+        var fid = Secrets.NewId();
+        var now = Now;
+        await db.WriteAsync(async tx =>
+        {
+            // Lock the user so two concurrent creates cannot both pass the limit.
+            await tx.QuerySingleOrDefaultAsync<string>("SELECT id FROM users WHERE id = @Id" + tx.Dialect.ForUpdate, new { user.Id });
+            var owned = await tx.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM family_members WHERE user_id = @Id AND role = 1", new { user.Id });
+            if (owned >= MaxOwnedFamilies)
+            {
+                throw new BinderyException(Errors.UnsupportedOperation, $"a user can own at most {MaxOwnedFamilies} families");
+            }
+            await tx.ExecuteAsync(
+                "INSERT INTO families (fid, domain_id, name, created_by, created_at) VALUES (@Fid, @Domain, @Name, @Uid, @Now)",
+                new { Fid = fid, Domain = user.DomainId, Name = familyName, Uid = user.Id, Now = now });
+            await tx.ExecuteAsync(
+                "INSERT INTO family_members (fid, user_id, role, joined_at) VALUES (@Fid, @Uid, 1, @Now)",
+                new { Fid = fid, Uid = user.Id, Now = now });
+        });
+        return fid;
+    }
+
+    /// <summary>Every family the user belongs to, with the user's role in it, oldest first.</summary>
+    public async Task<IReadOnlyList<FamilyInfo>> ListFamiliesAsync(AppUser user)
+    {
+        var rows = await db.ReadAsync(c => c.QueryAsync<FamilyRow>(
+            """
+            SELECT f.fid, f.name, m.role, f.created_at
+            FROM family_members m JOIN families f ON f.fid = m.fid
+            WHERE m.user_id = @Id
+            ORDER BY f.created_at, f.fid
+            """, new { user.Id }));
+        return rows.Select(r => r.ToInfo()).ToList();
+    }
+
+    public async Task<FamilyInfo> GetFamilyAsync(AppUser user, string? fid)
+    {
+        var id = RequireFid(fid);
+        var row = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<FamilyRow>(
+            """
+            SELECT f.fid, f.name, m.role, f.created_at
+            FROM family_members m JOIN families f ON f.fid = m.fid
+            WHERE m.user_id = @Uid AND f.fid = @Fid
+            """, new { Uid = user.Id, Fid = id }));
+        return row?.ToInfo() ?? throw new BinderyException(Errors.FamilyNotExist);
+    }
+
+    /// <summary>Renames a family (owner or admin).</summary>
+    public async Task RenameFamilyAsync(AppUser user, string? fid, string? name)
+    {
+        var id = RequireFid(fid);
+        var familyName = RequireName(name, "familyName");
+        await db.WriteAsync(async tx =>
+        {
+            Managing(await FamilyAccess.LockRoleAsync(tx, id, user.Id));
+            await tx.ExecuteAsync("UPDATE families SET name = @Name WHERE fid = @Fid", new { Name = familyName, Fid = id });
+        });
+    }
+
+    /// <summary>
+    /// Deletes a family with its rooms, members and common list (owner only). Refused while devices are still
+    /// bound into it, so no binding is ever left pointing at a family that is gone and no device is unbound
+    /// behind its users' backs: unbind the devices first.
+    /// </summary>
+    public async Task DeleteFamilyAsync(AppUser user, string? fid)
+    {
+        var id = RequireFid(fid);
+        await db.WriteAsync(async tx =>
+        {
+            if (Known(await FamilyAccess.LockRoleAsync(tx, id, user.Id)) != FamilyRole.Owner)
+            {
+                throw new BinderyException(Errors.NoPermissionToFamily, "only the owner can delete a family");
+            }
+            var devices = await FamilyDevices.CountAsync(tx.Connection, tx.Transaction, id);
+            if (devices > 0)
+            {
+                throw new BinderyException(Errors.UnsupportedOperation, $"the family still has {devices} bound device(s); unbind them first");
+            }
+            var param = new { Fid = id };
+            await tx.ExecuteAsync("DELETE FROM family_common_devices WHERE fid = @Fid", param);
+            await tx.ExecuteAsync("DELETE FROM rooms WHERE fid = @Fid", param);
+            await tx.ExecuteAsync("DELETE FROM family_members WHERE fid = @Fid", param);
+            await tx.ExecuteAsync("DELETE FROM families WHERE fid = @Fid", param);
+        });
+    }
+
+    // ---- rooms --------------------------------------------------------------------------------------------
+
+    /// <summary>Adds a room (owner or admin); names are unique within the family.</summary>
+    public async Task<string> CreateRoomAsync(AppUser user, string? fid, string? name)
+    {
+        var id = RequireFid(fid);
+        var roomName = RequireName(name, "roomName");
+        var frid = Secrets.NewId();
+        var now = Now;
+        await db.WriteAsync(async tx =>
+        {
+            Managing(await FamilyAccess.LockRoleAsync(tx, id, user.Id));
+            var rooms = await tx.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM rooms WHERE fid = @Fid", new { Fid = id });
+            if (rooms >= MaxRoomsPerFamily)
+            {
+                throw new BinderyException(Errors.UnsupportedOperation, $"a family can have at most {MaxRoomsPerFamily} rooms");
+            }
+            var inserted = await tx.ExecuteAsync(
+                """
+                INSERT INTO rooms (frid, fid, name, sort_order, created_at)
+                VALUES (@Frid, @Fid, @Name, (SELECT COALESCE(MAX(sort_order), 0) + 1 FROM rooms WHERE fid = @Fid), @Now)
+                ON CONFLICT (fid, name) DO NOTHING
+                """,
+                new { Frid = frid, Fid = id, Name = roomName, Now = now });
+            if (inserted == 0)
+            {
+                throw new BinderyException(Errors.AlreadyExists, "the family already has a room with this name");
+            }
+        });
+        return frid;
+    }
+
+    /// <summary>The family's rooms in creation order, each with how many devices it holds.</summary>
+    public async Task<IReadOnlyList<RoomInfo>> ListRoomsAsync(AppUser user, string? fid)
+    {
+        var id = RequireFid(fid);
+        await ReadRoleAsync(user, id);
+        var rows = await db.ReadAsync(c => c.QueryAsync<RoomRow>(
+            """
+            SELECT r.frid, r.fid, r.name, r.sort_order, r.created_at,
+                   (SELECT COUNT(*) FROM (SELECT DISTINCT b.pk, b.dk FROM bindings b WHERE b.fid = r.fid AND b.frid = r.frid) d) AS device_count
+            FROM rooms r
+            WHERE r.fid = @Fid
+            ORDER BY r.sort_order, r.created_at
+            """, new { Fid = id }));
+        return rows.Select(r => new RoomInfo(r.Frid, r.Fid, r.Name, (int)r.SortOrder, (int)r.DeviceCount, r.CreatedAt)).ToList();
+    }
+
+    /// <summary>Renames a room (owner or admin). <paramref name="fid"/>, when given, must be the room's family.</summary>
+    public async Task RenameRoomAsync(AppUser user, string? frid, string? name, string? fid = null)
+    {
+        var roomId = RequireFrid(frid);
+        var roomName = RequireName(name, "roomName");
+        var familyId = fid is null ? null : RequireFid(fid);
+        await db.WriteAsync(async tx =>
+        {
+            var roomFid = await RoomFamilyAsync(tx, user, roomId, familyId);
+            Managing(await FamilyAccess.LockRoleAsync(tx, roomFid, user.Id));
+            var updated = await tx.ExecuteAsync(
+                """
+                UPDATE rooms SET name = @Name
+                WHERE frid = @Frid AND NOT EXISTS (SELECT 1 FROM rooms other WHERE other.fid = @Fid AND other.name = @Name AND other.frid <> @Frid)
+                """,
+                new { Name = roomName, Frid = roomId, Fid = roomFid });
+            if (updated == 0)
+            {
+                throw new BinderyException(Errors.AlreadyExists, "the family already has a room with this name");
+            }
+        });
+    }
+
+    /// <summary>Deletes a room (owner or admin); its devices stay in the family, in no room.</summary>
+    public async Task DeleteRoomAsync(AppUser user, string? frid, string? fid = null)
+    {
+        var roomId = RequireFrid(frid);
+        var familyId = fid is null ? null : RequireFid(fid);
+        await db.WriteAsync(async tx =>
+        {
+            var roomFid = await RoomFamilyAsync(tx, user, roomId, familyId);
+            Managing(await FamilyAccess.LockRoleAsync(tx, roomFid, user.Id));
+            await tx.ExecuteAsync("UPDATE bindings SET frid = NULL WHERE fid = @Fid AND frid = @Frid", new { Fid = roomFid, Frid = roomId });
+            await tx.ExecuteAsync("DELETE FROM rooms WHERE frid = @Frid", new { Frid = roomId });
+        });
+    }
+
+    // ---- members ------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Adds a user of the same user domain by username. The owner may add admins and regular members; an admin
+    /// only regular members.
+    /// </summary>
+    public async Task AddMemberAsync(AppUser user, string? fid, string? username, int? role)
+    {
+        var id = RequireFid(fid);
+        var name = AccountService.NormalizeUsername(username, strict: false);
+        var grant = RequireGrantableRole(role);
+        var now = Now;
+        await db.WriteAsync(async tx =>
+        {
+            var callerRole = Managing(await FamilyAccess.LockRoleAsync(tx, id, user.Id));
+            if (grant == FamilyRole.Admin && callerRole != FamilyRole.Owner)
+            {
+                throw new BinderyException(Errors.NoPermissionToFamily, "only the owner can add admins");
+            }
+            var memberId = await tx.QuerySingleOrDefaultAsync<string>(
+                "SELECT u.id FROM users u JOIN families f ON f.domain_id = u.domain_id WHERE f.fid = @Fid AND u.username = @Name",
+                new { Fid = id, Name = name })
+                ?? throw new BinderyException(Errors.NotFound, "no user with this username in the user domain");
+            var members = await tx.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM family_members WHERE fid = @Fid", new { Fid = id });
+            if (members >= MaxMembersPerFamily)
+            {
+                throw new BinderyException(Errors.UnsupportedOperation, $"a family can have at most {MaxMembersPerFamily} members");
+            }
+            var inserted = await tx.ExecuteAsync(
+                "INSERT INTO family_members (fid, user_id, role, joined_at) VALUES (@Fid, @Uid, @Role, @Now) ON CONFLICT (fid, user_id) DO NOTHING",
+                new { Fid = id, Uid = memberId, Role = (int)grant, Now = now });
+            if (inserted == 0)
+            {
+                throw new BinderyException(Errors.AlreadyExists, "the user is already a member of this family");
+            }
+        });
+    }
+
+    /// <summary>The family's members, owner first.</summary>
+    public async Task<IReadOnlyList<MemberInfo>> ListMembersAsync(AppUser user, string? fid)
+    {
+        var id = RequireFid(fid);
+        await ReadRoleAsync(user, id);
+        var rows = await db.ReadAsync(c => c.QueryAsync<MemberRow>(
+            """
+            SELECT m.user_id, u.username, m.role, m.joined_at
+            FROM family_members m JOIN users u ON u.id = m.user_id
+            WHERE m.fid = @Fid
+            ORDER BY m.role, m.joined_at, u.username
+            """, new { Fid = id }));
+        return rows.Select(r => new MemberInfo(r.UserId, r.Username, (FamilyRole)r.Role, r.JoinedAt)).ToList();
+    }
+
+    /// <summary>Makes a member an admin or a regular member (owner only; the owner's own role never changes).</summary>
+    public async Task SetMemberRoleAsync(AppUser user, string? fid, string? uid, int? role)
+    {
+        var id = RequireFid(fid);
+        var memberId = RequireUid(uid);
+        var grant = RequireGrantableRole(role);
+        await db.WriteAsync(async tx =>
+        {
+            if (Managing(await FamilyAccess.LockRoleAsync(tx, id, user.Id)) != FamilyRole.Owner)
+            {
+                throw new BinderyException(Errors.NoPermissionToFamily, "only the owner can change roles");
+            }
+            var current = await FamilyAccess.RoleOfAsync(tx.Connection, tx.Transaction, id, memberId)
+                ?? throw new BinderyException(Errors.NotFound, "uid is not a member of this family");
+            if (current == FamilyRole.Owner)
+            {
+                throw new BinderyException(Errors.UnsupportedOperation, "the owner's role cannot be changed");
+            }
+            await tx.ExecuteAsync("UPDATE family_members SET role = @Role WHERE fid = @Fid AND user_id = @Uid",
+                new { Role = (int)grant, Fid = id, Uid = memberId });
+        });
+    }
+
+    /// <summary>
+    /// Removes a member, or lets the caller leave when <paramref name="uid"/> is their own. The owner removes
+    /// anyone, an admin only regular members; the owner cannot leave (delete the family instead). The departing
+    /// member's devices stay bound to them but leave the family (no fid, no room, off the common list).
+    /// </summary>
+    public async Task RemoveMemberAsync(AppUser user, string? fid, string? uid)
+    {
+        var id = RequireFid(fid);
+        var memberId = RequireUid(uid);
+        await db.WriteAsync(async tx =>
+        {
+            var callerRole = Known(await FamilyAccess.LockRoleAsync(tx, id, user.Id));
+            if (memberId == user.Id)
+            {
+                if (callerRole == FamilyRole.Owner)
+                {
+                    throw new BinderyException(Errors.UnsupportedOperation, "the owner cannot leave the family; delete it instead");
+                }
+            }
+            else
+            {
+                Managing(callerRole);
+                var target = await FamilyAccess.RoleOfAsync(tx.Connection, tx.Transaction, id, memberId)
+                    ?? throw new BinderyException(Errors.NotFound, "uid is not a member of this family");
+                if (target == FamilyRole.Owner || (callerRole == FamilyRole.Admin && target != FamilyRole.Member))
+                {
+                    throw new BinderyException(Errors.NoPermissionToFamily, "admins can only remove regular members");
+                }
+            }
+            await tx.ExecuteAsync("DELETE FROM family_members WHERE fid = @Fid AND user_id = @Uid", new { Fid = id, Uid = memberId });
+            await tx.ExecuteAsync("UPDATE bindings SET fid = NULL, frid = NULL, is_common = FALSE WHERE fid = @Fid AND user_id = @Uid",
+                new { Fid = id, Uid = memberId });
+            await FamilyDevices.ForgetDepartedAsync(tx, id);
+        });
+    }
+
+    // ---- devices ------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The devices bound into the family, once each even when several members bound the same device (the
+    /// earliest binding speaks for it), optionally narrowed to one room or to devices in no room.
+    /// </summary>
+    public async Task<IReadOnlyList<FamilyDevice>> ListDevicesAsync(AppUser user, string? fid, RoomSelector room)
+    {
+        var id = RequireFid(fid);
+        var frid = room.Frid is null ? null : RequireFrid(room.Frid);
+        await ReadRoleAsync(user, id);
+        var rows = await db.ReadAsync(async c =>
+        {
+            if (frid is not null && !await FamilyAccess.RoomBelongsToFamilyAsync(c, null, frid, id))
+            {
+                throw new BinderyException(Errors.RoomNotExist);
+            }
+            var filter = frid is not null ? " AND b.frid = @Frid" : room.WithoutRoomOnly ? " AND b.frid IS NULL" : "";
+            return await c.QueryAsync<DeviceRow>(
+                """
+                SELECT b.pk, b.dk, b.device_name, b.frid, b.method, b.bound_at,
+                       CASE WHEN EXISTS (SELECT 1 FROM family_common_devices cd WHERE cd.fid = b.fid AND cd.pk = b.pk AND cd.dk = b.dk)
+                            THEN 1 ELSE 0 END AS is_common
+                FROM bindings b
+                WHERE b.fid = @Fid
+                """ + filter + " ORDER BY b.bound_at, b.binding_id",
+                new { Fid = id, Frid = frid });
+        });
+        return rows
+            .DistinctBy(r => (r.Pk, r.Dk))
+            .Select(r => new FamilyDevice(r.Pk, r.Dk, r.DeviceName, r.Frid, r.IsCommon != 0, r.Method, r.BoundAt))
+            .ToList();
+    }
+
+    /// <summary>Moves a device of the family into a room, or out of every room when <paramref name="frid"/> is null (owner or admin).</summary>
+    public async Task MoveDeviceAsync(AppUser user, string? fid, string? pk, string? dk, string? frid)
+    {
+        var id = RequireFid(fid);
+        var (productKey, deviceKey) = RequireDevice(pk, dk);
+        var roomId = frid is null ? null : RequireFrid(frid);
+        await db.WriteAsync(async tx =>
+        {
+            Managing(await FamilyAccess.LockRoleAsync(tx, id, user.Id));
+            if (roomId is not null && !await FamilyAccess.RoomBelongsToFamilyAsync(tx.Connection, tx.Transaction, roomId, id))
+            {
+                throw new BinderyException(Errors.RoomNotExist);
+            }
+            var moved = await tx.ExecuteAsync("UPDATE bindings SET frid = @Frid WHERE fid = @Fid AND pk = @Pk AND dk = @Dk",
+                new { Frid = roomId, Fid = id, Pk = productKey, Dk = deviceKey });
+            if (moved == 0)
+            {
+                throw new BinderyException(Errors.DeviceNotBound, "the device is not bound into this family");
+            }
+        });
+    }
+
+    /// <summary>The family's common device list, in the order devices were added to it.</summary>
+    public async Task<IReadOnlyList<CommonDevice>> ListCommonDevicesAsync(AppUser user, string? fid)
+    {
+        var id = RequireFid(fid);
+        await ReadRoleAsync(user, id);
+        var rows = await db.ReadAsync(c => c.QueryAsync<CommonRow>(
+            """
+            SELECT cd.pk, cd.dk, cd.added_at,
+                   (SELECT b.device_name FROM bindings b WHERE b.fid = cd.fid AND b.pk = cd.pk AND b.dk = cd.dk ORDER BY b.bound_at LIMIT 1) AS device_name,
+                   (SELECT b.frid FROM bindings b WHERE b.fid = cd.fid AND b.pk = cd.pk AND b.dk = cd.dk ORDER BY b.bound_at LIMIT 1) AS frid
+            FROM family_common_devices cd
+            WHERE cd.fid = @Fid
+            ORDER BY cd.added_at, cd.pk, cd.dk
+            """, new { Fid = id }));
+        return rows.Select(r => new CommonDevice(r.Pk, r.Dk, r.DeviceName ?? "", r.Frid, r.AddedAt)).ToList();
+    }
+
+    /// <summary>Puts a device bound into the family on its common list (owner or admin; idempotent).</summary>
+    public async Task AddCommonDeviceAsync(AppUser user, string? fid, string? pk, string? dk)
+    {
+        var id = RequireFid(fid);
+        var (productKey, deviceKey) = RequireDevice(pk, dk);
+        var now = Now;
+        await db.WriteAsync(async tx =>
+        {
+            Managing(await FamilyAccess.LockRoleAsync(tx, id, user.Id));
+            var inFamily = await tx.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM bindings WHERE fid = @Fid AND pk = @Pk AND dk = @Dk",
+                new { Fid = id, Pk = productKey, Dk = deviceKey });
+            if (inFamily == 0)
+            {
+                throw new BinderyException(Errors.DeviceNotBound, "the device is not bound into this family");
+            }
+            await FamilyDevices.MarkCommonAsync(tx, id, productKey, deviceKey, now);
+        });
+    }
+
+    /// <summary>Takes a device off the family's common list (owner or admin; idempotent).</summary>
+    public async Task RemoveCommonDeviceAsync(AppUser user, string? fid, string? pk, string? dk)
+    {
+        var id = RequireFid(fid);
+        var (productKey, deviceKey) = RequireDevice(pk, dk);
+        await db.WriteAsync(async tx =>
+        {
+            Managing(await FamilyAccess.LockRoleAsync(tx, id, user.Id));
+            await FamilyDevices.UnmarkCommonAsync(tx, id, productKey, deviceKey);
+        });
+    }
+
+    // ---- rows ---------------------------------------------------------------------------------------------
+
+    private sealed class FamilyRow
+    {
+        public string Fid { get; set; } = "";
+        public string Name { get; set; } = "";
+        public long Role { get; set; }
+        public long CreatedAt { get; set; }
+
+        public FamilyInfo ToInfo() => new(Fid, Name, (FamilyRole)Role, CreatedAt);
+    }
+
+    private sealed class RoomRow
+    {
+        public string Frid { get; set; } = "";
+        public string Fid { get; set; } = "";
+        public string Name { get; set; } = "";
+        public long SortOrder { get; set; }
+        public long DeviceCount { get; set; }
+        public long CreatedAt { get; set; }
+    }
+
+    private sealed class MemberRow
+    {
+        public string UserId { get; set; } = "";
+        public string Username { get; set; } = "";
+        public long Role { get; set; }
+        public long JoinedAt { get; set; }
+    }
+
+    private sealed class DeviceRow
+    {
+        public string Pk { get; set; } = "";
+        public string Dk { get; set; } = "";
+        public string DeviceName { get; set; } = "";
+        public string? Frid { get; set; }
+        public string Method { get; set; } = "";
+        public long BoundAt { get; set; }
+        public long IsCommon { get; set; }
+    }
+
+    private sealed class CommonRow
+    {
+        public string Pk { get; set; } = "";
+        public string Dk { get; set; } = "";
+        public string? DeviceName { get; set; }
+        public string? Frid { get; set; }
+        public long AddedAt { get; set; }
+    }
+}

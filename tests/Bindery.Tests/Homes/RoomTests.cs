@@ -1,0 +1,80 @@
+using Bindery.Tests.Accounts;
+using Bindery.Tests.Support;
+
+namespace Bindery.Tests.Homes;
+
+public sealed class RoomTests(SharedApp app) : IClassFixture<SharedApp>
+{
+    [Fact]
+    public async Task Rooms_are_added_listed_in_order_renamed_and_deleted()
+    {
+        var home = await Family.HouseholdAsync(app);
+        var kitchen = await Tenant.CreateRoomAsync(home.Owner, home.Fid, "Kitchen");
+        var bedroom = await Tenant.CreateRoomAsync(home.Admin, home.Fid, "Bedroom");
+
+        var rooms = await Family.ListAsync(home.Member, $"getFamilyRoomList?fid={home.Fid}");
+        Assert.Equal([kitchen, bedroom], rooms.Select(r => r.GetProperty("frid").GetString()));
+        Assert.Equal(["Kitchen", "Bedroom"], rooms.Select(r => r.GetProperty("roomName").GetString()));
+        Assert.Equal([1, 2], rooms.Select(r => r.GetProperty("sort").GetInt32()));
+
+        await Family.PostOkAsync(home.Admin, "setFamilyRoom", new { frid = kitchen, roomName = "Pantry" });
+        await Family.PostOkAsync(home.Owner, "deleteFamilyRoom", new { frid = bedroom });
+
+        var after = Assert.Single(await Family.ListAsync(home.Owner, $"getFamilyRoomList?fid={home.Fid}"));
+        Assert.Equal("Pantry", after.GetProperty("roomName").GetString());
+    }
+
+    [Fact]
+    public async Task A_regular_member_reads_rooms_but_cannot_change_them()
+    {
+        var home = await Family.HouseholdAsync(app);
+        var room = await Tenant.CreateRoomAsync(home.Owner, home.Fid, "Study");
+        Assert.Equal(9107, (await Family.PostAsync(home.Member, "addFamilyRoom", new { fid = home.Fid, roomName = "Den" })).Code());
+        Assert.Equal(9107, (await Family.PostAsync(home.Member, "setFamilyRoom", new { frid = room, roomName = "Den" })).Code());
+        Assert.Equal(9107, (await Family.PostAsync(home.Member, "deleteFamilyRoom", new { frid = room })).Code());
+        Assert.Equal("Study", Assert.Single(await Family.ListAsync(home.Member, $"getFamilyRoomList?fid={home.Fid}")).GetProperty("roomName").GetString());
+    }
+
+    [Fact]
+    public async Task Room_names_are_unique_within_a_family()
+    {
+        var home = await Family.HouseholdAsync(app);
+        var first = await Tenant.CreateRoomAsync(home.Owner, home.Fid, "Hall");
+        var second = await Tenant.CreateRoomAsync(home.Owner, home.Fid, "Garage");
+        Assert.Equal(9008, (await Family.PostAsync(home.Owner, "addFamilyRoom", new { fid = home.Fid, roomName = "Hall" })).Code());
+        Assert.Equal(9008, (await Family.PostAsync(home.Owner, "setFamilyRoom", new { frid = second, roomName = "Hall" })).Code());
+        await Family.PostOkAsync(home.Owner, "setFamilyRoom", new { frid = first, roomName = "Hall" });
+        var otherFamily = await Tenant.CreateFamilyAsync(home.Owner, "Cabin");
+        await Tenant.CreateRoomAsync(home.Owner, otherFamily, "Hall");
+    }
+
+    [Fact]
+    public async Task Deleting_a_room_keeps_its_devices_in_the_family_in_no_room()
+    {
+        var home = await Family.HouseholdAsync(app);
+        var room = await Tenant.CreateRoomAsync(home.Owner, home.Fid, "Porch");
+        var (_, dk) = await Seed.BoundDeviceAsync(app, home.Owner, home.Fid, room);
+        Assert.Equal(1, Assert.Single(await Family.ListAsync(home.Owner, $"getFamilyRoomList?fid={home.Fid}")).GetProperty("deviceCount").GetInt32());
+
+        await Family.PostOkAsync(home.Owner, "deleteFamilyRoom", new { frid = room });
+
+        var device = Assert.Single(await Family.ListAsync(home.Owner, $"getFamilyDeviceList?fid={home.Fid}"));
+        Assert.Equal(dk, device.GetProperty("dk").GetString());
+        Assert.Equal("", device.GetProperty("frid").GetString());
+    }
+
+    [Theory]
+    [InlineData("addFamilyRoom", """{"fid":"FID"}""", 9000, "roomName is required")]
+    [InlineData("addFamilyRoom", """{"roomName":"Den"}""", 5636, "fid is required")]
+    [InlineData("addFamilyRoom", """{"fid":"FID","roomName":["Den"]}""", 9000, "$.roomName")]
+    [InlineData("setFamilyRoom", """{"roomName":"Den"}""", 9000, "frid is required")]
+    [InlineData("deleteFamilyRoom", """{}""", 9000, "frid is required")]
+    [InlineData("deleteFamilyRoom", """{"frid":"no-such-room"}""", 9114, "")]
+    public async Task Bad_room_input_is_refused(string action, string json, int code, string extMsgPart)
+    {
+        var home = await Family.HouseholdAsync(app);
+        var envelope = await Seed.PostRawAsync(home.Owner.Client, Family.Api + action, json.Replace("FID", home.Fid, StringComparison.Ordinal));
+        Assert.Equal(code, envelope.Code());
+        Assert.Contains(extMsgPart, envelope.ExtMsg(), StringComparison.Ordinal);
+    }
+}
