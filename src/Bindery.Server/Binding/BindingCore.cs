@@ -186,7 +186,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
 
         if (fid is not null)
         {
-            var inFamily = await tx.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM bindings WHERE fid = @Fid", new { Fid = fid });
+            var inFamily = await FamilyDevices.CountAsync(tx.Connection, tx.Transaction, fid);
             if (inFamily >= options.Value.FamilyDeviceLimit)
             {
                 throw new BinderyException(Errors.FamilyDeviceLimit, $"a family holds at most {options.Value.FamilyDeviceLimit} devices");
@@ -222,9 +222,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             });
         if (fid is not null && request.IsCommonDevice)
         {
-            await tx.ExecuteAsync(
-                "INSERT INTO family_common_devices (fid, pk, dk, added_at) VALUES (@Fid, @Pk, @Dk, @Now) ON CONFLICT (fid, pk, dk) DO NOTHING",
-                new { Fid = fid, device.Pk, device.Dk, Now = now });
+            await FamilyDevices.MarkCommonAsync(tx, fid, device.Pk, device.Dk, now);
         }
         // A pending share to this user is moot now that they hold a binding of their own.
         await tx.ExecuteAsync(
@@ -249,7 +247,8 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         {
             throw new BinderyException(Errors.FamilyIdMissing);
         }
-        var role = await FamilyAccess.RoleOfAsync(tx.Connection, tx.Transaction, fid, request.User.Id)
+        // Locks the family row: a concurrent delete of the family, or another bind counting its devices, waits.
+        var role = await FamilyAccess.LockRoleAsync(tx, fid, request.User.Id)
             ?? throw new BinderyException(request.Errors.FamilyNotAccessible);
         if (role == FamilyRole.Member)
         {
@@ -299,12 +298,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             new { Pk = pk, Dk = dk, UserId = userId });
         if (fid is not null)
         {
-            await tx.ExecuteAsync(
-                """
-                DELETE FROM family_common_devices WHERE fid = @Fid AND pk = @Pk AND dk = @Dk
-                  AND NOT EXISTS (SELECT 1 FROM bindings b WHERE b.fid = @Fid AND b.pk = @Pk AND b.dk = @Dk)
-                """,
-                new { Fid = fid, Pk = pk, Dk = dk });
+            await FamilyDevices.ForgetDepartedAsync(tx, fid);
         }
     }
 

@@ -37,11 +37,10 @@ public static class BindingEndpoints
     }
 
     private static async Task<Ok<QuectelEnvelope<SnBindingData>>> BindBySnAsync(
-        HttpContext http, UserSessions sessions, BindingCore core,
+        AppUser user, BindingCore core,
         [FromQuery] string? pk, [FromQuery] string? sn, [FromQuery] int? capabilitiesBitmask, [FromQuery] string? deviceName,
         [FromQuery] string? fid, [FromQuery] string? frid, [FromQuery] bool? isCommonDevice)
     {
-        var user = await sessions.AuthenticateAsync(http);
         var result = await core.BindAsync(new BindRequest
         {
             User = user,
@@ -59,9 +58,8 @@ public static class BindingEndpoints
     }
 
     private static async Task<Ok<QuectelEnvelope<WifiBindingData>>> BindByWifiAsync(
-        HttpContext http, UserSessions sessions, BindingCore core, [FromBody] WifiBindingBody body)
+        AppUser user, BindingCore core, [FromBody] WifiBindingBody body)
     {
-        var user = await sessions.AuthenticateAsync(http);
         Validate.Required(body.ProductKey, Errors.ProductKeyMissing, BindingCore.MaxPkLength, "productKey");
         BindingCore.NormalizeDk(body.DeviceKey);
         if (string.IsNullOrEmpty(body.BindingCode))
@@ -91,9 +89,8 @@ public static class BindingEndpoints
     }
 
     private static async Task<Ok<QuectelEnvelope<PureBtBindingData>>> BindByPureBtAsync(
-        HttpContext http, UserSessions sessions, BindingCore core, [FromBody] PureBtBindingBody body)
+        AppUser user, BindingCore core, [FromBody] PureBtBindingBody body)
     {
-        var user = await sessions.AuthenticateAsync(http);
         Validate.Required(body.Pk, Errors.ProductKeyMissing, BindingCore.MaxPkLength, "pk");
         BindingCore.NormalizeDk(body.Dk);
         var proof = PureBtProof.Create(new PureBtFields(body.Pk!, body.Dk!, body.BindingCode, body.EncryptedBindingCode, body.Pwd,
@@ -115,40 +112,35 @@ public static class BindingEndpoints
     }
 
     private static async Task<Ok<QuectelEnvelope<UnbindData>>> UnbindAsync(
-        HttpContext http, UserSessions sessions, BindingCore core, [FromQuery] string? pk, [FromQuery] string? dk)
+        AppUser user, BindingCore core, [FromQuery] string? pk, [FromQuery] string? dk)
     {
-        var user = await sessions.AuthenticateAsync(http);
         var result = await core.UnbindAsync(user, pk, dk);
         return Envelope.OkResult(new UnbindData(result.Pk, result.Dk, result.WasShare));
     }
 
     private static async Task<Ok<QuectelEnvelope<UserDevices.DevicePage>>> ListAsync(
-        HttpContext http, UserSessions sessions, UserDevices devices, [FromQuery] int? page, [FromQuery] int? pageSize)
+        AppUser user, UserDevices devices, [FromQuery] int? page, [FromQuery] int? pageSize)
     {
-        var user = await sessions.AuthenticateAsync(http);
         return Envelope.OkResult(await devices.ListAsync(user, page, pageSize));
     }
 
     private static async Task<Ok<QuectelEnvelope<UserDevices.ProductBindingInfo>>> ProductInfoAsync(
-        HttpContext http, UserSessions sessions, UserDevices devices, [FromQuery] string? pk)
+        AppUser user, UserDevices devices, [FromQuery] string? pk)
     {
-        var user = await sessions.AuthenticateAsync(http);
         return Envelope.OkResult(await devices.ProductInfoAsync(user, pk));
     }
 
     private static async Task<Ok<QuectelEnvelope<ShareData>>> ShareAsync(
-        HttpContext http, UserSessions sessions, DeviceSharing sharing,
+        AppUser user, DeviceSharing sharing,
         [FromQuery] string? pk, [FromQuery] string? dk, [FromQuery] string? username)
     {
-        var user = await sessions.AuthenticateAsync(http);
         var share = await sharing.ShareAsync(user, pk, dk, username);
         return Envelope.OkResult(new ShareData(share.ShareId, share.Pk, share.Dk));
     }
 
     private static async Task<Ok<QuectelEnvelope<ShareData>>> AcceptShareAsync(
-        HttpContext http, UserSessions sessions, DeviceSharing sharing, [FromQuery] string? shareId)
+        AppUser user, DeviceSharing sharing, [FromQuery] string? shareId)
     {
-        var user = await sessions.AuthenticateAsync(http);
         var share = await sharing.AcceptAsync(user, shareId);
         return Envelope.OkResult(new ShareData(share.ShareId, share.Pk, share.Dk));
     }
