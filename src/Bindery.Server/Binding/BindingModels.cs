@@ -25,7 +25,7 @@ public enum BindingMethod
     Token = 8,
 }
 
-public static class BindingMethods
+public static class BindingMethodNames
 {
     /// <summary>The name stored in bindings.method and shown as bindingType (SHARE is a share, not a binding).</summary>
     public static string Name(this BindingMethod method) => method switch

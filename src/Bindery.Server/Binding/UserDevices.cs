@@ -86,6 +86,6 @@ public sealed class UserDevices(IDatabase db)
         {
             throw new BinderyException(Errors.DomainNotAuthorizedForProduct);
         }
-        return new ProductBindingInfo(product.Pk, product.BindingMode, BindingMethods.NamesOf(product.Methods), product.UserCap, product.Name, product.LogoUrl);
+        return new ProductBindingInfo(product.Pk, product.BindingMode, BindingMethodNames.NamesOf(product.Methods), product.UserCap, product.Name, product.LogoUrl);
     }
 }

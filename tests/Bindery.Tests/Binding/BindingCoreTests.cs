@@ -1,4 +1,5 @@
 using Bindery.Binding;
+using BindingMode = Bindery.Binding.BindingMode;
 using Bindery.Infrastructure;
 
 namespace Bindery.Tests.Binding;

@@ -1,5 +1,6 @@
 using Bindery.Accounts;
 using Bindery.Binding;
+using BindingMode = Bindery.Binding.BindingMode;
 using Bindery.Infrastructure;
 using Bindery.Registry;
 using Bindery.Storage;
