@@ -37,7 +37,7 @@ public sealed class BindingLifecycleTests(BindingFixture fx) : IClassFixture<Bin
         Assert.Equal(5052, (await BindingApi.UnbindAsync(bob.Client, device.Pk, device.Dk)).Code());
         await BindingApi.BindWifiOkAsync(fx, alice, device);
         Assert.Equal(5052, (await BindingApi.UnbindAsync(bob.Client, device.Pk, device.Dk)).Code());
-        Assert.Equal(5052, (await BindingApi.UnbindAsync(bob.Client, device.Pk, Registry.DeviceKeys.ImeiFromBody("35888888888888"))).Code());
+        Assert.Equal(5052, (await BindingApi.UnbindAsync(bob.Client, device.Pk, global::Bindery.Registry.DeviceKeys.ImeiFromBody("35888888888888"))).Code());
         Assert.Equal(1, (await BindingApi.ListAsync(alice.Client)).Data().GetProperty("total").GetInt64());
     }
 

@@ -139,7 +139,7 @@ public sealed class WifiBindingTests(BindingFixture fx) : IClassFixture<BindingF
     {
         var (product, _, _) = await DeviceAsync();
         var user = await fx.Tenant.CreateUserAsync();
-        var unknownDevice = new Tenant.Device(product.Pk, Registry.DeviceKeys.ImeiFromBody("35999999999999"), "x", "x");
+        var unknownDevice = new Tenant.Device(product.Pk, global::Bindery.Registry.DeviceKeys.ImeiFromBody("35999999999999"), "x", "x");
         Assert.Equal(5553, (await BindingApi.BindWifiAsync(user.Client, BindingApi.WifiBody(unknownDevice, "Code12345"))).Code());
         var unknownProduct = unknownDevice with { Pk = "no-such-product" };
         Assert.Equal(5553, (await BindingApi.BindWifiAsync(user.Client, BindingApi.WifiBody(unknownProduct, "Code12345"))).Code());

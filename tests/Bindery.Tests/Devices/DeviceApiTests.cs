@@ -55,7 +55,7 @@ public sealed class DeviceApiTests(BindingFixture fx) : IClassFixture<BindingFix
         var wrongSecret = await (await device.SendAsync(HttpMethod.Post, "/device/v1/binding-code", new { bindingCode = "Code12345" }, secret: "guess")).ReadEnvelopeAsync();
         var tampered = await (await device.SendAsync(HttpMethod.Post, "/device/v1/binding-code", new { bindingCode = "Code12345" },
             bodyOverride: Encoding.UTF8.GetBytes("""{"bindingCode":"Evil12345"}"""))).ReadEnvelopeAsync();
-        var unknown = await (await fx.DeviceClient(device.Device with { Dk = Registry.DeviceKeys.ImeiFromBody("35777777777777") })
+        var unknown = await (await fx.DeviceClient(device.Device with { Dk = global::Bindery.Registry.DeviceKeys.ImeiFromBody("35777777777777") })
             .SendAsync(HttpMethod.Post, "/device/v1/binding-code", new { bindingCode = "Code12345" })).ReadEnvelopeAsync();
         Assert.Equal(9011, wrongSecret.Code());
         Assert.Equal(wrongSecret.ToString(), tampered.ToString());
