@@ -10,7 +10,7 @@ namespace Bindery.Binding;
 
 /// <summary>
 /// The binding rules, free of HTTP and of any dialect: every way to bind (SN, Wi-Fi, pure BT, token) goes through
-/// <see cref="BindAsync"/>, and unbinding through <see cref="UnbindAsync"/>. The whole decision runs in one write
+/// <see cref="BindDeviceAsync"/>, and unbinding through <see cref="UnbindAsync"/>. The whole decision runs in one write
 /// transaction with the device row locked; docs/binding.md describes the rules.
 /// </summary>
 public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter guesses, IOptions<BinderyOptions> options)
@@ -45,7 +45,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         public bool HomeMode { get; set; }
     }
 
-    public async Task<BindResult> BindAsync(BindRequest request, CancellationToken cancellationToken = default)
+    public async Task<BindResult> BindDeviceAsync(BindRequest request, CancellationToken cancellationToken = default)
     {
         var pk = Validate.Required(request.Pk, Errors.ProductKeyMissing, MaxPkLength, "pk");
         var target = NormalizeTarget(request.Device);

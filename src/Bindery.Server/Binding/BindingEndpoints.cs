@@ -41,7 +41,7 @@ public static class BindingEndpoints
         [FromQuery] string? pk, [FromQuery] string? sn, [FromQuery] int? capabilitiesBitmask, [FromQuery] string? deviceName,
         [FromQuery] string? fid, [FromQuery] string? frid, [FromQuery] bool? isCommonDevice)
     {
-        var result = await core.BindAsync(new BindRequest
+        var result = await core.BindDeviceAsync(new BindRequest
         {
             User = user,
             Pk = pk!,
@@ -71,7 +71,7 @@ public static class BindingEndpoints
             throw new BinderyException(Errors.BindingCodeFormat, $"bindingCode is {BindingCodes.MinLength}-{BindingCodes.MaxLength} characters of [A-Za-z0-9]");
         }
         var matterJson = body.IsMatter == true ? MatterJson(body.MatterInfo) : null;
-        var result = await core.BindAsync(new BindRequest
+        var result = await core.BindDeviceAsync(new BindRequest
         {
             User = user,
             Pk = body.ProductKey!,
@@ -95,7 +95,7 @@ public static class BindingEndpoints
         BindingCore.NormalizeDk(body.Dk);
         var proof = PureBtProof.Create(new PureBtFields(body.Pk!, body.Dk!, body.BindingCode, body.EncryptedBindingCode, body.Pwd,
             body.Random, body.Signature, body.EncryptedNewBindingSecret, body.EncryptedOldBindingSecret));
-        var result = await core.BindAsync(new BindRequest
+        var result = await core.BindDeviceAsync(new BindRequest
         {
             User = user,
             Pk = body.Pk!,

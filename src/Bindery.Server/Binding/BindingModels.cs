@@ -76,7 +76,7 @@ public sealed record BindingErrorMap
     public ErrorDef AlreadyInFamily { get; init; } = Errors.DeviceAlreadyBound;
 }
 
-/// <summary>One bind request, whatever the dialect and method. Fields are validated by <see cref="BindingCore"/>.</summary>
+/// <summary>One bind request, whatever the dialect and method. Fields are validated by <see cref="BindingCore.BindDeviceAsync"/>.</summary>
 public sealed record BindRequest
 {
     public required AppUser User { get; init; }

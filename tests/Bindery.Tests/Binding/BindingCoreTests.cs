@@ -26,10 +26,10 @@ public sealed class BindingCoreTests(CoreStore store) : IClassFixture<CoreStore>
         var alice = await store.UserAsync(domain);
         var bob = await store.UserAsync(domain);
         await store.ReportCodeAsync(pk, dk, Code);
-        var bound = await store.Core.BindAsync(CoreStore.Wifi(alice, pk, dk, Code));
+        var bound = await store.Core.BindDeviceAsync(CoreStore.Wifi(alice, pk, dk, Code));
         Assert.True(bound.Verified);
         await store.ReportCodeAsync(pk, dk, "Code5678");
-        Assert.Equal(5412, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Wifi(bob, pk, dk, "Code5678"))));
+        Assert.Equal(5412, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Wifi(bob, pk, dk, "Code5678"))));
         // The refused attempt rolled back: the code is still unused.
         Assert.Equal(1, await store.CountAsync("SELECT COUNT(*) FROM devices WHERE dk = @Dk AND binding_code_used_at IS NULL", new { Dk = dk }));
     }
@@ -42,12 +42,12 @@ public sealed class BindingCoreTests(CoreStore store) : IClassFixture<CoreStore>
         var bob = await store.UserAsync(domain);
         var carol = await store.UserAsync(domain);
         await store.ReportCodeAsync(pk, dk, Code);
-        await store.Core.BindAsync(CoreStore.Wifi(alice, pk, dk, Code));
+        await store.Core.BindDeviceAsync(CoreStore.Wifi(alice, pk, dk, Code));
 
-        Assert.Equal(5412, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Sn(carol, pk, sn))));
+        Assert.Equal(5412, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(carol, pk, sn))));
 
         await store.ReportCodeAsync(pk, dk, "Code5678");
-        var bobs = await store.Core.BindAsync(CoreStore.Wifi(bob, pk, dk, "Code5678"));
+        var bobs = await store.Core.BindDeviceAsync(CoreStore.Wifi(bob, pk, dk, "Code5678"));
         Assert.Equal(alice.Id, bobs.DisplacedUserId);
         Assert.Equal(0, await store.CountAsync("SELECT COUNT(*) FROM bindings WHERE dk = @Dk AND user_id = @U", new { Dk = dk, U = alice.Id }));
         Assert.Equal(1, await store.CountAsync("SELECT COUNT(*) FROM bindings WHERE dk = @Dk", new { Dk = dk }));
@@ -57,9 +57,9 @@ public sealed class BindingCoreTests(CoreStore store) : IClassFixture<CoreStore>
     public async Task Multi_user_mode_stops_at_the_product_cap()
     {
         var (domain, pk, _, sn) = await DeviceAsync(BindingMode.MultiUser, cap: 2);
-        await store.Core.BindAsync(CoreStore.Sn(await store.UserAsync(domain), pk, sn));
-        await store.Core.BindAsync(CoreStore.Sn(await store.UserAsync(domain), pk, sn));
-        Assert.Equal(9013, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Sn(await store.UserAsync(domain), pk, sn))));
+        await store.Core.BindDeviceAsync(CoreStore.Sn(await store.UserAsync(domain), pk, sn));
+        await store.Core.BindDeviceAsync(CoreStore.Sn(await store.UserAsync(domain), pk, sn));
+        Assert.Equal(9013, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(await store.UserAsync(domain), pk, sn))));
     }
 
     [Fact]
@@ -67,8 +67,8 @@ public sealed class BindingCoreTests(CoreStore store) : IClassFixture<CoreStore>
     {
         var (domain, pk, _, sn) = await DeviceAsync(BindingMode.MultiUser);
         var alice = await store.UserAsync(domain);
-        await store.Core.BindAsync(CoreStore.Sn(alice, pk, sn));
-        Assert.Equal(5049, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Sn(alice, pk, sn))));
+        await store.Core.BindDeviceAsync(CoreStore.Sn(alice, pk, sn));
+        Assert.Equal(5049, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(alice, pk, sn))));
     }
 
     [Fact]
@@ -77,13 +77,13 @@ public sealed class BindingCoreTests(CoreStore store) : IClassFixture<CoreStore>
         var (domain, pk, dk, _) = await DeviceAsync(BindingMode.MultiUser);
         var alice = await store.UserAsync(domain);
         var bob = await store.UserAsync(domain);
-        Assert.Equal(5460, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Wifi(alice, pk, dk, Code))));
+        Assert.Equal(5460, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Wifi(alice, pk, dk, Code))));
         await store.ReportCodeAsync(pk, dk, Code, lifetimeSeconds: -1);
-        Assert.Equal(5461, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Wifi(alice, pk, dk, Code))));
+        Assert.Equal(5461, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Wifi(alice, pk, dk, Code))));
         await store.ReportCodeAsync(pk, dk, Code);
-        Assert.Equal(5462, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Wifi(alice, pk, dk, "Wrong123"))));
-        await store.Core.BindAsync(CoreStore.Wifi(alice, pk, dk, Code));
-        Assert.Equal(5462, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Wifi(bob, pk, dk, Code))));
+        Assert.Equal(5462, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Wifi(alice, pk, dk, "Wrong123"))));
+        await store.Core.BindDeviceAsync(CoreStore.Wifi(alice, pk, dk, Code));
+        Assert.Equal(5462, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Wifi(bob, pk, dk, Code))));
     }
 
     [Fact]
@@ -94,11 +94,11 @@ public sealed class BindingCoreTests(CoreStore store) : IClassFixture<CoreStore>
         for (var i = 0; i < 5; i++)
         {
             // Each attacker is a fresh user, so only the per-device limit is in play.
-            Assert.Equal(5462, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Wifi(await store.UserAsync(domain), pk, dk, $"Wrong{i:D3}"))));
+            Assert.Equal(5462, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Wifi(await store.UserAsync(domain), pk, dk, $"Wrong{i:D3}"))));
         }
-        Assert.Equal(5462, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Wifi(await store.UserAsync(domain), pk, dk, Code))));
+        Assert.Equal(5462, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Wifi(await store.UserAsync(domain), pk, dk, Code))));
         await store.ReportCodeAsync(pk, dk, "Fresh123");
-        Assert.NotNull(await store.Core.BindAsync(CoreStore.Wifi(await store.UserAsync(domain), pk, dk, "Fresh123")));
+        Assert.NotNull(await store.Core.BindDeviceAsync(CoreStore.Wifi(await store.UserAsync(domain), pk, dk, "Fresh123")));
     }
 
     [Fact]
@@ -108,12 +108,12 @@ public sealed class BindingCoreTests(CoreStore store) : IClassFixture<CoreStore>
         var mallory = await store.UserAsync(domain);
         for (var i = 0; i < 10; i++)
         {
-            Assert.Equal(5090, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Sn(mallory, pk, $"GUESS{i}"))));
+            Assert.Equal(5090, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(mallory, pk, $"GUESS{i}"))));
         }
         var (_, realSn) = await store.DeviceAsync(pk);
-        Assert.Equal(9007, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Sn(mallory, pk, realSn))));
+        Assert.Equal(9007, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(mallory, pk, realSn))));
         store.Clock.Advance(TimeSpan.FromMinutes(16));
-        Assert.NotNull(await store.Core.BindAsync(CoreStore.Sn(mallory, pk, realSn)));
+        Assert.NotNull(await store.Core.BindDeviceAsync(CoreStore.Sn(mallory, pk, realSn)));
     }
 
     [Fact]
@@ -122,16 +122,16 @@ public sealed class BindingCoreTests(CoreStore store) : IClassFixture<CoreStore>
         var (domain, pk, _, _) = await DeviceAsync(BindingMode.MultiUser);
         var otherPk = await store.ProductAsync(domain, BindingMode.MultiUser);
         var (_, otherSn) = await store.DeviceAsync(otherPk);
-        Assert.Equal(5090, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Sn(await store.UserAsync(domain), pk, otherSn))));
+        Assert.Equal(5090, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(await store.UserAsync(domain), pk, otherSn))));
     }
 
     [Fact]
     public async Task Method_not_enabled_and_domain_not_authorised_are_refused_before_any_device_lookup()
     {
         var (domain, pk, _, sn) = await DeviceAsync(BindingMode.MultiUser, methods: (int)BindingMethod.Wifi);
-        Assert.Equal(9012, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Sn(await store.UserAsync(domain), pk, sn))));
+        Assert.Equal(9012, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(await store.UserAsync(domain), pk, sn))));
         var stranger = await store.UserAsync(await store.DomainAsync());
-        Assert.Equal(5229, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Sn(stranger, pk, sn))));
+        Assert.Equal(5229, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(stranger, pk, sn))));
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class BindingCoreTests(CoreStore store) : IClassFixture<CoreStore>
     {
         var (domain, pk, _, _) = await DeviceAsync(BindingMode.MultiUser);
         var (_, sn) = await store.DeviceAsync(pk, dataCenter: "dc-elsewhere");
-        Assert.Equal(6083, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Sn(await store.UserAsync(domain), pk, sn))));
+        Assert.Equal(6083, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(await store.UserAsync(domain), pk, sn))));
     }
 
     [Fact]
@@ -153,24 +153,24 @@ public sealed class BindingCoreTests(CoreStore store) : IClassFixture<CoreStore>
         var otherFid = await store.FamilyAsync(await store.UserAsync(domain));
         var otherRoom = await store.RoomAsync(otherFid);
 
-        Assert.Equal(5636, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Sn(owner, pk, sn))));
-        Assert.Equal(5669, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Sn(member, pk, sn) with { Fid = fid })));
-        Assert.Equal(5041, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Sn(owner, pk, sn) with { Fid = otherFid })));
-        Assert.Equal(5041, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Sn(owner, pk, sn) with { Fid = "no-such-family" })));
-        Assert.Equal(9114, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Sn(owner, pk, sn) with { Fid = fid, Frid = otherRoom })));
+        Assert.Equal(5636, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(owner, pk, sn))));
+        Assert.Equal(5669, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(member, pk, sn) with { Fid = fid })));
+        Assert.Equal(5041, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(owner, pk, sn) with { Fid = otherFid })));
+        Assert.Equal(5041, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(owner, pk, sn) with { Fid = "no-such-family" })));
+        Assert.Equal(9114, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(owner, pk, sn) with { Fid = fid, Frid = otherRoom })));
 
         var room = await store.RoomAsync(fid);
-        await store.Core.BindAsync(CoreStore.Sn(admin, pk, sn) with { Fid = fid, Frid = room });
+        await store.Core.BindDeviceAsync(CoreStore.Sn(admin, pk, sn) with { Fid = fid, Frid = room });
         Assert.Equal(1, await store.CountAsync("SELECT COUNT(*) FROM family_common_devices WHERE fid = @Fid", new { Fid = fid }));
         // A second member may not put the same device into the same family twice.
-        Assert.Equal(5049, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Sn(owner, pk, sn) with { Fid = fid })));
+        Assert.Equal(5049, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(owner, pk, sn) with { Fid = fid })));
     }
 
     [Fact]
     public async Task Family_without_home_mode_is_5624()
     {
         var (domain, pk, _, sn) = await DeviceAsync(BindingMode.MultiUser);
-        Assert.Equal(5624, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Sn(await store.UserAsync(domain), pk, sn) with { Fid = "f" })));
+        Assert.Equal(5624, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(await store.UserAsync(domain), pk, sn) with { Fid = "f" })));
     }
 
     [Fact]
@@ -183,10 +183,10 @@ public sealed class BindingCoreTests(CoreStore store) : IClassFixture<CoreStore>
         for (var i = 0; i < 3; i++)
         {
             var (_, sn) = await store.DeviceAsync(pk);
-            await store.Core.BindAsync(CoreStore.Sn(owner, pk, sn) with { Fid = fid });
+            await store.Core.BindDeviceAsync(CoreStore.Sn(owner, pk, sn) with { Fid = fid });
         }
         var (_, fourth) = await store.DeviceAsync(pk);
-        Assert.Equal(9111, await RefusedWithAsync(store.Core.BindAsync(CoreStore.Sn(owner, pk, fourth) with { Fid = fid })));
+        Assert.Equal(9111, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(owner, pk, fourth) with { Fid = fid })));
     }
 
     [Fact]
@@ -206,7 +206,7 @@ public sealed class BindingCoreTests(CoreStore store) : IClassFixture<CoreStore>
             {
                 try
                 {
-                    await store.Core.BindAsync(CoreStore.Sn(u, pk, sn));
+                    await store.Core.BindDeviceAsync(CoreStore.Sn(u, pk, sn));
                     return 0;
                 }
                 catch (BinderyException ex)
