@@ -52,17 +52,20 @@ public sealed class UserDevices(IDatabase db)
         {
             var items = (await c.QueryAsync<DeviceItem>(
                 """
-                SELECT b.pk, b.dk, b.device_name, b.method AS binding_type, b.fid, b.frid, b.bound_at,
-                       p.name AS product_name, p.logo_url AS product_logo, b.capabilities AS capabilities_bitmask, b.verified
-                FROM bindings b JOIN products p ON p.pk = b.pk
-                WHERE b.user_id = @UserId
-                UNION ALL
-                SELECT s.pk, s.dk, COALESCE(ob.device_name, p.name), 'SHARE', NULL, NULL, s.accepted_at,
-                       p.name, p.logo_url, ob.capabilities, ob.verified
-                FROM device_shares s JOIN products p ON p.pk = s.pk
-                LEFT JOIN bindings ob ON ob.pk = s.pk AND ob.dk = s.dk AND ob.user_id = s.owner_user_id
-                WHERE s.user_id = @UserId AND s.accepted_at IS NOT NULL
-                ORDER BY bound_at DESC, pk, dk
+                SELECT * FROM (
+                    SELECT b.pk AS pk, b.dk AS dk, b.device_name AS device_name, b.method AS binding_type, b.fid AS fid,
+                           b.frid AS frid, b.bound_at AS bound_at, p.name AS product_name, p.logo_url AS product_logo,
+                           b.capabilities AS capabilities_bitmask, b.verified AS verified
+                    FROM bindings b JOIN products p ON p.pk = b.pk
+                    WHERE b.user_id = @UserId
+                    UNION ALL
+                    SELECT s.pk, s.dk, COALESCE(ob.device_name, p.name), 'SHARE', NULL, NULL, s.accepted_at,
+                           p.name, p.logo_url, ob.capabilities, COALESCE(ob.verified, FALSE)
+                    FROM device_shares s JOIN products p ON p.pk = s.pk
+                    LEFT JOIN bindings ob ON ob.pk = s.pk AND ob.dk = s.dk AND ob.user_id = s.owner_user_id
+                    WHERE s.user_id = @UserId AND s.accepted_at IS NOT NULL
+                ) devices
+                ORDER BY devices.bound_at DESC, devices.pk, devices.dk
                 LIMIT @Limit OFFSET @Offset
                 """,
                 new { UserId = user.Id, Limit = size, Offset = (long)(p - 1) * size })).ToList();

@@ -68,10 +68,15 @@ public static class BindingApi
         ["bindingCode"] = code,
     };
 
-    /// <summary>Binds over Wi-Fi with a freshly reported code and returns the data (asserting success).</summary>
+    /// <summary>
+    /// Binds over Wi-Fi with a freshly reported code (and a bindingSecret, which products that also bind over
+    /// Bluetooth require) and returns the data, asserting success.
+    /// </summary>
     public static async Task<JsonElement> BindWifiOkAsync(BindingFixture fixture, Tenant.User user, Tenant.Device device)
     {
-        var code = await fixture.DeviceClient(device).ReportNewCodeAsync();
+        var deviceSide = fixture.DeviceClient(device);
+        await deviceSide.ReportBindingSecretAsync(DeviceClient.NewSecret());
+        var code = await deviceSide.ReportNewCodeAsync();
         var envelope = await BindWifiAsync(user.Client, WifiBody(device, code));
         Assert.True(envelope.Code() == 200, envelope.ToString());
         return envelope.Data();
