@@ -66,6 +66,11 @@ app.UseStatusCodePages(async status =>
         var detail = context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed ? "Method not allowed" : "No such endpoint";
         await ErrorHandling.WriteErrorAsync(context, Errors.NotFound, detail, keepStatus: true);
     }
+    else if (context.Response.StatusCode == StatusCodes.Status413PayloadTooLarge)
+    {
+        // Kestrel's body limit hit while a minimal API binds the body: the framework sets 413 without throwing.
+        await ErrorHandling.WriteErrorAsync(context, Errors.RequestTooLarge, null, keepStatus: true);
+    }
 });
 
 app.MapOpenApi("/openapi/{documentName}.json");

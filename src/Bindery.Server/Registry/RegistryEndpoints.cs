@@ -1,8 +1,128 @@
+using Bindery.Infrastructure;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
 namespace Bindery.Registry;
 
+/// <summary>The device maker's admin API under <c>/admin/v1</c> (docs/admin-api.md). Every answer is the <c>{code, msg, extMsg, data}</c> envelope.</summary>
 public static class RegistryEndpoints
 {
-    public static IServiceCollection AddRegistry(this IServiceCollection services) => services;
+    public static IServiceCollection AddRegistry(this IServiceCollection services)
+    {
+        services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.SectionName);
+        services.AddSingleton<RegistryService>();
+        return services;
+    }
 
-    public static IEndpointRouteBuilder MapRegistry(this IEndpointRouteBuilder app) => app;
+    public static IEndpointRouteBuilder MapRegistry(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/admin/v1")
+            .AddEndpointFilter(AdminErrors.HandleAsync)
+            .AddEndpointFilter(AdminKey.RequireAsync)
+            .WithTags("Admin");
+
+        admin.MapGet("/data-center", (RegistryService registry) => Envelope.OkResult(new DataCenterView(registry.DataCenter)));
+
+        var domains = admin.MapGroup("/user-domains");
+        domains.MapPost("", async ([FromBody] UserDomainInput? body, RegistryService registry) =>
+            Envelope.OkResult(await registry.CreateUserDomainAsync(Body(body))));
+        domains.MapGet("", async (int? offset, int? limit, RegistryService registry) =>
+            Envelope.OkResult(await registry.ListUserDomainsAsync(offset, limit)));
+        domains.MapGet("/{id}", async (string id, RegistryService registry) =>
+            Envelope.OkResult(UserDomainView.From(await registry.GetUserDomainAsync(id)
+                ?? throw new BinderyException(Errors.NotFound, $"user domain '{Shorten(id)}' does not exist"))));
+        domains.MapPatch("/{id}", async (string id, [FromBody] UserDomainPatch? body, RegistryService registry) =>
+            Envelope.OkResult(await registry.UpdateUserDomainAsync(id, Body(body))));
+        domains.MapDelete("/{id}", async (string id, RegistryService registry) =>
+        {
+            await registry.DeleteUserDomainAsync(id);
+            return Envelope.OkResult(new { id });
+        });
+
+        var products = admin.MapGroup("/products");
+        products.MapPost("", async ([FromBody] ProductInput? body, RegistryService registry) =>
+            Envelope.OkResult(await registry.CreateProductAsync(Body(body))));
+        products.MapGet("", async (int? offset, int? limit, RegistryService registry) =>
+            Envelope.OkResult(await registry.ListProductsAsync(offset, limit)));
+        products.MapGet("/{pk}", async (string pk, RegistryService registry) =>
+            Envelope.OkResult(await registry.GetProductViewAsync(pk) ?? throw ProductNotFound(pk)));
+        products.MapPatch("/{pk}", async (string pk, [FromBody] ProductPatch? body, RegistryService registry) =>
+            Envelope.OkResult(await registry.UpdateProductAsync(pk, Body(body))));
+        products.MapDelete("/{pk}", async (string pk, RegistryService registry) =>
+        {
+            await registry.DeleteProductAsync(pk);
+            return Envelope.OkResult(new { pk });
+        });
+
+        var devices = products.MapGroup("/{pk}/devices");
+        devices.MapPost("", async (string pk, [FromBody] DeviceInput? body, RegistryService registry) =>
+            Envelope.OkResult(await registry.CreateDeviceAsync(pk, Body(body))));
+        devices.MapGet("", async (string pk, int? offset, int? limit, RegistryService registry) =>
+            Envelope.OkResult(await registry.ListDevicesAsync(pk, offset, limit)));
+        devices.MapGet("/{dk}", async (string pk, string dk, RegistryService registry) =>
+        {
+            var normalized = DeviceKeys.Normalize(dk) ?? throw new BinderyException(Errors.DkFormat, "dk must be an IMEI or a MAC address");
+            var device = await registry.GetDeviceAsync(pk, normalized)
+                ?? throw new BinderyException(Errors.NotFound, $"device {normalized} of product '{Shorten(pk)}' does not exist");
+            return Envelope.OkResult(DeviceView.From(device));
+        });
+        devices.MapDelete("/{dk}", async (string pk, string dk, RegistryService registry) =>
+            Envelope.OkResult(await registry.DeleteDeviceAsync(pk, dk)));
+        // No Accepts() metadata: routing would answer a wrong Content-Type with an empty 415 before the admin key
+        // is checked; the handler refuses it with an envelope instead.
+        devices.MapPost("/import", ImportAsync)
+            .WithDescription("Body: application/x-ndjson (one device object per line) or text/csv (header dk,sn,deviceSecret[,moduleType,dataCenter]).");
+
+        return app;
+    }
+
+    private static async Task<Ok<QuectelEnvelope<ImportResult>>> ImportAsync(
+        string pk, HttpContext context, RegistryService registry, IOptions<ImportOptions> options, CancellationToken cancellationToken)
+    {
+        var limits = options.Value;
+        // The global body limit is sized for JSON requests; an import may be far larger, and is streamed.
+        var sizeLimit = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeLimit is { IsReadOnly: false })
+        {
+            sizeLimit.MaxRequestBodySize = limits.MaxBodyBytes;
+        }
+        if (context.Request.ContentLength > limits.MaxBodyBytes)
+        {
+            throw new BinderyException(Errors.RequestTooLarge, $"import body is larger than {limits.MaxBodyBytes} bytes");
+        }
+        var format = DeviceImportReader.FormatOf(context.Request.ContentType)
+            ?? throw new BinderyException(Errors.InvalidParameter, "Content-Type must be application/x-ndjson or text/csv");
+        var rows = DeviceImportReader.ReadAsync(context.Request.BodyReader, format, limits, cancellationToken);
+        return Envelope.OkResult(await registry.ImportDevicesAsync(pk, rows, cancellationToken));
+    }
+
+    /// <summary>An absent or <c>null</c> JSON body is answered like a missing field, not by the binder's message.</summary>
+    private static T Body<T>(T? body) where T : class =>
+        body ?? throw new BinderyException(Errors.InvalidParameter, "a JSON request body is required");
+
+    private static BinderyException ProductNotFound(string pk) => new(Errors.NotFound, $"product '{Shorten(pk)}' does not exist");
+
+    private static string Shorten(string value) => value.Length <= 64 ? value : value[..64] + "…";
+}
+
+/// <summary>
+/// Error envelope of the admin API. Unlike <c>/v2</c>, admin answers carry a real HTTP status; codes taken
+/// from the seeds (catalogued with status 200 for the <c>/v2</c> API) are client errors here, so 400.
+/// </summary>
+public static class AdminErrors
+{
+    public static async ValueTask<object?> HandleAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (BinderyException e)
+        {
+            var status = e.Error.HttpStatus == StatusCodes.Status200OK ? StatusCodes.Status400BadRequest : e.Error.HttpStatus;
+            return TypedResults.Json(Envelope.Error(e.Error, Envelope.WantsChinese(context.HttpContext), e.Detail), statusCode: status);
+        }
+    }
 }

@@ -27,6 +27,8 @@ public class BinderyApp : WebApplicationFactory<Program>
             ["Bindery:SeedDemo"] = "false",
             ["Bindery:DataCenter"] = "dc-test",
             ["Storage:Synchronous"] = "NORMAL",
+            // Full-strength hashing is tested in the accounts tests; elsewhere it only slows the suite down.
+            ["Bindery:Accounts:PasswordHashIterations"] = "1000",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         if (settings is not null)
