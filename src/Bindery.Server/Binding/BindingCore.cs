@@ -96,7 +96,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         }
         if (!product.Enables(request.Method))
         {
-            throw new BinderyException(Errors.MethodNotAllowedForProduct, $"{request.Method.Name()} binding is not enabled for this product");
+            throw new BinderyException(Errors.MethodNotAllowedForProduct, $"{request.Method.WireName()} binding is not enabled for this product");
         }
 
         var domain = await tx.QuerySingleOrDefaultAsync<DomainRow>(
@@ -209,7 +209,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
                 device.Dk,
                 UserId = user.Id,
                 IsExclusive = product.Mode != BindingMode.MultiUser,
-                Method = request.Method.Name(),
+                Method = request.Method.WireName(),
                 AuthKeyHash = Secrets.Sha256Hex(authKey),
                 DeviceName = string.IsNullOrEmpty(deviceName) ? product.Name : deviceName,
                 request.Capabilities,
@@ -302,11 +302,11 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         }
     }
 
-    public static async Task<ProductRow?> ReadProductAsync(DbTx tx, string pk, string domainId) =>
-        await tx.QuerySingleOrDefaultAsync<ProductRow>(ProductSql, new { Pk = pk, DomainId = domainId });
+    public static async Task<BindingProduct?> ReadProductAsync(DbTx tx, string pk, string domainId) =>
+        await tx.QuerySingleOrDefaultAsync<BindingProduct>(ProductSql, new { Pk = pk, DomainId = domainId });
 
-    public static Task<ProductRow?> ReadProductAsync(DbConnection connection, string pk, string domainId) =>
-        Dapper.SqlMapper.QuerySingleOrDefaultAsync<ProductRow?>(connection, ProductSql, new { Pk = pk, DomainId = domainId });
+    public static Task<BindingProduct?> ReadProductAsync(DbConnection connection, string pk, string domainId) =>
+        Dapper.SqlMapper.QuerySingleOrDefaultAsync<BindingProduct?>(connection, ProductSql, new { Pk = pk, DomainId = domainId });
 
     private const string ProductSql =
         """

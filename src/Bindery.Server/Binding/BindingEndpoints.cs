@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Bindery.Accounts;
 using Bindery.Infrastructure;
+using Bindery.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -46,7 +47,7 @@ public static class BindingEndpoints
             User = user,
             Pk = pk!,
             Device = new DeviceTarget.BySn(sn!),
-            Method = BindingMethod.Sn,
+            Method = BindingMethods.Sn,
             Proof = NoProof.Instance,
             DeviceName = deviceName,
             Capabilities = Capabilities(capabilitiesBitmask),
@@ -76,7 +77,7 @@ public static class BindingEndpoints
             User = user,
             Pk = body.ProductKey!,
             Device = new DeviceTarget.ByDk(body.DeviceKey!),
-            Method = BindingMethod.Wifi,
+            Method = BindingMethods.Wifi,
             Proof = new WifiBindingProof(body.BindingCode),
             DeviceName = body.DeviceName,
             Capabilities = Capabilities(body.CapabilitiesBitmask),
@@ -100,7 +101,7 @@ public static class BindingEndpoints
             User = user,
             Pk = body.Pk!,
             Device = new DeviceTarget.ByDk(body.Dk!),
-            Method = BindingMethod.Bt,
+            Method = BindingMethods.Bt,
             Proof = proof,
             DeviceName = body.DeviceName,
             Capabilities = Capabilities(body.CapabilitiesBitmask),

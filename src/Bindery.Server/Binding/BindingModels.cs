@@ -1,46 +1,8 @@
 using Bindery.Accounts;
 using Bindery.Infrastructure;
+using Bindery.Registry;
 
 namespace Bindery.Binding;
-
-/// <summary>How a product lets users share one device (products.binding_mode).</summary>
-public enum BindingMode
-{
-    /// <summary>Any number of users up to the product's user cap; nobody displaces anybody.</summary>
-    MultiUser = 1,
-
-    /// <summary>One holder; others are refused (5412) until the holder unbinds or the device is factory reset.</summary>
-    Owner = 2,
-
-    /// <summary>One holder; a new binding that proves possession replaces the previous holder at once.</summary>
-    Rotation = 3,
-}
-
-/// <summary>The ways to bind, as stored in bindings.method and as bits of products.methods.</summary>
-public enum BindingMethod
-{
-    Sn = 1,
-    Wifi = 2,
-    Bt = 4,
-    Token = 8,
-}
-
-public static class BindingMethodNames
-{
-    /// <summary>The name stored in bindings.method and shown as bindingType (SHARE is a share, not a binding).</summary>
-    public static string Name(this BindingMethod method) => method switch
-    {
-        BindingMethod.Sn => "SN",
-        BindingMethod.Wifi => "WIFI",
-        BindingMethod.Bt => "BT",
-        BindingMethod.Token => "TOKEN",
-        _ => throw new ArgumentOutOfRangeException(nameof(method)),
-    };
-
-    /// <summary>The method names enabled in a products.methods bitmask.</summary>
-    public static IReadOnlyList<string> NamesOf(int bitmask) =>
-        Enum.GetValues<BindingMethod>().Where(m => (bitmask & (int)m) != 0).Select(m => m.Name()).ToArray();
-}
 
 /// <summary>Which device a bind request names: by device key, or (bind by SN) by serial number.</summary>
 public abstract record DeviceTarget
@@ -85,7 +47,8 @@ public sealed record BindRequest
 
     public required DeviceTarget Device { get; init; }
 
-    public required BindingMethod Method { get; init; }
+    /// <summary>Exactly one flag: the method this request binds by.</summary>
+    public required BindingMethods Method { get; init; }
 
     /// <summary>What the request offers as proof that the user holds the device; checked with the device row locked.</summary>
     public required IPossessionProof Proof { get; init; }
@@ -120,3 +83,13 @@ public sealed record BindResult(
     BindingMode Mode,
     bool Verified,
     string? DisplacedUserId);
+
+public static class BindingMethodWireNames
+{
+    /// <summary>The name of a single method as stored in bindings.method and shown as bindingType.</summary>
+    public static string WireName(this BindingMethods method) => BindingMethodNames.ToNames(method) switch
+    {
+        [var single] => single,
+        _ => throw new ArgumentOutOfRangeException(nameof(method), "exactly one binding method"),
+    };
+}

@@ -1,5 +1,6 @@
 using Bindery.Accounts;
 using Bindery.Infrastructure;
+using Bindery.Registry;
 using Bindery.Storage;
 
 namespace Bindery.Binding;
@@ -19,7 +20,7 @@ public interface IPossessionProof
 public sealed record ProofContext(
     DbTx Tx,
     DeviceRow Device,
-    ProductRow Product,
+    BindingProduct Product,
     AppUser User,
     string UserDomainSecret,
     long Now);
@@ -66,7 +67,7 @@ public sealed class WifiBindingProof(string bindingCode) : IPossessionProof
 {
     public Task<ProofResult> VerifyAsync(ProofContext context)
     {
-        if (context.Product.Enables(BindingMethod.Bt) && context.Device.BindingSecretHash is null)
+        if (context.Product.Enables(BindingMethods.Bt) && context.Device.BindingSecretHash is null)
         {
             return Task.FromResult(ProofResult.Fail(Errors.BindingSecretNotReported,
                 "this product also binds over Bluetooth, so the device must report its bindingSecret before a Wi-Fi binding", countsAsGuess: false));
@@ -98,7 +99,7 @@ public sealed class DeviceRow
 }
 
 /// <summary>A product as the core sees it, with whether the caller's user domain may use it.</summary>
-public sealed class ProductRow
+public sealed class BindingProduct
 {
     public string Pk { get; set; } = "";
 
@@ -120,5 +121,5 @@ public sealed class ProductRow
 
     public BindingMode Mode => (BindingMode)BindingMode;
 
-    public bool Enables(BindingMethod method) => (Methods & (int)method) != 0;
+    public bool Enables(BindingMethods method) => (Methods & (int)method) != 0;
 }

@@ -1,5 +1,6 @@
 using Bindery.Accounts;
 using Bindery.Infrastructure;
+using Bindery.Registry;
 using Bindery.Storage;
 using Dapper;
 
@@ -89,6 +90,6 @@ public sealed class UserDevices(IDatabase db)
         {
             throw new BinderyException(Errors.DomainNotAuthorizedForProduct);
         }
-        return new ProductBindingInfo(product.Pk, product.BindingMode, BindingMethodNames.NamesOf(product.Methods), product.UserCap, product.Name, product.LogoUrl);
+        return new ProductBindingInfo(product.Pk, product.BindingMode, BindingMethodNames.ToNames((BindingMethods)product.Methods), product.UserCap, product.Name, product.LogoUrl);
     }
 }

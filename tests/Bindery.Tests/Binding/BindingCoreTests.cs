@@ -1,5 +1,5 @@
 using Bindery.Binding;
-using BindingMode = Bindery.Binding.BindingMode;
+using BindingMode = Bindery.Registry.BindingMode;
 using Bindery.Infrastructure;
 
 namespace Bindery.Tests.Binding;
@@ -128,7 +128,7 @@ public sealed class BindingCoreTests(CoreStore store) : IClassFixture<CoreStore>
     [Fact]
     public async Task Method_not_enabled_and_domain_not_authorised_are_refused_before_any_device_lookup()
     {
-        var (domain, pk, _, sn) = await DeviceAsync(BindingMode.MultiUser, methods: (int)BindingMethod.Wifi);
+        var (domain, pk, _, sn) = await DeviceAsync(BindingMode.MultiUser, methods: (int)Bindery.Registry.BindingMethods.Wifi);
         Assert.Equal(9012, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(await store.UserAsync(domain), pk, sn))));
         var stranger = await store.UserAsync(await store.DomainAsync());
         Assert.Equal(5229, await RefusedWithAsync(store.Core.BindDeviceAsync(CoreStore.Sn(stranger, pk, sn))));

@@ -1,6 +1,7 @@
 using Bindery.Accounts;
 using Bindery.Binding;
-using BindingMode = Bindery.Binding.BindingMode;
+using BindingMethods = Bindery.Registry.BindingMethods;
+using BindingMode = Bindery.Registry.BindingMode;
 using Bindery.Infrastructure;
 using Bindery.Registry;
 using Bindery.Storage;
@@ -138,7 +139,7 @@ public sealed class CoreStore : IAsyncLifetime
         User = user,
         Pk = pk,
         Device = new DeviceTarget.ByDk(dk),
-        Method = BindingMethod.Wifi,
+        Method = BindingMethods.Wifi,
         Proof = new WifiBindingProof(code),
     };
 
@@ -147,7 +148,7 @@ public sealed class CoreStore : IAsyncLifetime
         User = user,
         Pk = pk,
         Device = new DeviceTarget.BySn(sn),
-        Method = BindingMethod.Sn,
+        Method = BindingMethods.Sn,
         Proof = NoProof.Instance,
     };
 }
