@@ -1,8 +1,201 @@
+using System.Text.Json;
+using Bindery.Accounts;
+using Bindery.Infrastructure;
+using Bindery.Registry;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
 namespace Bindery.Binding;
 
+/// <summary>
+/// The Quectel-style <c>/v2/binding/enduserapi</c> adapter: reads the seed's wire shapes, authenticates the
+/// user, hands one <see cref="BindRequest"/> to <see cref="BindingCore"/> and writes the seed's answer.
+/// </summary>
 public static class BindingEndpoints
 {
-    public static IServiceCollection AddBinding(this IServiceCollection services) => services;
+    public static IServiceCollection AddBinding(this IServiceCollection services)
+    {
+        services.AddOptions<BindingOptions>().BindConfiguration("Binding");
+        services.AddSingleton<GuessLimiter>();
+        services.AddSingleton<BindingCore>();
+        services.AddSingleton<DeviceSharing>();
+        services.AddSingleton<UserDevices>();
+        return services;
+    }
 
-    public static IEndpointRouteBuilder MapBinding(this IEndpointRouteBuilder app) => app;
+    public static IEndpointRouteBuilder MapBinding(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v2/binding/enduserapi").WithTags("Binding");
+        group.MapPost("/bindDeviceSn", BindBySnAsync);
+        group.MapPost("/v2/deviceBindingByWifi", BindByWifiAsync);
+        group.MapPost("/deviceBindingByPureBt", BindByPureBtAsync);
+        group.MapPost("/unbindDevice", UnbindAsync);
+        group.MapGet("/userDeviceList", ListAsync);
+        group.MapGet("/productBindingInfo", ProductInfoAsync);
+        group.MapPost("/shareDevice", ShareAsync);
+        group.MapPost("/acceptShare", AcceptShareAsync);
+        return app;
+    }
+
+    private static async Task<Ok<QuectelEnvelope<SnBindingData>>> BindBySnAsync(
+        AppUser user, BindingCore core,
+        [FromQuery] string? pk, [FromQuery] string? sn, [FromQuery] int? capabilitiesBitmask, [FromQuery] string? deviceName,
+        [FromQuery] string? fid, [FromQuery] string? frid, [FromQuery] bool? isCommonDevice)
+    {
+        var result = await core.BindDeviceAsync(new BindRequest
+        {
+            User = user,
+            Pk = pk!,
+            Device = new DeviceTarget.BySn(sn!),
+            Method = BindingMethods.Sn,
+            Proof = NoProof.Instance,
+            DeviceName = deviceName,
+            Capabilities = Capabilities(capabilitiesBitmask),
+            Fid = fid,
+            Frid = frid,
+            IsCommonDevice = isCommonDevice ?? true,
+        });
+        return Envelope.OkResult(new SnBindingData(result.AuthKey, result.Dk, result.ModuleType, result.Pk));
+    }
+
+    private static async Task<Ok<QuectelEnvelope<WifiBindingData>>> BindByWifiAsync(
+        AppUser user, BindingCore core, [FromBody] WifiBindingBody body)
+    {
+        Validate.Required(body.ProductKey, Errors.ProductKeyMissing, BindingCore.MaxPkLength, "productKey");
+        BindingCore.NormalizeDk(body.DeviceKey);
+        if (string.IsNullOrEmpty(body.BindingCode))
+        {
+            throw new BinderyException(Errors.BindingCodeMissing);
+        }
+        if (!BindingCodes.IsWellFormed(body.BindingCode))
+        {
+            throw new BinderyException(Errors.BindingCodeFormat, $"bindingCode is {BindingCodes.MinLength}-{BindingCodes.MaxLength} characters of [A-Za-z0-9]");
+        }
+        var matterJson = body.IsMatter == true ? MatterJson(body.MatterInfo) : null;
+        var result = await core.BindDeviceAsync(new BindRequest
+        {
+            User = user,
+            Pk = body.ProductKey!,
+            Device = new DeviceTarget.ByDk(body.DeviceKey!),
+            Method = BindingMethods.Wifi,
+            Proof = new WifiBindingProof(body.BindingCode),
+            DeviceName = body.DeviceName,
+            Capabilities = Capabilities(body.CapabilitiesBitmask),
+            Fid = body.Fid,
+            Frid = body.Frid,
+            IsCommonDevice = body.IsCommonDevice ?? true,
+            MatterInfoJson = matterJson,
+        });
+        return Envelope.OkResult(new WifiBindingData(result.AuthKey, (int)result.Mode, result.ProductLogo, result.ProductName));
+    }
+
+    private static async Task<Ok<QuectelEnvelope<PureBtBindingData>>> BindByPureBtAsync(
+        AppUser user, BindingCore core, [FromBody] PureBtBindingBody body)
+    {
+        Validate.Required(body.Pk, Errors.ProductKeyMissing, BindingCore.MaxPkLength, "pk");
+        BindingCore.NormalizeDk(body.Dk);
+        var proof = PureBtProof.Create(new PureBtFields(body.Pk!, body.Dk!, body.BindingCode, body.EncryptedBindingCode, body.Pwd,
+            body.Random, body.Signature, body.EncryptedNewBindingSecret, body.EncryptedOldBindingSecret));
+        var result = await core.BindDeviceAsync(new BindRequest
+        {
+            User = user,
+            Pk = body.Pk!,
+            Device = new DeviceTarget.ByDk(body.Dk!),
+            Method = BindingMethods.Bt,
+            Proof = proof,
+            DeviceName = body.DeviceName,
+            Capabilities = Capabilities(body.CapabilitiesBitmask),
+            Fid = body.Fid,
+            Frid = body.Frid,
+            IsCommonDevice = body.IsCommonDevice ?? true,
+        });
+        return Envelope.OkResult(new PureBtBindingData(result.Verified ? "1" : "0", result.AuthKey));
+    }
+
+    private static async Task<Ok<QuectelEnvelope<UnbindData>>> UnbindAsync(
+        AppUser user, BindingCore core, [FromQuery] string? pk, [FromQuery] string? dk)
+    {
+        var result = await core.UnbindAsync(user, pk, dk);
+        return Envelope.OkResult(new UnbindData(result.Pk, result.Dk, result.WasShare));
+    }
+
+    private static async Task<Ok<QuectelEnvelope<UserDevices.DevicePage>>> ListAsync(
+        AppUser user, UserDevices devices, [FromQuery] int? page, [FromQuery] int? pageSize)
+    {
+        return Envelope.OkResult(await devices.ListAsync(user, page, pageSize));
+    }
+
+    private static async Task<Ok<QuectelEnvelope<UserDevices.ProductBindingInfo>>> ProductInfoAsync(
+        AppUser user, UserDevices devices, [FromQuery] string? pk)
+    {
+        return Envelope.OkResult(await devices.ProductInfoAsync(user, pk));
+    }
+
+    private static async Task<Ok<QuectelEnvelope<ShareData>>> ShareAsync(
+        AppUser user, DeviceSharing sharing,
+        [FromQuery] string? pk, [FromQuery] string? dk, [FromQuery] string? username)
+    {
+        var share = await sharing.ShareAsync(user, pk, dk, username);
+        return Envelope.OkResult(new ShareData(share.ShareId, share.Pk, share.Dk));
+    }
+
+    private static async Task<Ok<QuectelEnvelope<ShareData>>> AcceptShareAsync(
+        AppUser user, DeviceSharing sharing, [FromQuery] string? shareId)
+    {
+        var share = await sharing.AcceptAsync(user, shareId);
+        return Envelope.OkResult(new ShareData(share.ShareId, share.Pk, share.Dk));
+    }
+
+    /// <summary>0 is what apps send for "not given" (the seed's example value); other values must be 1–15.</summary>
+    private static int? Capabilities(int? bitmask) => bitmask is 0 ? null : bitmask;
+
+    private static readonly string[] Privileges = ["View", "Operate", "Administer"];
+
+    /// <summary>Checks a Matter device's commissioning data (5879–5885) and returns it as the JSON stored on the binding.</summary>
+    private static string MatterJson(MatterInfoBody? info)
+    {
+        if (info?.Discriminator is null)
+        {
+            throw new BinderyException(Errors.MatterDiscriminatorMissing);
+        }
+        if (info.MatterProductId is null)
+        {
+            throw new BinderyException(Errors.MatterProductIdMissing);
+        }
+        if (string.IsNullOrWhiteSpace(info.MatterVersion))
+        {
+            throw new BinderyException(Errors.MatterVersionMissing);
+        }
+        if (info.MatterVendorId is null)
+        {
+            throw new BinderyException(Errors.MatterVendorMissing);
+        }
+        if (info.FabricId is null)
+        {
+            throw new BinderyException(Errors.MatterFabricIdMissing);
+        }
+        if (info.NodeId is null)
+        {
+            throw new BinderyException(Errors.MatterNodeIdMissing);
+        }
+        if (info.Discriminator is < 0 or > 4095)
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, "discriminator is 0-4095 (12 bits)");
+        }
+        if (info.MatterProductId is < 0 or > 65535 || info.MatterVendorId is < 0 or > 65535)
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, "matterProductId and matterVendorId are 0-65535");
+        }
+        Validate.Bounded(info.MatterVersion, 32, "matterVersion");
+        Validate.Bounded(info.Extra, 1024, "extra");
+        if (info.CatList is { Count: > 32 })
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, "catList holds at most 32 entries");
+        }
+        if (info.CatList?.Any(c => c is null || (c.Privilege is not null && !Privileges.Contains(c.Privilege))) == true)
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, "catList privilege is View, Operate or Administer");
+        }
+        return JsonSerializer.Serialize(info);
+    }
 }

@@ -1,0 +1,379 @@
+using System.Data.Common;
+using Bindery.Accounts;
+using Bindery.Homes;
+using Bindery.Infrastructure;
+using Bindery.Registry;
+using Bindery.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Bindery.Binding;
+
+/// <summary>
+/// The binding rules, free of HTTP and of any dialect: every way to bind (SN, Wi-Fi, pure BT, token) goes through
+/// <see cref="BindDeviceAsync"/>, and unbinding through <see cref="UnbindAsync"/>. The whole decision runs in one write
+/// transaction with the device row locked; docs/binding.md describes the rules.
+/// </summary>
+public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter guesses, IOptions<BinderyOptions> options)
+{
+    /// <summary>Longest device name a binding accepts (5333 beyond it).</summary>
+    public const int MaxDeviceNameLength = 64;
+
+    public const int MaxSnLength = 64;
+    public const int MaxIdLength = 64;
+    public const int MaxPkLength = 64;
+
+    private abstract record Outcome;
+
+    private sealed record Bound(BindResult Result) : Outcome;
+
+    /// <summary>A refusal whose side effects (failure counts) must commit before the caller hears of it.</summary>
+    private sealed record Refused(ErrorDef Error, string? Detail) : Outcome;
+
+    private sealed class HolderRow
+    {
+        public string BindingId { get; set; } = "";
+
+        public string UserId { get; set; } = "";
+
+        public string? Fid { get; set; }
+    }
+
+    private sealed class DomainRow
+    {
+        public string Secret { get; set; } = "";
+
+        public bool HomeMode { get; set; }
+    }
+
+    public async Task<BindResult> BindDeviceAsync(BindRequest request, CancellationToken cancellationToken = default)
+    {
+        var pk = Validate.Required(request.Pk, Errors.ProductKeyMissing, MaxPkLength, "pk");
+        var target = NormalizeTarget(request.Device);
+        var deviceName = request.DeviceName?.Trim();
+        if (deviceName is { Length: > MaxDeviceNameLength })
+        {
+            throw new BinderyException(Errors.DeviceNameTooLong, $"deviceName is limited to {MaxDeviceNameLength} characters");
+        }
+        if (request.Capabilities is { } caps && caps is < 1 or > 15)
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, "capabilitiesBitmask must be 1-15");
+        }
+        var fid = Blank(Validate.Bounded(request.Fid, MaxIdLength, "fid"));
+        var frid = Blank(Validate.Bounded(request.Frid, MaxIdLength, "frid"));
+
+        Outcome outcome;
+        try
+        {
+            outcome = await db.WriteAsync(tx => DecideAsync(tx, request, pk, target, deviceName, fid, frid), cancellationToken);
+        }
+        catch (DbException ex) when (DbErrors.IsUniqueViolation(ex))
+        {
+            // The partial unique index on exclusive bindings, or UNIQUE (pk, dk, user_id), had the last word.
+            throw new BinderyException(Errors.UniqueBindingMode, "the device was bound by someone else at the same moment");
+        }
+        return outcome switch
+        {
+            Bound bound => bound.Result,
+            Refused refused => throw new BinderyException(refused.Error, refused.Detail),
+            _ => throw new InvalidOperationException("unknown outcome"),
+        };
+    }
+
+    private async Task<Outcome> DecideAsync(DbTx tx, BindRequest request, string pk, DeviceTarget target, string? deviceName, string? fid, string? frid)
+    {
+        var user = request.User;
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (await guesses.IsUserLockedAsync(tx, user.Id, now))
+        {
+            throw new BinderyException(Errors.TooManyAttempts, "too many failed binding attempts; wait for the window to pass");
+        }
+
+        var product = await ReadProductAsync(tx, pk, user.DomainId)
+            ?? throw new BinderyException(request.Errors.ProductNotFound);
+        if (!product.Authorized)
+        {
+            throw new BinderyException(Errors.DomainNotAuthorizedForProduct);
+        }
+        if (!product.Enables(request.Method))
+        {
+            throw new BinderyException(Errors.MethodNotAllowedForProduct, $"{request.Method.WireName()} binding is not enabled for this product");
+        }
+
+        var domain = await tx.QuerySingleOrDefaultAsync<DomainRow>(
+            "SELECT secret, home_mode FROM user_domains WHERE id = @Id", new { Id = user.DomainId })
+            ?? throw new BinderyException(Errors.UserDomainAbnormal);
+        await CheckFamilyAsync(tx, request, domain.HomeMode, fid, frid);
+
+        var device = await LockDeviceAsync(tx, pk, target);
+        if (device is null)
+        {
+            if (target is DeviceTarget.BySn)
+            {
+                // An unknown SN and the SN of another product answer the same, and each is a counted guess.
+                await guesses.RecordUserFailureAsync(tx, user.Id, now);
+                return new Refused(Errors.SnInvalid, null);
+            }
+            throw new BinderyException(request.Errors.DeviceNotFound);
+        }
+        if (!string.Equals(device.DataCenter, options.Value.DataCenter, StringComparison.Ordinal))
+        {
+            throw new BinderyException(Errors.WrongDataCenter);
+        }
+
+        var proof = await request.Proof.VerifyAsync(new ProofContext(tx, device, product, user, domain.Secret, now));
+        if (proof is ProofResult.Failed failed)
+        {
+            if (failed.CountsAsGuess)
+            {
+                await guesses.RecordDeviceFailureAsync(tx, device.Pk, device.Dk, now);
+                await guesses.RecordUserFailureAsync(tx, user.Id, now);
+            }
+            return new Refused(failed.Error, failed.Detail);
+        }
+        var proven = proof is ProofResult.ProvenResult;
+
+        var holders = (await tx.QueryAsync<HolderRow>(
+            "SELECT binding_id, user_id, fid FROM bindings WHERE pk = @Pk AND dk = @Dk",
+            new { device.Pk, device.Dk })).ToList();
+        if (holders.Any(h => h.UserId == user.Id))
+        {
+            throw new BinderyException(Errors.DeviceAlreadyBound);
+        }
+        var sharedToUser = await tx.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM device_shares WHERE pk = @Pk AND dk = @Dk AND user_id = @UserId AND accepted_at IS NOT NULL",
+            new { device.Pk, device.Dk, UserId = user.Id });
+        if (sharedToUser > 0)
+        {
+            throw new BinderyException(Errors.AlreadyAcceptedShare);
+        }
+        if (fid is not null && holders.Any(h => h.Fid == fid))
+        {
+            throw new BinderyException(request.Errors.AlreadyInFamily, "the device is already in this family");
+        }
+
+        string? displaced = null;
+        switch (product.Mode)
+        {
+            case BindingMode.MultiUser:
+                if (holders.Count >= product.UserCap)
+                {
+                    throw new BinderyException(Errors.UserCapReached, $"at most {product.UserCap} users per device");
+                }
+                break;
+            case BindingMode.Owner:
+                if (holders.Count > 0)
+                {
+                    throw new BinderyException(Errors.UniqueBindingMode);
+                }
+                break;
+            case BindingMode.Rotation:
+                if (holders.Count > 0)
+                {
+                    if (!proven)
+                    {
+                        throw new BinderyException(Errors.UniqueBindingMode, "only a binding that proves possession replaces the current holder");
+                    }
+                    foreach (var holder in holders)
+                    {
+                        await RemoveBindingAsync(tx, device.Pk, device.Dk, holder.BindingId, holder.UserId, holder.Fid);
+                    }
+                    displaced = holders[0].UserId;
+                }
+                break;
+            default:
+                throw new BinderyException(Errors.UnsupportedOperation, "the product has an unknown binding mode");
+        }
+
+        if (fid is not null)
+        {
+            var inFamily = await FamilyDevices.CountAsync(tx.Connection, tx.Transaction, fid);
+            if (inFamily >= options.Value.FamilyDeviceLimit)
+            {
+                throw new BinderyException(Errors.FamilyDeviceLimit, $"a family holds at most {options.Value.FamilyDeviceLimit} devices");
+            }
+        }
+
+        var authKey = Secrets.NewToken();
+        var bindingId = Secrets.NewId();
+        await tx.ExecuteAsync(
+            """
+            INSERT INTO bindings (binding_id, pk, dk, user_id, is_exclusive, method, auth_key_hash, device_name,
+                                  capabilities, fid, frid, is_common, matter_info, verified, bound_at)
+            VALUES (@BindingId, @Pk, @Dk, @UserId, @IsExclusive, @Method, @AuthKeyHash, @DeviceName,
+                    @Capabilities, @Fid, @Frid, @IsCommon, @MatterInfo, @Verified, @Now)
+            """,
+            new
+            {
+                BindingId = bindingId,
+                device.Pk,
+                device.Dk,
+                UserId = user.Id,
+                IsExclusive = product.Mode != BindingMode.MultiUser,
+                Method = request.Method.WireName(),
+                AuthKeyHash = Secrets.Sha256Hex(authKey),
+                DeviceName = string.IsNullOrEmpty(deviceName) ? product.Name : deviceName,
+                request.Capabilities,
+                Fid = fid,
+                Frid = frid,
+                IsCommon = fid is not null && request.IsCommonDevice,
+                MatterInfo = request.MatterInfoJson,
+                Verified = proven,
+                Now = now,
+            });
+        if (fid is not null && request.IsCommonDevice)
+        {
+            await FamilyDevices.MarkCommonAsync(tx, fid, device.Pk, device.Dk, now);
+        }
+        // A pending share to this user is moot now that they hold a binding of their own.
+        await tx.ExecuteAsync(
+            "DELETE FROM device_shares WHERE pk = @Pk AND dk = @Dk AND user_id = @UserId",
+            new { device.Pk, device.Dk, UserId = user.Id });
+
+        return new Bound(new BindResult(bindingId, authKey, device.Pk, device.Dk, device.ModuleType, product.Name, product.LogoUrl,
+            product.Mode, proven, displaced));
+    }
+
+    private static async Task CheckFamilyAsync(DbTx tx, BindRequest request, bool homeMode, string? fid, string? frid)
+    {
+        if (!homeMode)
+        {
+            if (fid is not null || frid is not null)
+            {
+                throw new BinderyException(Errors.HomeModeNotEnabled, "this user domain does not use families; omit fid and frid");
+            }
+            return;
+        }
+        if (fid is null)
+        {
+            throw new BinderyException(Errors.FamilyIdMissing);
+        }
+        // Locks the family row: a concurrent delete of the family, or another bind counting its devices, waits.
+        var role = await FamilyAccess.LockRoleAsync(tx, fid, request.User.Id)
+            ?? throw new BinderyException(request.Errors.FamilyNotAccessible);
+        if (role == FamilyRole.Member)
+        {
+            throw new BinderyException(Errors.RegularMemberCannotBind);
+        }
+        if (frid is not null && !await FamilyAccess.RoomBelongsToFamilyAsync(tx.Connection, tx.Transaction, frid, fid))
+        {
+            throw new BinderyException(request.Errors.RoomNotFound);
+        }
+    }
+
+    /// <summary>Removes the caller's binding of a device (or their share of it). 5052 when they have neither.</summary>
+    public async Task<UnbindResult> UnbindAsync(AppUser user, string? pk, string? dk, CancellationToken cancellationToken = default)
+    {
+        var validPk = Validate.Required(pk, Errors.ProductKeyMissing, MaxPkLength, "pk");
+        var validDk = NormalizeDk(dk);
+        return await db.WriteAsync(async tx =>
+        {
+            var device = await LockDeviceAsync(tx, validPk, new DeviceTarget.ByDk(validDk))
+                ?? throw new BinderyException(Errors.DeviceNotBound);
+            var binding = await tx.QuerySingleOrDefaultAsync<HolderRow>(
+                "SELECT binding_id, user_id, fid FROM bindings WHERE pk = @Pk AND dk = @Dk AND user_id = @UserId",
+                new { device.Pk, device.Dk, UserId = user.Id });
+            if (binding is not null)
+            {
+                await RemoveBindingAsync(tx, device.Pk, device.Dk, binding.BindingId, user.Id, binding.Fid);
+                return new UnbindResult(device.Pk, device.Dk, WasShare: false);
+            }
+            var leftShare = await tx.ExecuteAsync(
+                "DELETE FROM device_shares WHERE pk = @Pk AND dk = @Dk AND user_id = @UserId",
+                new { device.Pk, device.Dk, UserId = user.Id });
+            return leftShare > 0
+                ? new UnbindResult(device.Pk, device.Dk, WasShare: true)
+                : throw new BinderyException(Errors.DeviceNotBound);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes one binding with everything that hangs off it: the shares its user granted and, when no other
+    /// binding keeps the device in that family, the family's common-device entry. The authKey dies with the row.
+    /// </summary>
+    public static async Task RemoveBindingAsync(DbTx tx, string pk, string dk, string bindingId, string userId, string? fid)
+    {
+        await tx.ExecuteAsync("DELETE FROM bindings WHERE binding_id = @BindingId", new { BindingId = bindingId });
+        await tx.ExecuteAsync(
+            "DELETE FROM device_shares WHERE pk = @Pk AND dk = @Dk AND owner_user_id = @UserId",
+            new { Pk = pk, Dk = dk, UserId = userId });
+        if (fid is not null)
+        {
+            await FamilyDevices.ForgetDepartedAsync(tx, fid);
+        }
+    }
+
+    public static async Task<BindingProduct?> ReadProductAsync(DbTx tx, string pk, string domainId) =>
+        await tx.QuerySingleOrDefaultAsync<BindingProduct>(ProductSql, new { Pk = pk, DomainId = domainId });
+
+    public static Task<BindingProduct?> ReadProductAsync(DbConnection connection, string pk, string domainId) =>
+        Dapper.SqlMapper.QuerySingleOrDefaultAsync<BindingProduct?>(connection, ProductSql, new { Pk = pk, DomainId = domainId });
+
+    private const string ProductSql =
+        """
+        SELECT p.pk, p.ps, p.name, p.logo_url, p.module_type, p.binding_mode, p.user_cap, p.methods,
+               CASE WHEN pud.domain_id IS NULL THEN FALSE ELSE TRUE END AS authorized
+        FROM products p
+        LEFT JOIN product_user_domains pud ON pud.pk = p.pk AND pud.domain_id = @DomainId
+        WHERE p.pk = @Pk
+        """;
+
+    /// <summary>Reads and locks the device row every binding decision about that device serialises on.</summary>
+    public static Task<DeviceRow?> LockDeviceAsync(DbTx tx, string pk, DeviceTarget target)
+    {
+        var (where, param) = target switch
+        {
+            DeviceTarget.ByDk byDk => ("dk = @Key", byDk.Dk),
+            DeviceTarget.BySn bySn => ("sn = @Key", bySn.Sn),
+            _ => throw new ArgumentOutOfRangeException(nameof(target)),
+        };
+        return tx.QuerySingleOrDefaultAsync<DeviceRow>(
+            $"""
+            SELECT pk, dk, sn, module_type, data_center, binding_code_hash, binding_code_expires_at,
+                   binding_code_used_at, binding_secret_hash
+            FROM devices WHERE pk = @Pk AND {where}{tx.Dialect.ForUpdate}
+            """,
+            new { Pk = pk, Key = param });
+    }
+
+    private static DeviceTarget NormalizeTarget(DeviceTarget target) => target switch
+    {
+        DeviceTarget.ByDk byDk => new DeviceTarget.ByDk(NormalizeDk(byDk.Dk)),
+        DeviceTarget.BySn bySn => new DeviceTarget.BySn(NormalizeSn(bySn.Sn)),
+        _ => throw new ArgumentOutOfRangeException(nameof(target)),
+    };
+
+    /// <summary>5067 when missing, 5361 when neither an IMEI nor a MAC address.</summary>
+    public static string NormalizeDk(string? dk)
+    {
+        if (string.IsNullOrWhiteSpace(dk))
+        {
+            throw new BinderyException(Errors.DeviceKeyMissing);
+        }
+        return DeviceKeys.Normalize(dk.Trim()) ?? throw new BinderyException(Errors.DkFormat, "dk must be an IMEI (15 digits) or a MAC address (12 hex digits)");
+    }
+
+    private static string NormalizeSn(string? sn)
+    {
+        if (string.IsNullOrWhiteSpace(sn))
+        {
+            throw new BinderyException(Errors.SnMissing);
+        }
+        var trimmed = sn.Trim();
+        return trimmed.Length <= MaxSnLength ? trimmed : throw new BinderyException(Errors.SnInvalid);
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}
+
+public sealed record UnbindResult(string Pk, string Dk, bool WasShare);
+
+/// <summary>Recognises constraint violations of either store without referencing a provider.</summary>
+public static class DbErrors
+{
+    public static bool IsUniqueViolation(Exception ex) => ex switch
+    {
+        Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteErrorCode == 19 && sqlite.SqliteExtendedErrorCode is 2067 or 1555,
+        DbException db => db.SqlState == "23505",
+        _ => false,
+    };
+}

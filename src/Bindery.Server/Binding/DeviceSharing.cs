@@ -1,0 +1,93 @@
+using Bindery.Accounts;
+using Bindery.Infrastructure;
+using Bindery.Storage;
+
+namespace Bindery.Binding;
+
+/// <summary>
+/// A binding holder shares a device with another user of the same user domain; once that user accepts, the
+/// device appears in their list (bindingType SHARE). A share lives as long as the sharer's binding.
+/// </summary>
+public sealed class DeviceSharing(IDatabase db, TimeProvider clock)
+{
+    public const int MaxUsernameLength = 64;
+
+    public sealed record Share(string ShareId, string Pk, string Dk);
+
+    public async Task<Share> ShareAsync(AppUser owner, string? pk, string? dk, string? username)
+    {
+        var validPk = Validate.Required(pk, Errors.ProductKeyMissing, BindingCore.MaxPkLength, "pk");
+        var validDk = BindingCore.NormalizeDk(dk);
+        var validUsername = Validate.Required(username, Errors.InvalidParameter, MaxUsernameLength, "username");
+        return await db.WriteAsync(async tx =>
+        {
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var device = await BindingCore.LockDeviceAsync(tx, validPk, new DeviceTarget.ByDk(validDk))
+                ?? throw new BinderyException(Errors.DeviceNotBound);
+            var holds = await tx.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM bindings WHERE pk = @Pk AND dk = @Dk AND user_id = @UserId",
+                new { device.Pk, device.Dk, UserId = owner.Id });
+            if (holds == 0)
+            {
+                throw new BinderyException(Errors.DeviceNotBound, "only a user who holds a binding can share the device");
+            }
+            var targetId = await tx.QuerySingleOrDefaultAsync<string>(
+                "SELECT id FROM users WHERE domain_id = @DomainId AND username = @Username",
+                new { owner.DomainId, Username = validUsername })
+                ?? throw new BinderyException(Errors.NotFound, "no such user");
+            if (targetId == owner.Id)
+            {
+                throw new BinderyException(Errors.InvalidParameterValue, "a device cannot be shared with its own holder");
+            }
+            var targetHolds = await tx.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM bindings WHERE pk = @Pk AND dk = @Dk AND user_id = @UserId",
+                new { device.Pk, device.Dk, UserId = targetId });
+            if (targetHolds > 0)
+            {
+                throw new BinderyException(Errors.DeviceAlreadyBound, "that user already holds the device");
+            }
+            var shareId = Secrets.NewId();
+            var inserted = await tx.ExecuteAsync(
+                """
+                INSERT INTO device_shares (share_id, pk, dk, owner_user_id, user_id, created_at, accepted_at)
+                VALUES (@ShareId, @Pk, @Dk, @OwnerId, @UserId, @Now, NULL)
+                ON CONFLICT (pk, dk, user_id) DO NOTHING
+                """,
+                new { ShareId = shareId, device.Pk, device.Dk, OwnerId = owner.Id, UserId = targetId, Now = now });
+            return inserted == 1
+                ? new Share(shareId, device.Pk, device.Dk)
+                : throw new BinderyException(Errors.AlreadyExists, "the device is already shared with that user");
+        });
+    }
+
+    private sealed class ShareRow
+    {
+        public string Pk { get; set; } = "";
+
+        public string Dk { get; set; } = "";
+
+        public long? AcceptedAt { get; set; }
+    }
+
+    /// <summary>Accepts a share addressed to <paramref name="user"/>; accepting twice is harmless.</summary>
+    public async Task<Share> AcceptAsync(AppUser user, string? shareId)
+    {
+        var id = Validate.Required(shareId, Errors.InvalidParameter, BindingCore.MaxIdLength, "shareId");
+        return await db.WriteAsync(async tx =>
+        {
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var share = await tx.QuerySingleOrDefaultAsync<ShareRow>(
+                "SELECT pk, dk, accepted_at FROM device_shares WHERE share_id = @Id AND user_id = @UserId",
+                new { Id = id, UserId = user.Id })
+                ?? throw new BinderyException(Errors.NotFound, "no such share");
+            await BindingCore.LockDeviceAsync(tx, share.Pk, new DeviceTarget.ByDk(share.Dk));
+            if (share.AcceptedAt is null)
+            {
+                await tx.ExecuteAsync(
+                    "UPDATE device_shares SET accepted_at = @Now WHERE share_id = @Id AND accepted_at IS NULL",
+                    new { Now = now, Id = id });
+            }
+            return new Share(id, share.Pk, share.Dk);
+        });
+    }
+}

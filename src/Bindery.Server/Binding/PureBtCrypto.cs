@@ -1,0 +1,101 @@
+using System.Security.Cryptography;
+using System.Text;
+using Bindery.Infrastructure;
+
+namespace Bindery.Binding;
+
+/// <summary>
+/// The byte encodings of the pure-Bluetooth flow (docs/protocol.md): AES-128-CBC with PKCS#7 padding, the key
+/// being the 16 ASCII characters of the product secret and the IV the 16 ASCII characters of <c>random</c>;
+/// ciphertext in standard Base64; the signature a lowercase-hex SHA-256 over UTF-8 text.
+/// </summary>
+public static class PureBtCrypto
+{
+    public const int RandomLength = 16;
+    public const int MaxCiphertextBase64Length = 512;
+    public const int MinSecretLength = 8;
+    public const int MaxSecretLength = 64;
+
+    /// <summary>A <c>random</c> is exactly 16 characters of [A-Za-z0-9]; its ASCII bytes are the IV.</summary>
+    public static bool IsValidRandom(string? random) =>
+        random is { Length: RandomLength } && random.All(char.IsAsciiLetterOrDigit);
+
+    /// <summary>A bindingSecret is 8–64 characters of [A-Za-z0-9] (so it never contains the payload's comma).</summary>
+    public static bool IsValidBindingSecret(string? secret) =>
+        secret is { Length: >= MinSecretLength and <= MaxSecretLength } && secret.All(char.IsAsciiLetterOrDigit);
+
+    /// <summary>The AES key: the product secret's 16 ASCII characters, or null when it is not exactly that.</summary>
+    public static byte[]? KeyOf(string productSecret)
+    {
+        if (productSecret.Length != 16 || !productSecret.All(char.IsAscii))
+        {
+            return null;
+        }
+        return Encoding.ASCII.GetBytes(productSecret);
+    }
+
+    public static string Encrypt(string productSecret, string random, string plaintext)
+    {
+        var key = KeyOf(productSecret) ?? throw new ArgumentException("product secret must be 16 ASCII characters", nameof(productSecret));
+        if (!IsValidRandom(random))
+        {
+            throw new ArgumentException("random must be 16 characters of [A-Za-z0-9]", nameof(random));
+        }
+        using var aes = Aes.Create();
+        aes.Key = key;
+        var cipher = aes.EncryptCbc(Encoding.UTF8.GetBytes(plaintext), Encoding.ASCII.GetBytes(random), PaddingMode.PKCS7);
+        return Convert.ToBase64String(cipher);
+    }
+
+    /// <summary>The plaintext, or null for bad Base64, a wrong length, bad padding or non-UTF-8 bytes.</summary>
+    public static string? TryDecrypt(byte[] key, string random, string base64)
+    {
+        if (base64.Length > MaxCiphertextBase64Length || !IsValidRandom(random))
+        {
+            return null;
+        }
+        var cipher = new byte[base64.Length];
+        if (!Convert.TryFromBase64String(base64, cipher, out var length) || length == 0 || length % 16 != 0)
+        {
+            return null;
+        }
+        try
+        {
+            using var aes = Aes.Create();
+            aes.Key = key;
+            var plain = aes.DecryptCbc(cipher.AsSpan(0, length), Encoding.ASCII.GetBytes(random), PaddingMode.PKCS7);
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(plain);
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>SHA-256 of pk + dk + (encryptedBindingCode or bindingCode) + pwd + userDomainSecret, lowercase hex.</summary>
+    public static string Signature(string pk, string dk, string bindingCodeField, string? pwd, string userDomainSecret) =>
+        Secrets.Sha256Hex(pk + dk + bindingCodeField + (pwd ?? "") + userDomainSecret);
+
+    /// <summary>Constant-time comparison; the presented hex may be in either case.</summary>
+    public static bool SignatureMatches(string presented, string expected) =>
+        Secrets.FixedTimeEquals(presented.ToLowerInvariant(), expected);
+
+    /// <summary>Splits a decrypted <c>PK,DK,bindingSecret</c> payload; null when it is not exactly three well-formed parts.</summary>
+    public static (string Pk, string Dk, string Secret)? ParseSecretPayload(string? plaintext)
+    {
+        if (plaintext is null)
+        {
+            return null;
+        }
+        var parts = plaintext.Split(',');
+        if (parts.Length != 3 || parts[0].Length == 0 || parts[1].Length == 0 || !IsValidBindingSecret(parts[2]))
+        {
+            return null;
+        }
+        return (parts[0], parts[1], parts[2]);
+    }
+}

@@ -1,0 +1,156 @@
+using Bindery.Binding;
+using Bindery.Infrastructure;
+using Bindery.Registry;
+using Bindery.Storage;
+
+namespace Bindery.Devices;
+
+/// <summary>What an authenticated device tells the cloud: its bindingCode, its bindingSecret, a factory reset.</summary>
+public sealed class DeviceReports(IDatabase db, TimeProvider clock)
+{
+    public const int MaxCodeLifetimeSeconds = 3600;
+    public const int DefaultCodeLifetimeSeconds = 600;
+
+    public sealed record CodeReport(bool Active, long? ExpiresAt);
+
+    public sealed record ResetResult(int BindingMode, int BindingsRemoved);
+
+    public sealed record AuthKeyCheck(bool Valid, string? BindingType);
+
+    public sealed record BindingState(int BindingMode, long BoundUsers, string BindingCode, bool HasBindingSecret);
+
+    private sealed class StateRow
+    {
+        public int BindingMode { get; set; }
+
+        public string? BindingCodeHash { get; set; }
+
+        public long? BindingCodeExpiresAt { get; set; }
+
+        public long? BindingCodeUsedAt { get; set; }
+
+        public string? BindingSecretHash { get; set; }
+
+        public long BoundUsers { get; set; }
+    }
+
+    private sealed class HolderRow
+    {
+        public string BindingId { get; set; } = "";
+
+        public string UserId { get; set; } = "";
+
+        public string? Fid { get; set; }
+    }
+
+    /// <summary>
+    /// Replaces the device's bindingCode (a new code starts unused with no failures) or, with a lifetime of 0,
+    /// cancels the current one.
+    /// </summary>
+    public async Task<CodeReport> ReportBindingCodeAsync(AuthenticatedDevice device, string? bindingCode, int? lifetimeSeconds)
+    {
+        var lifetime = lifetimeSeconds ?? DefaultCodeLifetimeSeconds;
+        if (lifetime is < 0 or > MaxCodeLifetimeSeconds)
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, $"lifetime is 0-{MaxCodeLifetimeSeconds} seconds");
+        }
+        if (lifetime > 0 && !BindingCodes.IsWellFormed(bindingCode))
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, $"bindingCode is {BindingCodes.MinLength}-{BindingCodes.MaxLength} characters of [A-Za-z0-9]");
+        }
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var expiresAt = lifetime == 0 ? (long?)null : now + lifetime * 1000L;
+        await db.WriteAsync(tx => tx.ExecuteAsync(
+            """
+            UPDATE devices SET binding_code_hash = @Hash, binding_code_reported_at = @ReportedAt,
+                binding_code_expires_at = @ExpiresAt, binding_code_used_at = NULL, binding_code_failures = 0
+            WHERE pk = @Pk AND dk = @Dk
+            """,
+            new
+            {
+                Hash = lifetime == 0 ? null : Secrets.Sha256Hex(bindingCode!),
+                ReportedAt = lifetime == 0 ? (long?)null : now,
+                ExpiresAt = expiresAt,
+                device.Pk,
+                device.Dk,
+            }));
+        return new CodeReport(lifetime > 0, expiresAt);
+    }
+
+    public async Task<long> ReportBindingSecretAsync(AuthenticatedDevice device, string? bindingSecret)
+    {
+        if (!PureBtCrypto.IsValidBindingSecret(bindingSecret))
+        {
+            throw new BinderyException(Errors.InvalidParameterValue,
+                $"bindingSecret is {PureBtCrypto.MinSecretLength}-{PureBtCrypto.MaxSecretLength} characters of [A-Za-z0-9]");
+        }
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await db.WriteAsync(tx => tx.ExecuteAsync(
+            "UPDATE devices SET binding_secret_hash = @Hash, binding_secret_reported_at = @Now WHERE pk = @Pk AND dk = @Dk",
+            new { Hash = Secrets.Sha256Hex(bindingSecret!), Now = now, device.Pk, device.Dk }));
+        return now;
+    }
+
+    /// <summary>
+    /// Factory reset: the device forgets its bindingCode and bindingSecret. Multi-user and owner mode: every binding
+    /// (and the shares hanging off it) is removed, so the device is free. Rotation mode: the current holder keeps the
+    /// device until a new binding proves possession and replaces them.
+    /// </summary>
+    public Task<ResetResult> ResetAsync(AuthenticatedDevice device) => db.WriteAsync(async tx =>
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await BindingCore.LockDeviceAsync(tx, device.Pk, new DeviceTarget.ByDk(device.Dk));
+        var mode = await tx.ExecuteScalarAsync<int>("SELECT binding_mode FROM products WHERE pk = @Pk", new { device.Pk });
+        await tx.ExecuteAsync(
+            """
+            UPDATE devices SET binding_code_hash = NULL, binding_code_reported_at = NULL, binding_code_expires_at = NULL,
+                binding_code_used_at = NULL, binding_code_failures = 0, binding_secret_hash = NULL,
+                binding_secret_reported_at = NULL, reset_at = @Now
+            WHERE pk = @Pk AND dk = @Dk
+            """,
+            new { Now = now, device.Pk, device.Dk });
+        var removed = 0;
+        if ((BindingMode)mode != BindingMode.Rotation)
+        {
+            var holders = await tx.QueryAsync<HolderRow>(
+                "SELECT binding_id, user_id, fid FROM bindings WHERE pk = @Pk AND dk = @Dk", new { device.Pk, device.Dk });
+            foreach (var holder in holders)
+            {
+                await BindingCore.RemoveBindingAsync(tx, device.Pk, device.Dk, holder.BindingId, holder.UserId, holder.Fid);
+                removed++;
+            }
+        }
+        return new ResetResult(mode, removed);
+    });
+
+    /// <summary>Whether an app's authKey belongs to a live binding of this device (a device's local-control check).</summary>
+    public async Task<AuthKeyCheck> VerifyAuthKeyAsync(AuthenticatedDevice device, string? authKey)
+    {
+        if (string.IsNullOrEmpty(authKey) || authKey.Length > 128)
+        {
+            return new AuthKeyCheck(false, null);
+        }
+        var method = await db.ReadAsync(c => Dapper.SqlMapper.QuerySingleOrDefaultAsync<string>(c,
+            "SELECT method FROM bindings WHERE pk = @Pk AND dk = @Dk AND auth_key_hash = @Hash",
+            new { device.Pk, device.Dk, Hash = Secrets.Sha256Hex(authKey) }));
+        return new AuthKeyCheck(method is not null, method);
+    }
+
+    public async Task<BindingState> StateAsync(AuthenticatedDevice device)
+    {
+        var row = await db.ReadAsync(c => Dapper.SqlMapper.QuerySingleAsync<StateRow>(c,
+            """
+            SELECT p.binding_mode, d.binding_code_hash, d.binding_code_expires_at, d.binding_code_used_at, d.binding_secret_hash,
+                   (SELECT COUNT(*) FROM bindings b WHERE b.pk = d.pk AND b.dk = d.dk) AS bound_users
+            FROM devices d JOIN products p ON p.pk = d.pk
+            WHERE d.pk = @Pk AND d.dk = @Dk
+            """,
+            new { device.Pk, device.Dk }));
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var code = row.BindingCodeHash is null ? "none"
+            : row.BindingCodeUsedAt is not null ? "used"
+            : row.BindingCodeExpiresAt <= now ? "expired"
+            : "active";
+        return new BindingState(row.BindingMode, row.BoundUsers, code, row.BindingSecretHash is not null);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Bindery.Tests.Support;
+
+namespace Bindery.Tests.Binding;
+
+/// <summary>One server per test class, with a plain user domain and a home-mode one; tests make their own products and devices.</summary>
+public sealed class BindingFixture : IAsyncLifetime
+{
+    public BinderyApp App { get; } = new();
+
+    public Tenant Tenant { get; private set; } = null!;
+
+    public Tenant HomeTenant { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Tenant = await Tenant.CreateAsync(App);
+        HomeTenant = await Tenant.CreateAsync(App, homeMode: true);
+    }
+
+    public Task DisposeAsync()
+    {
+        App.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public DeviceClient DeviceClient(Tenant.Device device) => new(App.CreateClient(), device);
+}
+
+/// <summary>The app side of the /v2/binding/enduserapi endpoints; each call returns the whole envelope.</summary>
+public static class BindingApi
+{
+    public const string Base = "/v2/binding/enduserapi";
+
+    public static string Query(params (string Name, object? Value)[] parameters) =>
+        string.Join('&', parameters.Where(p => p.Value is not null).Select(p =>
+            $"{p.Name}={Uri.EscapeDataString(p.Value is bool b ? (b ? "true" : "false") : Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture)!)}"));
+
+    public static async Task<JsonElement> BindSnAsync(HttpClient client, string? pk, string? sn, params (string Name, object? Value)[] extra)
+    {
+        var query = Query([("pk", pk), ("sn", sn), .. extra]);
+        return await (await client.PostAsync($"{Base}/bindDeviceSn?{query}", null)).ReadEnvelopeAsync();
+    }
+
+    public static async Task<JsonElement> BindWifiAsync(HttpClient client, object body) =>
+        await (await client.PostAsJsonAsync($"{Base}/v2/deviceBindingByWifi", body)).ReadEnvelopeAsync();
+
+    public static async Task<JsonElement> BindPureBtAsync(HttpClient client, object body) =>
+        await (await client.PostAsJsonAsync($"{Base}/deviceBindingByPureBt", body)).ReadEnvelopeAsync();
+
+    public static async Task<JsonElement> UnbindAsync(HttpClient client, string pk, string dk) =>
+        await (await client.PostAsync($"{Base}/unbindDevice?{Query(("pk", pk), ("dk", dk))}", null)).ReadEnvelopeAsync();
+
+    public static async Task<JsonElement> ListAsync(HttpClient client, int page = 1, int pageSize = 10) =>
+        await (await client.GetAsync($"{Base}/userDeviceList?{Query(("page", page), ("pageSize", pageSize))}")).ReadEnvelopeAsync();
+
+    public static async Task<JsonElement> ShareAsync(HttpClient client, string pk, string dk, string username) =>
+        await (await client.PostAsync($"{Base}/shareDevice?{Query(("pk", pk), ("dk", dk), ("username", username))}", null)).ReadEnvelopeAsync();
+
+    public static async Task<JsonElement> AcceptShareAsync(HttpClient client, string shareId) =>
+        await (await client.PostAsync($"{Base}/acceptShare?{Query(("shareId", shareId))}", null)).ReadEnvelopeAsync();
+
+    public static Dictionary<string, object?> WifiBody(Tenant.Device device, string? code) => new()
+    {
+        ["productKey"] = device.Pk,
+        ["deviceKey"] = device.Dk,
+        ["bindingCode"] = code,
+    };
+
+    /// <summary>
+    /// Binds over Wi-Fi with a freshly reported code (and a bindingSecret, which products that also bind over
+    /// Bluetooth require) and returns the data, asserting success.
+    /// </summary>
+    public static async Task<JsonElement> BindWifiOkAsync(BindingFixture fixture, Tenant.User user, Tenant.Device device)
+    {
+        var deviceSide = fixture.DeviceClient(device);
+        await deviceSide.ReportBindingSecretAsync(DeviceClient.NewSecret());
+        var code = await deviceSide.ReportNewCodeAsync();
+        var envelope = await BindWifiAsync(user.Client, WifiBody(device, code));
+        Assert.True(envelope.Code() == 200, envelope.ToString());
+        return envelope.Data();
+    }
+}
