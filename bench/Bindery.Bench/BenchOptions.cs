@@ -1,0 +1,122 @@
+using System.Globalization;
+
+namespace Bindery.Bench;
+
+/// <summary>Command-line options of the benchmark (<c>./bench.sh --help</c>).</summary>
+public sealed class BenchOptions
+{
+    public string Store { get; private set; } = "sqlite";
+
+    public int Devices { get; private set; } = 100_000;
+
+    public int Duration { get; private set; } = 10;
+
+    public int Warmup { get; private set; } = 3;
+
+    public int Connections { get; private set; } = 32;
+
+    public int Threads { get; private set; } = 2;
+
+    public int Users { get; private set; } = 1_000;
+
+    /// <summary>Binds per second of the fixed-rate latency phase; 0 skips it.</summary>
+    public int Rate { get; private set; } = 2_000;
+
+    /// <summary>SQLite PRAGMA synchronous (FULL is the shipped, crash- and power-loss-safe default).</summary>
+    public string Synchronous { get; private set; } = "FULL";
+
+    public bool Scale { get; private set; }
+
+    /// <summary>Registry sizes compared by <c>--scale</c>.</summary>
+    public IReadOnlyList<int> ScaleSizes { get; private set; } = [1_000, 1_000_000];
+
+    /// <summary>Binds measured at each registry size, and their fixed rate.</summary>
+    public int ScaleBinds { get; private set; } = 1_000;
+
+    public int ScaleRate { get; private set; } = 500;
+
+    /// <summary>Extra server settings (<c>--server Section:Key=value</c>) for side-by-side experiments.</summary>
+    public Dictionary<string, string?> ServerSettings { get; } = [];
+
+    public bool Help { get; private set; }
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            int Number() => int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 0
+                ? n
+                : throw new ArgumentException($"{name} needs a non-negative whole number");
+            switch (name)
+            {
+                case "--store":
+                    options.Store = Value().ToLowerInvariant() switch
+                    {
+                        "sqlite" => "sqlite",
+                        "postgres" or "postgresql" or "pg" => "postgres",
+                        var other => throw new ArgumentException($"--store is sqlite or postgres, not '{other}'"),
+                    };
+                    break;
+                case "--devices": options.Devices = Number(); break;
+                case "--duration": options.Duration = Math.Max(1, Number()); break;
+                case "--warmup": options.Warmup = Number(); break;
+                case "--connections": options.Connections = Math.Max(1, Number()); break;
+                case "--threads": options.Threads = Math.Max(1, Number()); break;
+                case "--users": options.Users = Math.Max(1, Number()); break;
+                case "--rate": options.Rate = Number(); break;
+                case "--synchronous":
+                    var synchronous = Value().ToUpperInvariant();
+                    options.Synchronous = synchronous is "FULL" or "NORMAL" or "EXTRA"
+                        ? synchronous
+                        : throw new ArgumentException("--synchronous is FULL, NORMAL or EXTRA");
+                    break;
+                case "--scale": options.Scale = true; break;
+                case "--scale-sizes":
+                    options.ScaleSizes = Value().Split(',').Select(v => int.Parse(v, NumberStyles.None, CultureInfo.InvariantCulture)).ToList();
+                    break;
+                case "--scale-binds": options.ScaleBinds = Math.Max(1, Number()); break;
+                case "--scale-rate": options.ScaleRate = Math.Max(1, Number()); break;
+                case "--server":
+                    var setting = Value();
+                    var eq = setting.IndexOf('=', StringComparison.Ordinal);
+                    if (eq <= 0)
+                    {
+                        throw new ArgumentException("--server takes Section:Key=value");
+                    }
+                    options.ServerSettings[setting[..eq]] = setting[(eq + 1)..];
+                    break;
+                case "-h" or "--help": options.Help = true; break;
+                default: throw new ArgumentException($"unknown option '{name}' (see --help)");
+            }
+        }
+        if (options.Connections < options.Threads)
+        {
+            throw new ArgumentException("--connections must be at least --threads (wrk gives each thread its share of connections)");
+        }
+        return options;
+    }
+
+    public const string Usage =
+        """
+        Bindery benchmark: a fresh server (Release build) on loopback, a seeded tenant, then wrk over real HTTP.
+
+          ./bench.sh [--store sqlite|postgres] [--devices N] [--duration S] [--connections C] [options]
+          ./bench.sh --scale [--store ...]          registry scale: bind latency at 1,000 vs 1,000,000 devices, server memory
+
+          --store sqlite|postgres   store (default sqlite; postgres starts a throwaway durable cluster from Debian's binaries)
+          --devices N               devices registered through the admin bulk import (default 100000); each reports a code
+          --duration S              seconds of each timed phase: bare endpoint, binds, read path, fixed rate (default 10)
+          --warmup S                seconds of warm-up before the timed phases (default 3)
+          --connections C           concurrent HTTP connections of wrk (default 32)
+          --threads T               wrk threads (default 2)
+          --users U                 app users the binds are spread over (default 1000)
+          --rate R                  binds/s of the fixed-rate latency phase (default 2000; 0 skips it)
+          --synchronous FULL|NORMAL SQLite durability (default FULL: an acknowledged bind survives a crash and power loss)
+          --scale-sizes A,B         registry sizes of --scale (default 1000,1000000)
+          --scale-binds N           binds measured at each size (default 1000), at --scale-rate R binds/s (default 500)
+          --server Key=value        extra server setting (repeatable), e.g. --server Logging:LogLevel:Default=Warning
+        """;
+}

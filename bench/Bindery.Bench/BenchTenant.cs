@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Bindery.Bench;
+
+/// <summary>
+/// Seeds the benchmark's tenant through the public APIs only: the admin API (user domain, product, bulk import),
+/// the account API (register, log in) and the signed device API (each device reports its binding code).
+/// </summary>
+public sealed class BenchTenant
+{
+    private const string CodeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
+    private readonly HttpClient _http;
+    private readonly string _adminKey;
+
+    public BenchTenant(HttpClient http, string adminKey)
+    {
+        _http = http;
+        _adminKey = adminKey;
+    }
+
+    public string DomainId { get; private set; } = "";
+
+    /// <summary>A shared, connection-reusing client for the seeding phases (one connection per concurrent caller).</summary>
+    public static HttpClient CreateClient(string baseUrl, int connections) =>
+        new(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = connections,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            UseCookies = false,
+        })
+        {
+            BaseAddress = new Uri(baseUrl),
+            Timeout = TimeSpan.FromMinutes(30),
+        };
+
+    /// <summary>Device number <paramref name="n"/>: a MAC address as dk, a serial number and a factory secret.</summary>
+    public static (string Dk, string Sn, string Secret) DeviceOf(long n) =>
+        ((0x0A0000000000L + n).ToString("X12", CultureInfo.InvariantCulture),
+         "BSN" + n.ToString("D9", CultureInfo.InvariantCulture),
+         "bench-factory-secret-" + n.ToString("D9", CultureInfo.InvariantCulture));
+
+    public async Task CreateDomainAsync()
+    {
+        var data = await AdminPostAsync("/admin/v1/user-domains", new { homeMode = false });
+        DomainId = data.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>An owner-mode (one holder per device) Wi-Fi product of the domain.</summary>
+    public async Task<string> CreateProductAsync(string name)
+    {
+        var data = await AdminPostAsync("/admin/v1/products", new
+        {
+            name,
+            logoUrl = "https://example.invalid/plug.png",
+            moduleType = "ESP32",
+            bindingMode = 2,
+            methods = new[] { "SN", "WIFI" },
+            userDomains = new[] { DomainId },
+        });
+        return data.GetProperty("pk").GetString()!;
+    }
+
+    /// <summary>Registers devices [first, first + count) through the streamed NDJSON bulk import, in requests of up to 250,000.</summary>
+    public async Task ImportDevicesAsync(string pk, long first, long count)
+    {
+        const long perRequest = 250_000;
+        for (var start = first; start < first + count; start += perRequest)
+        {
+            var end = Math.Min(first + count, start + perRequest);
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/admin/v1/products/{pk}/devices/import")
+            {
+                Content = new NdjsonDevices(start, end),
+            };
+            request.Headers.Add("X-Admin-Key", _adminKey);
+            using var response = await _http.SendAsync(request);
+            var data = await DataAsync(response, "import");
+            var imported = data.GetProperty("imported").GetInt64();
+            if (imported != end - start)
+            {
+                throw new InvalidOperationException($"import registered {imported} of {end - start} devices: {data}");
+            }
+        }
+    }
+
+    /// <summary>Registers and logs in <paramref name="count"/> users; returns their access tokens.</summary>
+    public async Task<string[]> CreateUsersAsync(string prefix, int count, int concurrency)
+    {
+        var tokens = new string[count];
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, _) =>
+        {
+            var credentials = new { userDomain = DomainId, username = $"{prefix}{i:D6}", password = "bench-password-0000" };
+            await PostAsync("/v2/enduser/enduserapi/register", credentials, admin: false);
+            var login = await PostAsync("/v2/enduser/enduserapi/login", credentials, admin: false);
+            tokens[i] = login.GetProperty("accessToken").GetProperty("token").GetString()!;
+        });
+        return tokens;
+    }
+
+    /// <summary>
+    /// Each device in <paramref name="devices"/> reports a fresh binding code through the signed device API
+    /// (<c>POST /device/v1/binding-code</c>); returns the codes in the same order.
+    /// </summary>
+    public async Task<string[]> ReportCodesAsync(string pk, IReadOnlyList<long> devices, int concurrency)
+    {
+        var codes = new string[devices.Count];
+        await Parallel.ForAsync(0, devices.Count, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, cancellationToken) =>
+        {
+            var (dk, _, secret) = DeviceOf(devices[i]);
+            var code = RandomNumberGenerator.GetString(CodeAlphabet, 12);
+            var body = Encoding.UTF8.GetBytes($$"""{"bindingCode":"{{code}}","lifetime":3600}""");
+            const string path = "/device/v1/binding-code";
+            var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+            var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+            var canonical = string.Join('\n', "POST", path, pk, dk, timestamp, nonce, Convert.ToHexStringLower(SHA256.HashData(body)));
+            var signature = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(canonical)));
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = new("application/json");
+            request.Headers.Add("X-Bindery-Pk", pk);
+            request.Headers.Add("X-Bindery-Dk", dk);
+            request.Headers.Add("X-Bindery-Timestamp", timestamp);
+            request.Headers.Add("X-Bindery-Nonce", nonce);
+            request.Headers.Add("X-Bindery-Signature", signature);
+            using var response = await _http.SendAsync(request, cancellationToken);
+            await DataAsync(response, "binding-code report");
+            codes[i] = code;
+        });
+        return codes;
+    }
+
+    /// <summary>The body of one Wi-Fi binding (<c>POST /v2/binding/enduserapi/v2/deviceBindingByWifi</c>).</summary>
+    public static string BindBody(string pk, long device, string code) =>
+        $$"""{"productKey":"{{pk}}","deviceKey":"{{DeviceOf(device).Dk}}","bindingCode":"{{code}}"}""";
+
+    private Task<JsonElement> AdminPostAsync(string path, object body) => PostAsync(path, body, admin: true);
+
+    private async Task<JsonElement> PostAsync(string path, object body, bool admin)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        if (admin)
+        {
+            request.Headers.Add("X-Admin-Key", _adminKey);
+        }
+        using var response = await _http.SendAsync(request);
+        return await DataAsync(response, path);
+    }
+
+    private static async Task<JsonElement> DataAsync(HttpResponseMessage response, string what)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        using var document = JsonDocument.Parse(text);
+        if (response.StatusCode != HttpStatusCode.OK || document.RootElement.GetProperty("code").GetInt32() != 200)
+        {
+            throw new InvalidOperationException($"{what} answered HTTP {(int)response.StatusCode}: {text}");
+        }
+        return document.RootElement.GetProperty("data").Clone();
+    }
+
+    /// <summary>NDJSON lines of devices [start, end), generated while they are sent.</summary>
+    private sealed class NdjsonDevices : HttpContent
+    {
+        private readonly long _start;
+        private readonly long _end;
+
+        public NdjsonDevices(long start, long end)
+        {
+            (_start, _end) = (start, end);
+            Headers.ContentType = new("application/x-ndjson");
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            var buffer = new StringBuilder(64 * 1024);
+            for (var n = _start; n < _end; n++)
+            {
+                var (dk, sn, secret) = DeviceOf(n);
+                buffer.Append(CultureInfo.InvariantCulture, $$"""{"dk":"{{dk}}","sn":"{{sn}}","deviceSecret":"{{secret}}"}""").Append('\n');
+                if (buffer.Length > 60 * 1024)
+                {
+                    await stream.WriteAsync(Encoding.UTF8.GetBytes(buffer.ToString()));
+                    buffer.Clear();
+                }
+            }
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(buffer.ToString()));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+}

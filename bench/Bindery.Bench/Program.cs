@@ -1,0 +1,284 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Bindery.Bench;
+using Bindery.Tests.Support;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+if (options.Help)
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+var workDir = Path.Combine(Path.GetTempPath(), $"bindery-bench-{Environment.ProcessId}");
+Directory.CreateDirectory(workDir);
+using var postgres = options.Store == "postgres" ? BenchPostgres.Start() : null;
+try
+{
+    Console.WriteLine($"Bindery benchmark, {DateTimeOffset.Now:yyyy-MM-dd HH:mm:ss zzz}");
+    Console.WriteLine($"machine: {Machine.Describe()}; load average at start {Machine.LoadAverage()}");
+    var run = new BenchRun(options, workDir, postgres);
+    return options.Scale ? await run.ScaleAsync() : await run.MainAsync();
+}
+finally
+{
+    try
+    {
+        Directory.Delete(workDir, recursive: true);
+    }
+    catch (IOException)
+    {
+        Console.Error.WriteLine($"could not delete {workDir}");
+    }
+}
+
+/// <summary>The phases of one benchmark run.</summary>
+internal sealed class BenchRun(BenchOptions options, string workDir, BenchPostgres? postgres)
+{
+    private const string BindPath = "/v2/binding/enduserapi/v2/deviceBindingByWifi";
+    private const string ListPath = "/v2/binding/enduserapi/userDeviceList?page=1&pageSize=10";
+    private int _databases;
+
+    public async Task<int> MainAsync()
+    {
+        var fixedCount = options.Rate * options.Duration;
+        var warmCount = options.Warmup == 0 ? 0 : Math.Min(options.Devices / 10, 2_000 * options.Warmup);
+        var timedCount = options.Devices - fixedCount - warmCount;
+        if (timedCount < 1_000)
+        {
+            Console.Error.WriteLine(
+                $"--devices {options.Devices} is too few: the fixed-rate phase needs {fixedCount} (--rate × --duration), the warm-up {warmCount}, " +
+                "and the timed bind phase at least 1000 more (a device binds once).");
+            return 2;
+        }
+
+        await using var server = await StartServerAsync();
+        Console.WriteLine($"store: {await DescribeStoreAsync()}");
+        Console.WriteLine($"server: Release build, pid {server.ProcessId}, {DescribeServerSettings()}");
+        Console.WriteLine($"client: wrk, {options.Threads} threads, {options.Connections} connections, loopback {server.BaseUrl}");
+
+        using var http = BenchTenant.CreateClient(server.BaseUrl, options.Connections);
+        var tenant = new BenchTenant(http, AdminKey);
+        await tenant.CreateDomainAsync();
+        var pk = await tenant.CreateProductAsync("Bench plug");
+        var clock = Stopwatch.StartNew();
+        await tenant.ImportDevicesAsync(pk, 0, options.Devices);
+        Console.WriteLine($"setup: imported {options.Devices:N0} devices in {clock.Elapsed.TotalSeconds:0.0} s ({options.Devices / clock.Elapsed.TotalSeconds:N0}/s, admin bulk import)");
+        clock.Restart();
+        var tokens = await tenant.CreateUsersAsync("bench", options.Users, Math.Min(options.Connections, 16));
+        Console.WriteLine($"setup: {options.Users:N0} users registered and logged in in {clock.Elapsed.TotalSeconds:0.0} s");
+        clock.Restart();
+        var devices = Enumerable.Range(0, options.Devices).Select(i => (long)i).ToArray();
+        var codes = await tenant.ReportCodesAsync(pk, devices, options.Connections);
+        Console.WriteLine($"setup: {options.Devices:N0} devices reported their binding code in {clock.Elapsed.TotalSeconds:0.0} s " +
+            $"({options.Devices / clock.Elapsed.TotalSeconds:N0} reports/s: signed device API, C# client, {options.Connections} concurrent)");
+        var (rssSeeded, _) = Machine.Memory(server.ProcessId);
+
+        string BindLine(int device) => $"{tokens[device % tokens.Length]}\t{BenchTenant.BindBody(pk, device, codes[device])}";
+        var wrk = new WrkRunner(server.BaseUrl, options.Threads, options.Connections, workDir, server.ProcessId);
+        var warmSlice = wrk.WriteSlices("warm-binds", Enumerable.Range(0, warmCount).Select(BindLine));
+        var timedSlice = wrk.WriteSlices("binds", Enumerable.Range(warmCount, timedCount).Select(BindLine));
+        var readSlice = wrk.WriteSlices("reads", tokens);
+
+        if (options.Warmup > 0)
+        {
+            Console.WriteLine($"warm-up: {options.Warmup} s each of the bare endpoint, binds ({warmCount:N0} devices) and the device list");
+            await wrk.RunAsync("warm-up noop", "cycle", "GET", "/bench/noop", null, options.Warmup);
+            await wrk.RunAsync("warm-up binds", "once", "POST", BindPath, warmSlice, options.Warmup);
+            await wrk.RunAsync("warm-up list", "cycle", "GET", ListPath, readSlice, options.Warmup);
+        }
+
+        var results = new List<LoadResult>();
+        var noop = await wrk.RunAsync("bare GET /bench/noop", "cycle", "GET", "/bench/noop", null, options.Duration);
+        results.Add(noop);
+        var binds = await wrk.RunAsync("Wi-Fi bind", "once", "POST", BindPath, timedSlice, options.Duration);
+        results.Add(binds);
+        var reads = await wrk.RunAsync("device list (read)", "cycle", "GET", ListPath, readSlice, options.Duration);
+        results.Add(reads);
+        LoadResult? fixedRate = null;
+        if (options.Rate > 0)
+        {
+            var calls = Enumerable.Range(warmCount + timedCount, fixedCount)
+                .Select(d => new FixedRateRunner.Call(tokens[d % tokens.Length], Encoding.UTF8.GetBytes(BenchTenant.BindBody(pk, d, codes[d]))))
+                .ToList();
+            fixedRate = await new FixedRateRunner(server.BaseUrl, server.ProcessId)
+                .RunAsync($"Wi-Fi bind at {options.Rate}/s", BindPath, calls, options.Rate);
+            results.Add(fixedRate);
+        }
+        var (rss, peak) = Machine.Memory(server.ProcessId);
+
+        Console.WriteLine();
+        PrintTable(results);
+        Console.WriteLine();
+        Console.WriteLine($"binds/s ÷ bare req/s = {binds.SucceededPerSecond:N0} ÷ {noop.RequestsPerSecond:N0} = {binds.SucceededPerSecond / noop.RequestsPerSecond:P0}");
+        Console.WriteLine($"server memory: VmRSS {rss:N0} MiB (after seeding {rssSeeded:N0} MiB), peak VmHWM {peak:N0} MiB");
+        var bound = binds.Succeeded + (fixedRate?.Succeeded ?? 0);
+        Console.WriteLine($"bindings made in the timed phases: {bound:N0}; errors are answers whose envelope code is not 200 (by code × count)");
+        if (binds.Exhausted)
+        {
+            Console.WriteLine(
+                $"WARNING: the bind phase ran out of devices ({timedCount:N0}) before {options.Duration} s: its binds/s is too low. " +
+                $"Rerun with more --devices (binds/s × --duration + {fixedCount + warmCount:N0}) or a shorter --duration.");
+            return 3;
+        }
+        return 0;
+    }
+
+    /// <summary>Bind latency with a small and a large registry, and the server's memory with the large one.</summary>
+    public async Task<int> ScaleAsync()
+    {
+        const int warmDevices = 300;
+        var rows = new List<(int Size, LoadResult Result, double RssMb, double PeakMb, double ImportSeconds, string DbSize)>();
+        foreach (var size in options.ScaleSizes)
+        {
+            var binds = Math.Min(options.ScaleBinds, size);
+            Console.WriteLine();
+            Console.WriteLine($"--- registry of {size:N0} devices ---");
+            await using var server = await StartServerAsync();
+            if (rows.Count == 0)
+            {
+                Console.WriteLine($"store: {await DescribeStoreAsync()}");
+                Console.WriteLine($"server: Release build, {DescribeServerSettings()}");
+            }
+            using var http = BenchTenant.CreateClient(server.BaseUrl, options.Connections);
+            var tenant = new BenchTenant(http, AdminKey);
+            await tenant.CreateDomainAsync();
+            var pk = await tenant.CreateProductAsync("Bench plug");
+            var warmPk = await tenant.CreateProductAsync("Warm-up plug");
+            var clock = Stopwatch.StartNew();
+            await tenant.ImportDevicesAsync(pk, 0, size);
+            var importSeconds = clock.Elapsed.TotalSeconds;
+            Console.WriteLine($"imported {size:N0} devices in {importSeconds:0.0} s; server VmRSS {Machine.Memory(server.ProcessId).RssMb:N0} MiB");
+            await tenant.ImportDevicesAsync(warmPk, 0, warmDevices);
+            var tokens = await tenant.CreateUsersAsync("scale", 100, 16);
+            // Devices spread evenly over the registry, so the binds touch the whole index, not one end of it.
+            var picked = Enumerable.Range(0, binds).Select(i => (long)i * size / binds).ToArray();
+            var codes = await tenant.ReportCodesAsync(pk, picked, options.Connections);
+            var warmCodes = await tenant.ReportCodesAsync(warmPk, Enumerable.Range(0, warmDevices).Select(i => (long)i).ToArray(), options.Connections);
+
+            var wrk = new WrkRunner(server.BaseUrl, options.Threads, options.Connections, workDir, server.ProcessId);
+            await wrk.RunAsync("warm-up noop", "cycle", "GET", "/bench/noop", null, 2);
+            var runner = new FixedRateRunner(server.BaseUrl, server.ProcessId);
+            await runner.RunAsync("warm-up binds", BindPath,
+                Enumerable.Range(0, warmDevices).Select(i => Call(tokens, i, warmPk, i, warmCodes[i])).ToList(), options.ScaleRate);
+            var result = await runner.RunAsync($"{binds:N0} binds at {options.ScaleRate}/s, {size:N0} registered", BindPath,
+                Enumerable.Range(0, binds).Select(i => Call(tokens, i, pk, picked[i], codes[i])).ToList(), options.ScaleRate);
+            var (rss, peak) = Machine.Memory(server.ProcessId);
+            PrintTable([result]);
+            Console.WriteLine($"server memory: VmRSS {rss:N0} MiB, peak VmHWM {peak:N0} MiB");
+            rows.Add((size, result, rss, peak, importSeconds, await DatabaseSizeAsync()));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{"registered",12} {"binds/s",8} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8} {"errors",8} {"VmRSS MiB",10} {"VmHWM MiB",10} {"import s",9} {"database",10}");
+        foreach (var (size, result, rss, peak, import, db) in rows)
+        {
+            Console.WriteLine($"{size,12:N0} {result.SucceededPerSecond,8:N0} {result.P50Ms,8:0.00} {result.P95Ms,8:0.00} {result.P99Ms,8:0.00} {result.ErrorSummary,8} {rss,10:N0} {peak,10:N0} {import,9:0.0} {db,10}");
+        }
+        if (rows.Count >= 2)
+        {
+            var (small, large) = (rows[0].Result, rows[^1].Result);
+            Console.WriteLine($"largest vs smallest registry: p50 {large.P50Ms / small.P50Ms:P0}, p95 {large.P95Ms / small.P95Ms:P0}, p99 {large.P99Ms / small.P99Ms:P0} of the small registry's latency");
+        }
+        return 0;
+    }
+
+    private static FixedRateRunner.Call Call(string[] tokens, int i, string pk, long device, string code) =>
+        new(tokens[i % tokens.Length], Encoding.UTF8.GetBytes(BenchTenant.BindBody(pk, device, code)));
+
+    private string AdminKey { get; } = "bench-admin-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    private string? _connectionString;
+    private string _dataDir = "";
+
+    private async Task<ServerProcess> StartServerAsync()
+    {
+        _dataDir = Path.Combine(workDir, $"data-{++_databases}");
+        var settings = new Dictionary<string, string?>
+        {
+            ["Bindery:DataDir"] = _dataDir,
+            ["Bindery:AdminKey"] = AdminKey,
+            ["Bindery:SeedDemo"] = "false",
+            // Logins are set-up here, not what is measured: a cheaper password hash keeps a thousand of them quick.
+            ["Bindery:Accounts:PasswordHashIterations"] = "1000",
+            // The harness quiets the server for tests; the benchmark measures the shipped logging (appsettings.json).
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Storage:Provider"] = options.Store,
+            ["Storage:Synchronous"] = options.Synchronous,
+        };
+        if (postgres is not null)
+        {
+            _connectionString = postgres.ConnectionString(postgres.CreateDatabase($"bindery_bench_{_databases}"));
+            settings["Storage:ConnectionString"] = _connectionString;
+        }
+        foreach (var (key, value) in options.ServerSettings)
+        {
+            settings[key] = value;
+        }
+        return await ServerProcess.StartAsync(settings, TimeSpan.FromSeconds(120));
+    }
+
+    private Task<string> DescribeStoreAsync() => Task.FromResult(postgres is null
+        ? $"sqlite (WAL, synchronous={options.Synchronous}: an acknowledged write is fsynced; group commit), file on {DescribeFileSystem(workDir)}"
+        : $"postgres ({postgres.DurabilitySettings()}; SERIALIZABLE writes)");
+
+    private string DescribeServerSettings()
+    {
+        var extra = options.ServerSettings.Count == 0 ? "shipped settings" : string.Join(", ", options.ServerSettings.Select(s => $"{s.Key}={s.Value}"));
+        return $"{extra}; password hash iterations 1000 (set-up only)";
+    }
+
+    private async Task<string> DatabaseSizeAsync()
+    {
+        if (postgres is not null)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(_connectionString + ";Pooling=false");
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT pg_database_size(current_database())";
+            return $"{(long)(await command.ExecuteScalarAsync())! / 1048576.0:N0} MiB";
+        }
+        var bytes = Directory.EnumerateFiles(_dataDir, "bindery.db*").Sum(f => new FileInfo(f).Length);
+        return $"{bytes / 1048576.0:N0} MiB";
+    }
+
+    private static string DescribeFileSystem(string path)
+    {
+        var best = "";
+        var type = "?";
+        if (File.Exists("/proc/mounts"))
+        {
+            foreach (var line in File.ReadLines("/proc/mounts"))
+            {
+                var parts = line.Split(' ');
+                if (parts.Length > 2 && path.StartsWith(parts[1], StringComparison.Ordinal) && parts[1].Length > best.Length)
+                {
+                    (best, type) = (parts[1], parts[2]);
+                }
+            }
+        }
+        return $"{type} ({best})";
+    }
+
+    private static void PrintTable(IEnumerable<LoadResult> results)
+    {
+        Console.WriteLine($"{"phase",-28} {"ok/s",8} {"req/s",8} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8} {"max ms",8} {"server CPU",10} {"client CPU",10} {"load",5}  errors");
+        foreach (var r in results)
+        {
+            Console.WriteLine($"{r.Name,-28} {r.SucceededPerSecond,8:N0} {r.RequestsPerSecond,8:N0} {r.P50Ms,8:0.00} {r.P95Ms,8:0.00} {r.P99Ms,8:0.00} {r.MaxMs,8:0.0} {r.ServerCores,9:0.00}c {r.ClientCores,9:0.00}c {r.LoadAverage,5}  {r.ErrorSummary}");
+        }
+    }
+}
