@@ -275,10 +275,10 @@ internal sealed class BenchRun(BenchOptions options, string workDir, BenchPostgr
 
     private static void PrintTable(IEnumerable<LoadResult> results)
     {
-        Console.WriteLine($"{"phase",-28} {"ok/s",8} {"req/s",8} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8} {"max ms",8} {"server CPU",10} {"client CPU",10} {"load",5}  errors");
+        Console.WriteLine($"{"phase",-28} {"ok/s",8} {"req/s",8} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8} {"max ms",8} {"server CPU",10} {"CPU µs/req",10} {"client CPU",10} {"load",5}  errors");
         foreach (var r in results)
         {
-            Console.WriteLine($"{r.Name,-28} {r.SucceededPerSecond,8:N0} {r.RequestsPerSecond,8:N0} {r.P50Ms,8:0.00} {r.P95Ms,8:0.00} {r.P99Ms,8:0.00} {r.MaxMs,8:0.0} {r.ServerCores,9:0.00}c {r.ClientCores,9:0.00}c {r.LoadAverage,5}  {r.ErrorSummary}");
+            Console.WriteLine($"{r.Name,-28} {r.SucceededPerSecond,8:N0} {r.RequestsPerSecond,8:N0} {r.P50Ms,8:0.00} {r.P95Ms,8:0.00} {r.P99Ms,8:0.00} {r.MaxMs,8:0.0} {r.ServerCores,9:0.00}c {r.ServerCores / r.RequestsPerSecond * 1e6,10:N0} {r.ClientCores,9:0.00}c {r.LoadAverage,5}  {r.ErrorSummary}");
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Data;
 using System.Data.Common;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
@@ -9,6 +11,7 @@ namespace Bindery.Storage;
 /// writer connection fed by a queue: the writer takes every operation waiting in the queue, runs each inside
 /// its own savepoint of one transaction, commits once (one fsync for the whole group) and only then completes
 /// the callers. A failing operation rolls back to its savepoint without touching its neighbours.
+/// Both the writer and the pooled readers keep their compiled statements (<see cref="CachingSqliteConnection"/>).
 /// </summary>
 public sealed class SqliteDatabase : IDatabase
 {
@@ -17,7 +20,9 @@ public sealed class SqliteDatabase : IDatabase
     private readonly StorageOptions _options;
     private readonly Channel<IWriteOperation> _queue = Channel.CreateUnbounded<IWriteOperation>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ILogger<SqliteDatabase> _logger;
-    private SqliteConnection? _writer;
+    private readonly ConcurrentBag<CachingSqliteConnection> _idleReaders = [];
+    private readonly int _maxIdleReaders = Math.Max(16, 4 * Environment.ProcessorCount);
+    private CachingSqliteConnection? _writer;
     private Task? _writerLoop;
 
     public SqliteDatabase(string databasePath, StorageOptions options, ILogger<SqliteDatabase> logger)
@@ -36,7 +41,8 @@ public sealed class SqliteDatabase : IDatabase
         {
             DataSource = databasePath,
             Mode = SqliteOpenMode.ReadOnly,
-            Pooling = true,
+            // Open readers are pooled here, with their compiled statements.
+            Pooling = false,
             DefaultTimeout = 30,
         }.ToString();
     }
@@ -63,7 +69,7 @@ public sealed class SqliteDatabase : IDatabase
         await ExecutePragmaAsync(writer, "PRAGMA foreign_keys=ON");
         await ExecutePragmaAsync(writer, "PRAGMA busy_timeout=30000");
         await Migrator.ApplyAsync(writer, Dialect, cancellationToken);
-        _writer = writer;
+        _writer = new CachingSqliteConnection(writer);
         _writerLoop = Task.Run(RunWriterAsync, CancellationToken.None);
     }
 
@@ -76,9 +82,27 @@ public sealed class SqliteDatabase : IDatabase
 
     public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> read, CancellationToken cancellationToken = default)
     {
-        await using var connection = new SqliteConnection(_readConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        return await read(connection);
+        if (!_idleReaders.TryTake(out var connection))
+        {
+            var opened = new SqliteConnection(_readConnectionString);
+            await opened.OpenAsync(cancellationToken);
+            connection = new CachingSqliteConnection(opened);
+        }
+        try
+        {
+            return await read(connection);
+        }
+        finally
+        {
+            if (connection.State == ConnectionState.Open && _idleReaders.Count < _maxIdleReaders)
+            {
+                _idleReaders.Add(connection);
+            }
+            else
+            {
+                await connection.DisposeAsync();
+            }
+        }
     }
 
     public Task<T> WriteAsync<T>(Func<DbTx, Task<T>> write, CancellationToken cancellationToken = default)
@@ -116,20 +140,20 @@ public sealed class SqliteDatabase : IDatabase
         try
         {
             // BEGIN IMMEDIATE: take the write lock now, so the batch never fails half-way on a busy database.
-            await using var transaction = writer.BeginTransaction(deferred: false);
+            await using var transaction = writer.Inner.BeginTransaction(deferred: false);
             var tx = new DbTx(writer, transaction, Dialect);
             foreach (var operation in batch)
             {
-                transaction.Save("op");
+                writer.Execute("SAVEPOINT op", transaction);
                 try
                 {
                     await operation.RunAsync(tx);
-                    transaction.Release("op");
+                    writer.Execute("RELEASE op", transaction);
                 }
                 catch (Exception ex)
                 {
-                    transaction.Rollback("op");
-                    transaction.Release("op");
+                    writer.Execute("ROLLBACK TO op", transaction);
+                    writer.Execute("RELEASE op", transaction);
                     operation.Fail(Translate(ex));
                 }
             }
@@ -166,6 +190,10 @@ public sealed class SqliteDatabase : IDatabase
         if (_writer is not null)
         {
             await _writer.DisposeAsync();
+        }
+        while (_idleReaders.TryTake(out var reader))
+        {
+            await reader.DisposeAsync();
         }
         SqliteConnection.ClearAllPools();
     }
