@@ -101,6 +101,11 @@ public sealed class BenchTenant
         return tokens;
     }
 
+    /// <summary>Reports answered 503 / 9014 ("storage temporarily unavailable, retry") and sent again, as a device would.</summary>
+    public long ReportRetries => Interlocked.Read(ref _reportRetries);
+
+    private long _reportRetries;
+
     /// <summary>
     /// Each device in <paramref name="devices"/> reports a fresh binding code through the signed device API
     /// (<c>POST /device/v1/binding-code</c>); returns the codes in the same order.
@@ -110,26 +115,41 @@ public sealed class BenchTenant
         var codes = new string[devices.Count];
         await Parallel.ForAsync(0, devices.Count, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, cancellationToken) =>
         {
-            var (dk, _, secret) = DeviceOf(devices[i]);
             var code = RandomNumberGenerator.GetString(CodeAlphabet, 12);
-            var body = Encoding.UTF8.GetBytes($$"""{"bindingCode":"{{code}}","lifetime":3600}""");
-            const string path = "/device/v1/binding-code";
-            var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-            var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-            var canonical = string.Join('\n', "POST", path, pk, dk, timestamp, nonce, Convert.ToHexStringLower(SHA256.HashData(body)));
-            var signature = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(canonical)));
-            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = new("application/json");
-            request.Headers.Add("X-Bindery-Pk", pk);
-            request.Headers.Add("X-Bindery-Dk", dk);
-            request.Headers.Add("X-Bindery-Timestamp", timestamp);
-            request.Headers.Add("X-Bindery-Nonce", nonce);
-            request.Headers.Add("X-Bindery-Signature", signature);
-            using var response = await _http.SendAsync(request, cancellationToken);
-            await DataAsync(response, "binding-code report");
+            for (var attempt = 1; ; attempt++)
+            {
+                using var response = await SendReportAsync(pk, devices[i], code, cancellationToken);
+                if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 20)
+                {
+                    Interlocked.Increment(ref _reportRetries);
+                    await Task.Delay(Random.Shared.Next(5, 50) * attempt, cancellationToken);
+                    continue;
+                }
+                await DataAsync(response, "binding-code report");
+                break;
+            }
             codes[i] = code;
         });
         return codes;
+    }
+
+    private Task<HttpResponseMessage> SendReportAsync(string pk, long device, string code, CancellationToken cancellationToken)
+    {
+        var (dk, _, secret) = DeviceOf(device);
+        var body = Encoding.UTF8.GetBytes($$"""{"bindingCode":"{{code}}","lifetime":3600}""");
+        const string path = "/device/v1/binding-code";
+        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var canonical = string.Join('\n', "POST", path, pk, dk, timestamp, nonce, Convert.ToHexStringLower(SHA256.HashData(body)));
+        var signature = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(canonical)));
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Headers.Add("X-Bindery-Pk", pk);
+        request.Headers.Add("X-Bindery-Dk", dk);
+        request.Headers.Add("X-Bindery-Timestamp", timestamp);
+        request.Headers.Add("X-Bindery-Nonce", nonce);
+        request.Headers.Add("X-Bindery-Signature", signature);
+        return _http.SendAsync(request, cancellationToken);
     }
 
     /// <summary>The body of one Wi-Fi binding (<c>POST /v2/binding/enduserapi/v2/deviceBindingByWifi</c>).</summary>

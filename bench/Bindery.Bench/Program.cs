@@ -84,7 +84,8 @@ internal sealed class BenchRun(BenchOptions options, string workDir, BenchPostgr
         var devices = Enumerable.Range(0, options.Devices).Select(i => (long)i).ToArray();
         var codes = await tenant.ReportCodesAsync(pk, devices, options.Connections);
         Console.WriteLine($"setup: {options.Devices:N0} devices reported their binding code in {clock.Elapsed.TotalSeconds:0.0} s " +
-            $"({options.Devices / clock.Elapsed.TotalSeconds:N0} reports/s: signed device API, C# client, {options.Connections} concurrent)");
+            $"({options.Devices / clock.Elapsed.TotalSeconds:N0} reports/s: signed device API, C# client, {options.Connections} concurrent; " +
+            $"{tenant.ReportRetries:N0} answered 503 and were retried)");
         var (rssSeeded, _) = Machine.Memory(server.ProcessId);
 
         string BindLine(int device) => $"{tokens[device % tokens.Length]}\t{BenchTenant.BindBody(pk, device, codes[device])}";
