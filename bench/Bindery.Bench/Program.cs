@@ -88,7 +88,15 @@ internal sealed class BenchRun(BenchOptions options, string workDir, BenchPostgr
             $"{tenant.ReportRetries:N0} answered 503 and were retried)");
         var (rssSeeded, _) = Machine.Memory(server.ProcessId);
 
-        string BindLine(int device) => $"{tokens[device % tokens.Length]}\t{BenchTenant.BindBody(pk, device, codes[device])}";
+        // Binds arrive in random device order, as in the field: sequential device keys would make concurrent binds
+        // touch neighbouring index entries, which PostgreSQL's SERIALIZABLE predicate locks turn into conflicts.
+        var order = Enumerable.Range(0, options.Devices).ToArray();
+        new Random(6).Shuffle(order);
+        string BindLine(int slot)
+        {
+            var device = order[slot];
+            return $"{tokens[device % tokens.Length]}\t{BenchTenant.BindBody(pk, device, codes[device])}";
+        }
         var wrk = new WrkRunner(server.BaseUrl, options.Threads, options.Connections, workDir, server.ProcessId);
         var warmSlice = wrk.WriteSlices("warm-binds", Enumerable.Range(0, warmCount).Select(BindLine));
         var timedSlice = wrk.WriteSlices("binds", Enumerable.Range(warmCount, timedCount).Select(BindLine));
@@ -112,7 +120,7 @@ internal sealed class BenchRun(BenchOptions options, string workDir, BenchPostgr
         LoadResult? fixedRate = null;
         if (options.Rate > 0)
         {
-            var calls = Enumerable.Range(warmCount + timedCount, fixedCount)
+            var calls = Enumerable.Range(warmCount + timedCount, fixedCount).Select(slot => order[slot])
                 .Select(d => new FixedRateRunner.Call(tokens[d % tokens.Length], Encoding.UTF8.GetBytes(BenchTenant.BindBody(pk, d, codes[d]))))
                 .ToList();
             fixedRate = await new FixedRateRunner(server.BaseUrl, server.ProcessId)
