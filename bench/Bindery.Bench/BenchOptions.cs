@@ -38,6 +38,9 @@ public sealed class BenchOptions
     /// <summary>Extra server settings (<c>--server Section:Key=value</c>) for side-by-side experiments.</summary>
     public Dictionary<string, string?> ServerSettings { get; } = [];
 
+    /// <summary>Appended to the server's PostgreSQL connection string, e.g. <c>Max Auto Prepare=64</c>.</summary>
+    public string PgOptions { get; private set; } = "";
+
     public bool Help { get; private set; }
 
     public static BenchOptions Parse(string[] args)
@@ -88,6 +91,7 @@ public sealed class BenchOptions
                     }
                     options.ServerSettings[setting[..eq]] = setting[(eq + 1)..];
                     break;
+                case "--pg-options": options.PgOptions = Value(); break;
                 case "-h" or "--help": options.Help = true; break;
                 default: throw new ArgumentException($"unknown option '{name}' (see --help)");
             }
@@ -117,6 +121,7 @@ public sealed class BenchOptions
           --synchronous FULL|NORMAL SQLite durability (default FULL: an acknowledged bind survives a crash and power loss)
           --scale-sizes A,B         registry sizes of --scale (default 1000,1000000)
           --scale-binds N           binds measured at each size (default 1000), at --scale-rate R binds/s (default 500)
-          --server Key=value        extra server setting (repeatable), e.g. --server Logging:LogLevel:Default=Warning
+          --server Key=value        extra server setting (repeatable), e.g. --server Logging:LogLevel:Bindery.Requests=Information
+          --pg-options "K=V;..."    appended to the server's PostgreSQL connection string, e.g. "Max Auto Prepare=64"
         """;
 }

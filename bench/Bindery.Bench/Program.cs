@@ -149,7 +149,7 @@ internal sealed class BenchRun(BenchOptions options, string workDir, BenchPostgr
     /// <summary>Bind latency with a small and a large registry, and the server's memory with the large one.</summary>
     public async Task<int> ScaleAsync()
     {
-        const int warmDevices = 300;
+        const int warmDevices = 2_000;
         var rows = new List<(int Size, LoadResult Result, double RssMb, double PeakMb, double ImportSeconds, string DbSize)>();
         foreach (var size in options.ScaleSizes)
         {
@@ -230,7 +230,8 @@ internal sealed class BenchRun(BenchOptions options, string workDir, BenchPostgr
         };
         if (postgres is not null)
         {
-            _connectionString = postgres.ConnectionString(postgres.CreateDatabase($"bindery_bench_{_databases}"));
+            _connectionString = postgres.ConnectionString(postgres.CreateDatabase($"bindery_bench_{_databases}"))
+                + (options.PgOptions.Length > 0 ? ";" + options.PgOptions : "");
             settings["Storage:ConnectionString"] = _connectionString;
         }
         foreach (var (key, value) in options.ServerSettings)
@@ -242,7 +243,7 @@ internal sealed class BenchRun(BenchOptions options, string workDir, BenchPostgr
 
     private Task<string> DescribeStoreAsync() => Task.FromResult(postgres is null
         ? $"sqlite (WAL, synchronous={options.Synchronous}: an acknowledged write is fsynced; group commit), file on {DescribeFileSystem(workDir)}"
-        : $"postgres ({postgres.DurabilitySettings()}; SERIALIZABLE writes)");
+        : $"postgres ({postgres.DurabilitySettings()}; SERIALIZABLE writes; same machine{(options.PgOptions.Length > 0 ? "; connection " + options.PgOptions : "")})");
 
     private string DescribeServerSettings()
     {
