@@ -1,0 +1,70 @@
+using System.Diagnostics;
+
+namespace Bindery.Tests.Bench;
+
+/// <summary>
+/// The benchmark orchestrator runs end to end with tiny numbers: a real server, the bulk import, code reports,
+/// wrk phases and the fixed-rate client, and prints its figures with no errors. It asserts nothing about speed.
+/// Runs once, in the SQLite pass (it starts its own server and store). Where a missing PostgreSQL is a failure
+/// (CI, <c>BINDERY_REQUIRE_POSTGRES</c>), so is a missing wrk: .ci/run installs both.
+/// </summary>
+public sealed class BenchSmokeTests
+{
+    [SkippableFact]
+    public async Task The_benchmark_seeds_binds_reads_and_reports_without_errors()
+    {
+        Skip.If(Environment.GetEnvironmentVariable("BINDERY_TEST_STORE") == "postgres", "the benchmark smoke test runs in the SQLite pass");
+        var wrkMissing = !File.Exists("/usr/bin/wrk") && !(Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(':', StringSplitOptions.RemoveEmptyEntries).Any(dir => File.Exists(Path.Combine(dir, "wrk")));
+        if (wrkMissing)
+        {
+            Assert.False(Support.PostgresCluster.Required, "wrk is not installed (.ci/run installs it)");
+            Skip.If(true, "wrk is not installed (apt-get install wrk)");
+        }
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                LocateBenchDll(), "--devices", "3000", "--users", "20", "--duration", "1", "--warmup", "0",
+                "--rate", "200", "--connections", "4",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var bench = Process.Start(start)!;
+        var stdout = bench.StandardOutput.ReadToEndAsync();
+        var stderr = bench.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await bench.WaitForExitAsync(deadline.Token);
+        var output = await stdout + await stderr;
+
+        Assert.True(bench.ExitCode == 0, output);
+        Assert.Contains("3,000 devices reported their binding code", output);
+        Assert.Contains("binds/s ÷ bare req/s", output);
+        foreach (var phase in new[] { "bare GET /bench/noop", "Wi-Fi bind", "device list (read)", "Wi-Fi bind at 200/s" })
+        {
+            // Each row starts with the phase name padded to 28 characters.
+            var row = output.Split('\n').Single(line => line.StartsWith(phase.PadRight(28), StringComparison.Ordinal));
+            Assert.True(row.TrimEnd().EndsWith(" 0", StringComparison.Ordinal), $"errors in: {row}\n{output}");
+        }
+    }
+
+    /// <summary>bench/Bindery.Bench's build output of the same configuration as this test assembly.</summary>
+    private static string LocateBenchDll()
+    {
+        var baseDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var (framework, configuration) = (baseDir.Name, baseDir.Parent!.Name);
+        for (var dir = baseDir; dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Bindery.sln")))
+            {
+                var dll = Path.Combine(dir.FullName, "bench", "Bindery.Bench", "bin", configuration, framework, "Bindery.Bench.dll");
+                Assert.True(File.Exists(dll), $"{dll} is missing: build the solution (dotnet build)");
+                return dll;
+            }
+        }
+        throw new FileNotFoundException("Bindery.sln not found above " + baseDir.FullName);
+    }
+}
