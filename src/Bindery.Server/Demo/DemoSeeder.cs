@@ -47,9 +47,9 @@ public sealed class DemoSeeder(
             return;
         }
         var claim = await ClaimAsync(cancellationToken);
-        if (claim == Claim.Unfinished)
+        if (claim == Claim.InProgress)
         {
-            logger.LogWarning("An earlier demo tenant seeding did not finish; the demo data may be incomplete. Start on an empty store to seed it again.");
+            logger.LogInformation("Another node is seeding the demo tenant, or an earlier start stopped while seeding it (then start on an empty store to seed it again)");
         }
         if (claim != Claim.Won)
         {
@@ -71,7 +71,7 @@ public sealed class DemoSeeder(
         Won,
         NotEmpty,
         AlreadyDone,
-        Unfinished,
+        InProgress,
     }
 
     /// <summary>
@@ -83,7 +83,7 @@ public sealed class DemoSeeder(
         var state = await tx.QuerySingleOrDefaultAsync<string>("SELECT value FROM settings WHERE key = @Key", new { Key = SettingName });
         if (state is not null)
         {
-            return state == "seeded" ? Claim.AlreadyDone : Claim.Unfinished;
+            return state == "seeded" ? Claim.AlreadyDone : Claim.InProgress;
         }
         var rows = await tx.ExecuteScalarAsync<long>(
             "SELECT (SELECT COUNT(*) FROM user_domains) + (SELECT COUNT(*) FROM products) + (SELECT COUNT(*) FROM users)");
