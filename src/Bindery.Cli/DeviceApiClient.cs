@@ -17,6 +17,7 @@ public sealed class DeviceApiClient(HttpClient http, DeviceIdentity device, Time
     public const string BindingSecretPath = "/device/v1/binding-secret";
     public const string ResetPath = "/device/v1/reset";
     public const string StatePath = "/device/v1/binding-state";
+    public const string BindTokenPath = "/device/v1/bind-token";
     public const int DefaultLifetimeSeconds = 600;
 
     private const string CodeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -38,6 +39,9 @@ public sealed class DeviceApiClient(HttpClient http, DeviceIdentity device, Time
         SendAsync(HttpMethod.Post, BindingSecretPath, new { bindingSecret });
 
     /// <summary>POST /device/v1/reset → {bindingMode, bindingsRemoved}.</summary>
+    /// <summary>Reports the Tencent-style distribution-network token the app handed over during provisioning.</summary>
+    public Task<JsonElement> ReportBindTokenAsync(string token) => SendAsync(HttpMethod.Post, BindTokenPath, new { token });
+
     public Task<JsonElement> ResetAsync() => SendAsync(HttpMethod.Post, ResetPath, new { });
 
     /// <summary>GET /device/v1/binding-state → {bindingMode, boundUsers, bindingCode, hasBindingSecret}.</summary>

@@ -17,6 +17,7 @@ public static class SimulatorCli
         ReportCodeCommand.Create,
         ReportSecretCommand.Create,
         BtPayloadCommand.Create,
+        ReportTokenCommand.Create,
         StateCommand.Create,
         ResetCommand.Create,
     ];

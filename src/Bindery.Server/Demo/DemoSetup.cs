@@ -6,6 +6,4 @@ public static class DemoSetup
 {
     public static IServiceCollection AddDemo(this IServiceCollection services) =>
         services.AddSingleton<IStartupStep, DemoSeeder>();
-
-    public static IEndpointRouteBuilder MapDemo(this IEndpointRouteBuilder app) => app;
 }

@@ -180,4 +180,38 @@ public sealed partial class SimulatorCommandTests(SimulatorFixture sim) : IClass
         var noSecret = await SimulatorCli.RunAsync(["state", "--pk", product.Pk, "--dk", device.Dk], output, error, _ => sim.App.CreateClient());
         Assert.Equal(1, noSecret);
     }
+    [Fact]
+    public async Task Report_token_reports_a_bind_token_and_prints_the_AppTokenBindDeviceFamily_request_that_binds()
+    {
+        var (product, device) = sim.Device(mode: 2, number: 1);
+        var demo = sim.Tenant.FindUser("demo")!;
+        var accessToken = (await sim.SimOkAsync("login", "--user", "demo", "--print-token")).Trim();
+        var tencent = sim.App.CreateClient();
+        async Task<JsonElement> ActionAsync(string json)
+        {
+            using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+            using var response = await tencent.PostAsync("/api/exploreropen/tokenapi", content);
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("Response");
+        }
+        var created = await ActionAsync(JsonSerializer.Serialize(new { Action = "AppCreateDeviceBindToken", AccessToken = accessToken }));
+        var bindToken = created.GetProperty("Data").GetProperty("Token").GetString()!;
+
+        var output = await sim.SimOkAsync("report-token", "--dk", device.Dk, "--token", bindToken);
+
+        Assert.Contains("reported the token", output, StringComparison.Ordinal);
+        var state = await ActionAsync(JsonSerializer.Serialize(new { Action = "AppGetDeviceBindTokenState", AccessToken = accessToken, Token = bindToken }));
+        Assert.Equal(2, state.GetProperty("Data").GetProperty("State").GetInt32());
+
+        // The printed request, with the shell's $TOKEN expansion done by hand, binds the device into the demo family.
+        var quoted = output[(output.IndexOf("-d '", StringComparison.Ordinal) + 3)..].Trim();
+        var json = quoted.Replace("'\"$TOKEN\"'", accessToken, StringComparison.Ordinal).Trim('\'');
+        var request = JsonDocument.Parse(json).RootElement;
+        Assert.Equal(product.Pk, request.GetProperty("ProductId").GetString());
+        Assert.Equal(demo.Fid, request.GetProperty("FamilyId").GetString());
+        var bound = await ActionAsync(json);
+        Assert.False(bound.TryGetProperty("Error", out var error), $"bind refused: {error}");
+
+        var reused = await ActionAsync(json);
+        Assert.Equal("InvalidParameterValue.TokenNotExist", reused.GetProperty("Error").GetProperty("Code").GetString());
+    }
 }
