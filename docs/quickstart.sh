@@ -113,5 +113,27 @@ for device in "$PLUG_PK $PLUG_DK" "$LOCK_PK $LOCK_DK" "$TRACKER_PK $TRACKER_DK";
   expect_code 200 "$R"
 done
 
+step "8. Tencent-style token binding of $PLUG_PK into the demo family"
+R=$(curl -s "$B/api/exploreropen/tokenapi" -H 'Content-Type: application/json' \
+  -d "{\"Action\":\"AppCreateDeviceBindToken\",\"RequestId\":\"quickstart-1\",\"AccessToken\":\"$TOKEN\"}")
+echo "   $R"
+expect_text '"RequestId":"quickstart-1"' "$R"
+BIND_TOKEN=$(printf '%s' "$R" | sed -E 's/.*"Token":"([^"]+)".*/\1/')
+sim report-token --demo --pk "$PLUG_PK" --dk "$PLUG_DK" --token "$BIND_TOKEN"
+R=$(curl -s "$B/api/exploreropen/tokenapi" -H 'Content-Type: application/json' \
+  -d "{\"Action\":\"AppGetDeviceBindTokenState\",\"AccessToken\":\"$TOKEN\",\"Token\":\"$BIND_TOKEN\"}")
+echo "   token state: $R"
+expect_text '"State":2' "$R"
+R=$(curl -s "$B/api/exploreropen/tokenapi" -H 'Content-Type: application/json' \
+  -d "{\"Action\":\"AppTokenBindDeviceFamily\",\"RequestId\":\"quickstart-2\",\"AccessToken\":\"$TOKEN\",\"Token\":\"$BIND_TOKEN\",\"ProductId\":\"$PLUG_PK\",\"DeviceName\":\"$PLUG_DK\",\"FamilyId\":\"$DEMO_FID\",\"RoomId\":\"0\"}")
+echo "   $R"
+case "$R" in *'"Error"'*) fail "token binding refused: $R" ;; esac
+expect_text '"RequestId":"quickstart-2"' "$R"
+R=$(curl -s "$B/v2/binding/enduserapi/userDeviceList" -H "Authorization: $TOKEN")
+expect_text '"bindingType":"TOKEN"' "$R"
+echo "   the /v2 device list shows it with bindingType TOKEN"
+R=$(curl -s -X POST "$B/v2/binding/enduserapi/unbindDevice?pk=$PLUG_PK&dk=$PLUG_DK" -H "Authorization: $TOKEN")
+expect_code 200 "$R"
+
 echo
-echo "QUICKSTART OK: Wi-Fi, SN and pure-BT bindings done; the second user got 5412 on the owner-mode lock."
+echo "QUICKSTART OK: Wi-Fi, SN, pure-BT and Tencent-style token bindings done; the second user got 5412 on the owner-mode lock."

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace Bindery.Demo;
 
 /// <summary>
-/// Seeds the demo tenant (docs/quickstart.md) on the first start of an empty store when <c>Bindery:SeedDemo</c> is
+/// Seeds the demo tenant (docs/demo-tenant.md) on the first start of an empty store when <c>Bindery:SeedDemo</c> is
 /// true: a user domain in home mode, one product per binding mode with every method enabled, three devices each,
 /// and two users with a family each. Everything goes through <see cref="RegistryService"/>,
 /// <see cref="AccountService"/> and <see cref="HomeService"/>, so the demo obeys the same rules as real data.
@@ -157,7 +157,7 @@ public sealed class DemoSeeder(
                 text.AppendLine(CultureInfo.InvariantCulture, $"    device pk {product.Pk}  dk {device.Dk}  sn {device.Sn}  device secret {device.DeviceSecret}");
             }
         }
-        text.AppendLine("  Next: docs/quickstart.md (e.g. dotnet run --project src/Bindery.Cli -- login --demo)");
+        text.AppendLine("  Next: the README quickstart (e.g. dotnet run --project src/Bindery.Cli -- login --demo)");
         return text.ToString();
     }
 }
