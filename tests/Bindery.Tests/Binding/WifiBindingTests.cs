@@ -254,7 +254,7 @@ public sealed class WifiBindingTests(BindingFixture fx) : IClassFixture<BindingF
         body["isMatter"] = true;
         body["matterInfo"] = MatterInfo();
         Assert.Equal(200, (await BindingApi.BindWifiAsync((await fx.Tenant.CreateUserAsync()).Client, body)).Code());
-        var db = fx.App.Services.GetService(typeof(Storage.IDatabase)) as Storage.IDatabase;
+        var db = fx.App.Services.GetService(typeof(Bindery.Storage.IDatabase)) as Bindery.Storage.IDatabase;
         var stored = await db!.ReadAsync(c => Dapper.SqlMapper.QuerySingleAsync<string>(c,
             "SELECT matter_info FROM bindings WHERE pk = @Pk AND dk = @Dk", new { device.Pk, device.Dk }));
         Assert.Contains("\"nodeId\":18446744073709551000", stored, StringComparison.Ordinal);
