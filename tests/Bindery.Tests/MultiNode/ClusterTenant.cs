@@ -26,10 +26,10 @@ public sealed class ClusterTenant
     /// <summary>An app user and the node their requests go to.</summary>
     public sealed record User(string Uid, string Token, ServerProcess Node, HttpClient Client);
 
-    public static async Task<ClusterTenant> CreateAsync(TwoNodes nodes)
+    public static async Task<ClusterTenant> CreateAsync(TwoNodes nodes, bool homeMode = false)
     {
         using var admin = nodes.NodeA.CreateAdminClient(BinderyApp.AdminKeyValue);
-        var domain = await Tenant.PostOkAsync(admin, "/admin/v1/user-domains", new { homeMode = false });
+        var domain = await Tenant.PostOkAsync(admin, "/admin/v1/user-domains", new { homeMode });
         return new ClusterTenant(nodes, domain.GetProperty("id").GetString()!);
     }
 
