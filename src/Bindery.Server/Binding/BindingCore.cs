@@ -96,7 +96,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         }
         if (!product.Enables(request.Method))
         {
-            throw new BinderyException(Errors.MethodNotAllowedForProduct, $"{request.Method.WireName()} binding is not enabled for this product");
+            throw new BinderyException(request.Errors.MethodNotEnabled, $"{request.Method.WireName()} binding is not enabled for this product");
         }
 
         var domain = await tx.QuerySingleOrDefaultAsync<DomainRow>(

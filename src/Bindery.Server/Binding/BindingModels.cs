@@ -27,6 +27,9 @@ public sealed record BindingErrorMap
 
     public ErrorDef ProductNotFound { get; init; } = Errors.ProductOrDeviceNotFound;
 
+    /// <summary>The product exists but does not enable the request's binding method.</summary>
+    public ErrorDef MethodNotEnabled { get; init; } = Errors.MethodNotAllowedForProduct;
+
     public ErrorDef DeviceNotFound { get; init; } = Errors.ProductOrDeviceNotFound;
 
     /// <summary>The family does not exist or the user is not a member (never told apart).</summary>
