@@ -15,27 +15,11 @@ public sealed class GuessLimiter(IOptions<BindingOptions> options)
 
     private BindingOptions Options => options.Value;
 
-    public async Task<bool> IsUserLockedAsync(DbTx tx, string userId, long now)
-    {
-        var windowStart = now - (long)Options.UserFailureWindow.TotalMilliseconds;
-        var failures = await tx.ExecuteScalarAsync<long?>(
-            "SELECT failures FROM guess_counters WHERE scope = @Scope AND subject = @Subject AND window_started_at > @WindowStart",
-            new { Scope = UserScope, Subject = userId, WindowStart = windowStart });
-        return failures >= Options.FailuresPerUser;
-    }
+    public async Task<bool> IsUserLockedAsync(DbTx tx, string userId, long now) =>
+        await GuessCounters.FailuresAsync(tx, UserScope, userId, Options.UserFailureWindow, now) >= Options.FailuresPerUser;
 
-    public async Task RecordUserFailureAsync(DbTx tx, string userId, long now)
-    {
-        var windowStart = now - (long)Options.UserFailureWindow.TotalMilliseconds;
-        await tx.ExecuteAsync(
-            """
-            INSERT INTO guess_counters (scope, subject, failures, window_started_at) VALUES (@Scope, @Subject, 1, @Now)
-            ON CONFLICT (scope, subject) DO UPDATE SET
-                failures = CASE WHEN guess_counters.window_started_at <= @WindowStart THEN 1 ELSE guess_counters.failures + 1 END,
-                window_started_at = CASE WHEN guess_counters.window_started_at <= @WindowStart THEN @Now ELSE guess_counters.window_started_at END
-            """,
-            new { Scope = UserScope, Subject = userId, Now = now, WindowStart = windowStart });
-    }
+    public Task RecordUserFailureAsync(DbTx tx, string userId, long now) =>
+        GuessCounters.RecordFailureAsync(tx, UserScope, userId, Options.UserFailureWindow, now);
 
     /// <summary>Counts a failure against the device's current code and voids the code when the limit is reached.</summary>
     public Task RecordDeviceFailureAsync(DbTx tx, string pk, string dk, long now) =>

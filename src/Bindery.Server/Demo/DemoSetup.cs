@@ -1,8 +1,9 @@
+using Bindery.Infrastructure;
+
 namespace Bindery.Demo;
 
 public static class DemoSetup
 {
-    public static IServiceCollection AddDemo(this IServiceCollection services) => services;
-
-    public static IEndpointRouteBuilder MapDemo(this IEndpointRouteBuilder app) => app;
+    public static IServiceCollection AddDemo(this IServiceCollection services) =>
+        services.AddSingleton<IStartupStep, DemoSeeder>();
 }

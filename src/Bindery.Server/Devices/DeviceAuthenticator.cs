@@ -98,20 +98,7 @@ public sealed class DeviceAuthenticator(IDatabase db, TimeProvider clock, IOptio
     private async Task RecordFailureAsync(string pk, string dk, long now)
     {
         var subject = pk + "/" + dk;
-        var windowStart = now - (long)FailureWindow.TotalMilliseconds;
-        var failures = await db.WriteAsync(async tx =>
-        {
-            await tx.ExecuteAsync(
-                """
-                INSERT INTO guess_counters (scope, subject, failures, window_started_at) VALUES (@Scope, @Subject, 1, @Now)
-                ON CONFLICT (scope, subject) DO UPDATE SET
-                    failures = CASE WHEN guess_counters.window_started_at <= @WindowStart THEN 1 ELSE guess_counters.failures + 1 END,
-                    window_started_at = CASE WHEN guess_counters.window_started_at <= @WindowStart THEN @Now ELSE guess_counters.window_started_at END
-                """,
-                new { Scope = FailureScope, Subject = subject, Now = now, WindowStart = windowStart });
-            return await tx.ExecuteScalarAsync<long>(
-                "SELECT failures FROM guess_counters WHERE scope = @Scope AND subject = @Subject", new { Scope = FailureScope, Subject = subject });
-        });
+        var failures = await db.WriteAsync(tx => GuessCounters.RecordFailureAsync(tx, FailureScope, subject, FailureWindow, now));
         if (failures == FailureWarningThreshold)
         {
             // Only public identifiers: the device key is printed on the device, never a secret.

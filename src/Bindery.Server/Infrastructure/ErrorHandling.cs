@@ -59,7 +59,8 @@ public static class ErrorHandling
     public static IApplicationBuilder UseBinderyErrors(this IApplicationBuilder app) =>
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            SuppressDiagnosticsCallback = ctx => ctx.Exception is BinderyException or BadHttpRequestException or Storage.UniqueViolationException,
+            // Refused input is not worth an error log with a stack trace; only what becomes InternalError is.
+            SuppressDiagnosticsCallback = ctx => Classify(ctx.Exception).Error != Errors.InternalError,
             ExceptionHandler = async context =>
             {
                 var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;

@@ -178,14 +178,10 @@ public sealed class BindTokens(IDatabase db, TimeProvider clock, IOptions<Tencen
         }
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var subject = device.Pk + "/" + device.Dk;
-        var windowStart = now - (long)Options.ReportFailureWindow.TotalMilliseconds;
         var hash = Secrets.Sha256Hex(token);
         var outcome = await db.WriteAsync<ReportOutcome>(async tx =>
         {
-            var failures = await tx.ExecuteScalarAsync<long?>(
-                "SELECT failures FROM guess_counters WHERE scope = @Scope AND subject = @Subject AND window_started_at > @WindowStart",
-                new { Scope = ReportFailureScope, Subject = subject, WindowStart = windowStart });
-            if (failures >= Options.ReportFailuresPerDevice)
+            if (await GuessCounters.FailuresAsync(tx, ReportFailureScope, subject, Options.ReportFailureWindow, now) >= Options.ReportFailuresPerDevice)
             {
                 throw new BinderyException(Errors.TooManyAttempts, "too many reports of unknown tokens; wait for the window to pass");
             }
@@ -211,14 +207,7 @@ public sealed class BindTokens(IDatabase db, TimeProvider clock, IOptions<Tencen
             {
                 await tx.ExecuteAsync("UPDATE bind_tokens SET state = 4 WHERE token_hash = @Hash AND state = 2", new { Hash = hash });
             }
-            await tx.ExecuteAsync(
-                """
-                INSERT INTO guess_counters (scope, subject, failures, window_started_at) VALUES (@Scope, @Subject, 1, @Now)
-                ON CONFLICT (scope, subject) DO UPDATE SET
-                    failures = CASE WHEN guess_counters.window_started_at <= @WindowStart THEN 1 ELSE guess_counters.failures + 1 END,
-                    window_started_at = CASE WHEN guess_counters.window_started_at <= @WindowStart THEN @Now ELSE guess_counters.window_started_at END
-                """,
-                new { Scope = ReportFailureScope, Subject = subject, Now = now, WindowStart = windowStart });
+            await GuessCounters.RecordFailureAsync(tx, ReportFailureScope, subject, Options.ReportFailureWindow, now);
             return new Refused("no live token with this value is waiting for a device");
         });
         return outcome switch

@@ -1,6 +1,6 @@
 using Bindery.Infrastructure;
 using Bindery.Storage;
-using Bindery.Tests.Storage;
+using Bindery.Tests.Stores;
 using Bindery.Tests.Support;
 
 namespace Bindery.Tests.MultiNode;

@@ -52,6 +52,10 @@ public sealed class PostgresCluster
 
     public int Port { get; }
 
+    // As root the cluster runs as the 'postgres' user, who must be able to reach its directory: /tmp, not a
+    // TMPDIR that may sit under /root.
+    private static string BaseDirectory => Environment.IsPrivilegedProcess ? "/tmp" : Path.GetTempPath();
+
     /// <summary>
     /// For tests that only make sense on PostgreSQL (several nodes on one database): skips the test, saying
     /// why, when this machine has no PostgreSQL, and fails it instead when <c>BINDERY_REQUIRE_POSTGRES</c> is set.
@@ -106,7 +110,7 @@ public sealed class PostgresCluster
     {
         var binDir = BinDirectory.Value ?? throw new InvalidOperationException(UnavailableReason);
         RemoveClustersOfDeadRuns();
-        var root = Path.Combine(Path.GetTempPath(), $"{DirectoryPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var root = Path.Combine(BaseDirectory, $"{DirectoryPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
         File.WriteAllText(Path.Combine(root, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         if (Environment.IsPrivilegedProcess)
@@ -178,7 +182,7 @@ public sealed class PostgresCluster
     private static void RemoveClustersOfDeadRuns()
     {
         var binDir = BinDirectory.Value!;
-        foreach (var root in Directory.EnumerateDirectories(Path.GetTempPath(), DirectoryPrefix + "*"))
+        foreach (var root in Directory.EnumerateDirectories(BaseDirectory, DirectoryPrefix + "*"))
         {
             var ownerFile = Path.Combine(root, "owner.pid");
             if (!File.Exists(ownerFile) || !int.TryParse(File.ReadAllText(ownerFile), CultureInfo.InvariantCulture, out var owner) || IsAlive(owner))
@@ -261,7 +265,7 @@ public sealed class PostgresCluster
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
+            WorkingDirectory = BaseDirectory,
         };
         if (asPostgres && Environment.IsPrivilegedProcess)
         {

@@ -1,6 +1,4 @@
-using Bindery.Storage;
-
-namespace Bindery.Accounts;
+namespace Bindery.Storage;
 
 /// <summary>
 /// Failed-guess limits kept in the <c>guess_counters</c> table, so every node of a cluster sees the same count.
@@ -28,6 +26,27 @@ public static class GuessCounters
             new { Scope = scope, Subject = subject, Now = now, WindowStartedBefore = windowStartedBefore, Limit = limit });
         return claimed > 0;
     }
+
+    /// <summary>Counts one failure of <paramref name="subject"/> in <paramref name="scope"/>; returns the failures in the current window.</summary>
+    public static async Task<long> RecordFailureAsync(DbTx tx, string scope, string subject, TimeSpan window, long now)
+    {
+        var windowStartedBefore = now - (long)window.TotalMilliseconds;
+        await tx.ExecuteAsync(
+            """
+            INSERT INTO guess_counters (scope, subject, failures, window_started_at) VALUES (@Scope, @Subject, 1, @Now)
+            ON CONFLICT (scope, subject) DO UPDATE SET
+                failures = CASE WHEN guess_counters.window_started_at <= @WindowStartedBefore THEN 1 ELSE guess_counters.failures + 1 END,
+                window_started_at = CASE WHEN guess_counters.window_started_at <= @WindowStartedBefore THEN @Now ELSE guess_counters.window_started_at END
+            """,
+            new { Scope = scope, Subject = subject, Now = now, WindowStartedBefore = windowStartedBefore });
+        return await FailuresAsync(tx, scope, subject, window, now);
+    }
+
+    /// <summary>The failures of <paramref name="subject"/> in the window still running at <paramref name="now"/> (0 when none).</summary>
+    public static async Task<long> FailuresAsync(DbTx tx, string scope, string subject, TimeSpan window, long now) =>
+        await tx.ExecuteScalarAsync<long?>(
+            "SELECT failures FROM guess_counters WHERE scope = @Scope AND subject = @Subject AND window_started_at > @WindowStartedBefore",
+            new { Scope = scope, Subject = subject, WindowStartedBefore = now - (long)window.TotalMilliseconds }) ?? 0;
 
     /// <summary>Forgets the attempts of <paramref name="subject"/> (after a success).</summary>
     public static Task ResetAsync(DbTx tx, string scope, string subject) =>

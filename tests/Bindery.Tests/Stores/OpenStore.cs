@@ -2,7 +2,7 @@ using Bindery.Storage;
 using Bindery.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Bindery.Tests.Storage;
+namespace Bindery.Tests.Stores;
 
 /// <summary>An <see cref="IDatabase"/> on a <see cref="TestStorage"/>, without a server around it.</summary>
 public static class OpenStore

@@ -3,7 +3,7 @@ using Bindery.Tests.Support;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Bindery.Tests.Storage;
+namespace Bindery.Tests.Stores;
 
 /// <summary>What only the PostgreSQL store has to get right: several nodes, lost connections, aborted transactions.</summary>
 [Trait("Store", "PostgresOnly")]

@@ -5,7 +5,7 @@ using Bindery.Storage;
 using Bindery.Tests.Support;
 using Dapper;
 
-namespace Bindery.Tests.Storage;
+namespace Bindery.Tests.Stores;
 
 /// <summary>
 /// What every feature relies on from <see cref="IDatabase"/>, checked on the suite's store (SQLite, or

@@ -1,0 +1,3 @@
+using Bindery.Cli;
+
+return await SimulatorCli.RunAsync(args, Console.Out, Console.Error);
