@@ -25,7 +25,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 var workDir = Path.Combine(Path.GetTempPath(), $"bindery-bench-{Environment.ProcessId}");
 Directory.CreateDirectory(workDir);
-using var postgres = options.Store == "postgres" ? BenchPostgres.Start() : null;
+using var postgres = options.Store == "postgres" ? ThrowawayPostgres.Start("bindery-bench-pg-", durable: true, maxPoolSize: 64, sharedBuffers: "256MB") : null;
 try
 {
     Console.WriteLine($"Bindery benchmark, {DateTimeOffset.Now:yyyy-MM-dd HH:mm:ss zzz}");
@@ -46,7 +46,7 @@ finally
 }
 
 /// <summary>The phases of one benchmark run.</summary>
-internal sealed class BenchRun(BenchOptions options, string workDir, BenchPostgres? postgres)
+internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPostgres? postgres)
 {
     private const string BindPath = "/v2/binding/enduserapi/v2/deviceBindingByWifi";
     private const string ListPath = "/v2/binding/enduserapi/userDeviceList?page=1&pageSize=10";
