@@ -318,7 +318,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         """;
 
     /// <summary>Reads and locks the device row every binding decision about that device serialises on.</summary>
-    public static Task<DeviceRow?> LockDeviceAsync(DbTx tx, string pk, DeviceTarget target)
+    public static Task<BindingDevice?> LockDeviceAsync(DbTx tx, string pk, DeviceTarget target)
     {
         var (where, param) = target switch
         {
@@ -326,7 +326,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             DeviceTarget.BySn bySn => ("sn = @Key", bySn.Sn),
             _ => throw new ArgumentOutOfRangeException(nameof(target)),
         };
-        return tx.QuerySingleOrDefaultAsync<DeviceRow>(
+        return tx.QuerySingleOrDefaultAsync<BindingDevice>(
             $"""
             SELECT pk, dk, sn, module_type, data_center, binding_code_hash, binding_code_expires_at,
                    binding_code_used_at, binding_secret_hash

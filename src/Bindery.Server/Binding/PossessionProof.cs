@@ -19,7 +19,7 @@ public interface IPossessionProof
 /// <summary>What a proof sees: the transaction, the locked device, its product, the caller.</summary>
 public sealed record ProofContext(
     DbTx Tx,
-    DeviceRow Device,
+    BindingDevice Device,
     BindingProduct Product,
     AppUser User,
     string UserDomainSecret,
@@ -76,19 +76,9 @@ public sealed class WifiBindingProof(string bindingCode) : IPossessionProof
     }
 }
 
-/// <summary>Columns of the locked devices row the core decides on.</summary>
-public sealed class DeviceRow
+/// <summary>The locked devices row the core decides on: the registry's columns and the binding state.</summary>
+public sealed class BindingDevice : DeviceRow
 {
-    public string Pk { get; set; } = "";
-
-    public string Dk { get; set; } = "";
-
-    public string Sn { get; set; } = "";
-
-    public string ModuleType { get; set; } = "";
-
-    public string DataCenter { get; set; } = "";
-
     public string? BindingCodeHash { get; set; }
 
     public long? BindingCodeExpiresAt { get; set; }
@@ -99,27 +89,7 @@ public sealed class DeviceRow
 }
 
 /// <summary>A product as the core sees it, with whether the caller's user domain may use it.</summary>
-public sealed class BindingProduct
+public sealed class BindingProduct : ProductRow
 {
-    public string Pk { get; set; } = "";
-
-    public string Ps { get; set; } = "";
-
-    public string Name { get; set; } = "";
-
-    public string LogoUrl { get; set; } = "";
-
-    public string ModuleType { get; set; } = "";
-
-    public int BindingMode { get; set; }
-
-    public int UserCap { get; set; }
-
-    public int Methods { get; set; }
-
     public bool Authorized { get; set; }
-
-    public BindingMode Mode => (BindingMode)BindingMode;
-
-    public bool Enables(BindingMethods method) => (Methods & (int)method) != 0;
 }

@@ -165,7 +165,7 @@ public sealed class PureBtProof : IPossessionProof
         return ProofResult.Proven;
     }
 
-    private static string? DecryptSecret(byte[] key, string random, string base64, DeviceRow device)
+    private static string? DecryptSecret(byte[] key, string random, string base64, BindingDevice device)
     {
         var payload = PureBtCrypto.ParseSecretPayload(PureBtCrypto.TryDecrypt(key, random, base64));
         if (payload is not { } p

@@ -61,7 +61,8 @@ public sealed class UserDomainRow
     public long CreatedAt { get; set; }
 }
 
-public sealed class ProductRow
+/// <summary>A products row. The binding core extends it with what the caller's user domain may do.</summary>
+public class ProductRow
 {
     public string Pk { get; set; } = "";
     public string Ps { get; set; } = "";
@@ -76,9 +77,12 @@ public sealed class ProductRow
     public BindingMode Mode => (BindingMode)BindingMode;
 
     public BindingMethods AllowedMethods => (BindingMethods)Methods;
+
+    public bool Enables(BindingMethods method) => (Methods & (int)method) != 0;
 }
 
-public sealed class DeviceRow
+/// <summary>A devices row. The binding core extends it with the binding-state columns it decides on.</summary>
+public class DeviceRow
 {
     public string Pk { get; set; } = "";
     public string Dk { get; set; } = "";
