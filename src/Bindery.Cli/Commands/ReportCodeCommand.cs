@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 
 namespace Bindery.Cli.Commands;
 
@@ -12,8 +10,6 @@ namespace Bindery.Cli.Commands;
 public static class ReportCodeCommand
 {
     public const string WifiBindPath = "/v2/binding/enduserapi/v2/deviceBindingByWifi";
-
-    private static readonly JsonSerializerOptions RelaxedJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Command Create(CliContext context)
     {
@@ -94,7 +90,7 @@ public static class ReportCodeCommand
                 body["frid"] = roomId;
             }
             await output.WriteLineAsync("Bind it over Wi-Fi as the app (TOKEN=$(bindery-sim login --demo --print-token)):");
-            await output.WriteLineAsync(Shell.CurlPostJson(context.ServerText(parse), WifiBindPath, JsonSerializer.Serialize(body, RelaxedJson)));
+            await output.WriteLineAsync(Shell.CurlPostJson(context.ServerText(parse), WifiBindPath, Shell.Json(body)));
         });
         return command;
     }

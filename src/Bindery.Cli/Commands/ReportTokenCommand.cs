@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 
 namespace Bindery.Cli.Commands;
 
@@ -11,8 +9,6 @@ namespace Bindery.Cli.Commands;
 public static class ReportTokenCommand
 {
     public const string TokenApiPath = "/api/exploreropen/tokenapi";
-
-    private static readonly JsonSerializerOptions RelaxedJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Command Create(CliContext context)
     {
@@ -54,9 +50,7 @@ public static class ReportTokenCommand
                 ["RoomId"] = parse.GetValue(room) ?? "0",
             };
             await output.WriteLineAsync("Bind it as the app (TOKEN=$(bindery-sim login --demo --print-token)):");
-            // The access token travels in the body here: splice $TOKEN out of the single-quoted JSON so the shell expands it.
-            var quotedBody = Shell.Quote(JsonSerializer.Serialize(body, RelaxedJson)).Replace("$TOKEN", "'\"$TOKEN\"'", StringComparison.Ordinal);
-            await output.WriteLineAsync($"curl -s {Shell.Quote(context.ServerText(parse) + TokenApiPath)} -H 'Content-Type: application/json' \\\n  -d {quotedBody}");
+            await output.WriteLineAsync(Shell.CurlPostJsonWithTokenInBody(context.ServerText(parse), TokenApiPath, Shell.Json(body)));
         });
         return command;
     }
