@@ -30,6 +30,6 @@ public static class Secrets
     public static bool MatchesHash(string candidate, string storedHash) =>
         FixedTimeEquals(Sha256Hex(candidate), storedHash);
 
-    public static string Base64UrlEncode(byte[] bytes) =>
+    private static string Base64UrlEncode(byte[] bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -18,8 +18,6 @@ public static class DbExtensions
     public static Task<IEnumerable<T>> QueryAsync<T>(this DbTx tx, string sql, object? param = null) =>
         tx.Connection.QueryAsync<T>(sql, param, tx.Transaction);
 
-    public static Task<T> ReadAsync<T>(this IDatabase db, Func<DbConnection, Task<T>> read) => db.ReadAsync(read);
-
     public static Task WriteAsync(this IDatabase db, Func<DbTx, Task> write, CancellationToken cancellationToken = default) =>
         db.WriteAsync<bool>(async tx => { await write(tx); return true; }, cancellationToken);
 }
