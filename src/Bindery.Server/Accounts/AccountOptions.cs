@@ -15,4 +15,13 @@ public sealed class AccountOptions
 
     /// <summary>The window failed logins are counted in; once it has passed, the count starts again.</summary>
     public TimeSpan LoginFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Registrations (successful or not) per user domain inside <see cref="RegistrationWindow"/>. Accounts are what
+    /// per-user guess limits are counted against, so free, unlimited accounts would multiply every such limit.
+    /// </summary>
+    public int RegistrationsPerUserDomain { get; set; } = 300;
+
+    /// <summary>The window registrations are counted in.</summary>
+    public TimeSpan RegistrationWindow { get; set; } = TimeSpan.FromHours(1);
 }

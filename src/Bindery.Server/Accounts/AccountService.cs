@@ -15,6 +15,7 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
     public const int UsernameMaxLength = 64;
     public const int UserDomainMaxLength = 128;
     private const string LoginScope = "login";
+    private const string RegistrationScope = "register-domain";
 
     public sealed record LoginResult(string Uid, UserSessions.IssuedToken AccessToken);
 
@@ -59,7 +60,7 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
         return exists > 0 ? domain : throw new BinderyException(Errors.UserDomainAbnormal);
     }
 
-    /// <summary>Creates a user; 5093 for an unknown user domain, 9005 when the username is taken.</summary>
+    /// <summary>Creates a user; 5093 for an unknown user domain, 9005 when the username is taken, 9007 when the domain's registrations fill the window.</summary>
     public async Task<string> RegisterAsync(string? userDomain, string? username, string? password)
     {
         var name = NormalizeUsername(username, strict: true);
@@ -68,13 +69,25 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
         var hash = passwords.Hash(secret);
         var uid = Secrets.NewId();
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var inserted = await db.WriteAsync(tx => tx.ExecuteAsync(
-            """
-            INSERT INTO users (id, domain_id, username, password_hash, created_at) VALUES (@Uid, @Domain, @Name, @Hash, @Now)
-            ON CONFLICT (domain_id, username) DO NOTHING
-            """,
-            new { Uid = uid, Domain = domain, Name = name, Hash = hash, Now = now }));
-        return inserted > 0 ? uid : throw new BinderyException(Errors.UsernameTaken);
+        var inserted = await db.WriteAsync(async tx =>
+        {
+            if (!await GuessCounters.TryClaimAsync(tx, RegistrationScope, domain, options.Value.RegistrationsPerUserDomain, options.Value.RegistrationWindow, now))
+            {
+                return (int?)null;
+            }
+            return await tx.ExecuteAsync(
+                """
+                INSERT INTO users (id, domain_id, username, password_hash, created_at) VALUES (@Uid, @Domain, @Name, @Hash, @Now)
+                ON CONFLICT (domain_id, username) DO NOTHING
+                """,
+                new { Uid = uid, Domain = domain, Name = name, Hash = hash, Now = now });
+        });
+        return inserted switch
+        {
+            null => throw new BinderyException(Errors.TooManyAttempts, "too many registrations in this user domain; try again later"),
+            > 0 => uid,
+            _ => throw new BinderyException(Errors.UsernameTaken),
+        };
     }
 
     /// <summary>

@@ -36,6 +36,8 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         public string UserId { get; set; } = "";
 
         public string? Fid { get; set; }
+
+        public bool Verified { get; set; }
     }
 
     private sealed class DomainRow
@@ -104,23 +106,48 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             ?? throw new BinderyException(Errors.UserDomainAbnormal);
         await CheckFamilyAsync(tx, request, domain.HomeMode, fid, frid);
 
-        var device = await LockDeviceAsync(tx, pk, target);
-        if (device is null)
+        var bySn = target is DeviceTarget.BySn;
+        if (bySn)
         {
-            if (target is DeviceTarget.BySn)
+            // Serial numbers are printed on boxes: every attempt costs the caller one of a few per window, and the
+            // failures of all accounts together are capped per product and per user domain (docs/binding.md).
+            if (await guesses.IsSnBudgetSpentAsync(tx, pk, user.DomainId, now) || !await guesses.TryClaimSnAttemptAsync(tx, user.Id, now))
             {
-                // An unknown SN and the SN of another product answer the same, and each is a counted guess.
-                await guesses.RecordUserFailureAsync(tx, user.Id, now);
-                return new Refused(Errors.SnInvalid, null);
+                return new Refused(Errors.TooManyAttempts, "too many bind-by-SN attempts; wait for the window to pass");
             }
-            throw new BinderyException(request.Errors.DeviceNotFound);
+            Outcome outcome;
+            try
+            {
+                outcome = await DecideOnDeviceAsync(tx, request, pk, target, deviceName, fid, frid, product, domain.Secret, now);
+            }
+            catch (BinderyException refused)
+            {
+                // Nothing was written before an SN refusal, so the transaction may commit the failure counts.
+                outcome = new Refused(refused.Error, refused.Detail);
+            }
+            if (outcome is Refused)
+            {
+                // Whatever an SN attempt is refused for (unknown, someone else's, already yours, no pairing window),
+                // it costs the same counted failure: the answers are no cheaper a probe than a wrong guess.
+                await guesses.RecordSnFailureAsync(tx, user.Id, pk, user.DomainId, now);
+            }
+            return outcome;
         }
+        return await DecideOnDeviceAsync(tx, request, pk, target, deviceName, fid, frid, product, domain.Secret, now);
+    }
+
+    private async Task<Outcome> DecideOnDeviceAsync(DbTx tx, BindRequest request, string pk, DeviceTarget target, string? deviceName,
+        string? fid, string? frid, BindingProduct product, string userDomainSecret, long now)
+    {
+        var user = request.User;
+        var device = await LockDeviceAsync(tx, pk, target)
+            ?? throw new BinderyException(target is DeviceTarget.BySn ? Errors.SnInvalid : request.Errors.DeviceNotFound);
         if (!string.Equals(device.DataCenter, options.Value.DataCenter, StringComparison.Ordinal))
         {
             throw new BinderyException(Errors.WrongDataCenter);
         }
 
-        var proof = await request.Proof.VerifyAsync(new ProofContext(tx, device, product, user, domain.Secret, now));
+        var proof = await request.Proof.VerifyAsync(new ProofContext(tx, device, product, user, userDomainSecret, now));
         if (proof is ProofResult.Failed failed)
         {
             if (failed.CountsAsGuess)
@@ -133,9 +160,15 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         var proven = proof is ProofResult.ProvenResult;
 
         var holders = (await tx.QueryAsync<HolderRow>(
-            "SELECT binding_id, user_id, fid FROM bindings WHERE pk = @Pk AND dk = @Dk",
+            "SELECT binding_id, user_id, fid, verified FROM bindings WHERE pk = @Pk AND dk = @Dk",
             new { device.Pk, device.Dk })).ToList();
-        if (holders.Any(h => h.UserId == user.Id))
+
+        // A binding that proves possession displaces every unverified (SN) binding, in every mode, the caller's own
+        // included (it is upgraded): whoever holds the device beats whoever only knows its serial number. An
+        // unproven binding is never accepted once someone has proven possession.
+        var displacedHolders = proven ? holders.Where(h => !h.Verified).ToList() : [];
+        var remaining = holders.Except(displacedHolders).ToList();
+        if (remaining.Any(h => h.UserId == user.Id))
         {
             throw new BinderyException(Errors.DeviceAlreadyBound);
         }
@@ -146,43 +179,47 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         {
             throw new BinderyException(Errors.AlreadyAcceptedShare);
         }
-        if (fid is not null && holders.Any(h => h.Fid == fid))
+        if (fid is not null && remaining.Any(h => h.Fid == fid))
         {
             throw new BinderyException(request.Errors.AlreadyInFamily, "the device is already in this family");
         }
+        if (!proven && remaining.Any(h => h.Verified))
+        {
+            throw new BinderyException(Errors.UniqueBindingMode, "someone has proven possession of this device; only a binding that proves possession, or a share, can join it");
+        }
 
-        string? displaced = null;
         switch (product.Mode)
         {
             case BindingMode.MultiUser:
-                if (holders.Count >= product.UserCap)
+                if (remaining.Count >= product.UserCap)
                 {
                     throw new BinderyException(Errors.UserCapReached, $"at most {product.UserCap} users per device");
                 }
                 break;
             case BindingMode.Owner:
-                if (holders.Count > 0)
+                if (remaining.Count > 0)
                 {
                     throw new BinderyException(Errors.UniqueBindingMode);
                 }
                 break;
             case BindingMode.Rotation:
-                if (holders.Count > 0)
+                if (remaining.Count > 0)
                 {
                     if (!proven)
                     {
                         throw new BinderyException(Errors.UniqueBindingMode, "only a binding that proves possession replaces the current holder");
                     }
-                    foreach (var holder in holders)
-                    {
-                        await RemoveBindingAsync(tx, device.Pk, device.Dk, holder.BindingId, holder.UserId, holder.Fid);
-                    }
-                    displaced = holders[0].UserId;
+                    displacedHolders.AddRange(remaining);
                 }
                 break;
             default:
                 throw new BinderyException(Errors.UnsupportedOperation, "the product has an unknown binding mode");
         }
+        foreach (var holder in displacedHolders)
+        {
+            await RemoveBindingAsync(tx, device.Pk, device.Dk, holder.BindingId, holder.UserId, holder.Fid);
+        }
+        var displaced = displacedHolders.FirstOrDefault(h => h.UserId != user.Id)?.UserId;
 
         if (fid is not null)
         {
@@ -223,6 +260,11 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         if (fid is not null && request.IsCommonDevice)
         {
             await FamilyDevices.MarkCommonAsync(tx, fid, device.Pk, device.Dk, now);
+        }
+        if (target is DeviceTarget.BySn && product.SnPairingRequired)
+        {
+            // The pairing window the device opened admits one SN binding.
+            await tx.ExecuteAsync("UPDATE devices SET pairing_window_expires_at = NULL WHERE pk = @Pk AND dk = @Dk", new { device.Pk, device.Dk });
         }
         // A pending share to this user is moot now that they hold a binding of their own.
         await tx.ExecuteAsync(
@@ -310,7 +352,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
 
     private const string ProductSql =
         """
-        SELECT p.pk, p.ps, p.name, p.logo_url, p.module_type, p.binding_mode, p.user_cap, p.methods,
+        SELECT p.pk, p.ps, p.name, p.logo_url, p.module_type, p.binding_mode, p.user_cap, p.methods, p.sn_pairing_required,
                CASE WHEN pud.domain_id IS NULL THEN FALSE ELSE TRUE END AS authorized
         FROM products p
         LEFT JOIN product_user_domains pud ON pud.pk = p.pk AND pud.domain_id = @DomainId
@@ -329,7 +371,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         return tx.QuerySingleOrDefaultAsync<BindingDevice>(
             $"""
             SELECT pk, dk, sn, module_type, data_center, binding_code_hash, binding_code_expires_at,
-                   binding_code_used_at, binding_secret_hash
+                   binding_code_used_at, binding_secret_hash, pairing_window_expires_at
             FROM devices WHERE pk = @Pk AND {where}{tx.Dialect.ForUpdate}
             """,
             new { Pk = pk, Key = param });

@@ -48,7 +48,7 @@ public static class BindingEndpoints
             Pk = pk!,
             Device = new DeviceTarget.BySn(sn!),
             Method = BindingMethods.Sn,
-            Proof = NoProof.Instance,
+            Proof = SerialNumberProof.Instance,
             DeviceName = deviceName,
             Capabilities = Capabilities(capabilitiesBitmask),
             Fid = fid,

@@ -11,4 +11,23 @@ public sealed class BindingOptions
 
     /// <summary>The window the per-user failure count runs over; once it is full the user waits for it to end.</summary>
     public TimeSpan UserFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Bind-by-SN attempts one user may make within <see cref="SnWindow"/>, whatever each answers: a serial number
+    /// that binds, one that is unknown and one someone else holds all cost the same attempt, so probing serial
+    /// numbers is as slow as guessing them.
+    /// </summary>
+    public int SnAttemptsPerUser { get; set; } = 20;
+
+    /// <summary>
+    /// Failed bind-by-SN attempts of all users together, per product, within <see cref="SnWindow"/>; once full,
+    /// every SN binding of that product is refused (9007) until the window ends, however many accounts ask.
+    /// </summary>
+    public int SnFailuresPerProduct { get; set; } = 100;
+
+    /// <summary>Failed bind-by-SN attempts of all users of one user domain together within <see cref="SnWindow"/>.</summary>
+    public int SnFailuresPerUserDomain { get; set; } = 300;
+
+    /// <summary>The window the SN counters run over.</summary>
+    public TimeSpan SnWindow { get; set; } = TimeSpan.FromHours(1);
 }

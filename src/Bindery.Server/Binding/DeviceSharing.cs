@@ -24,12 +24,17 @@ public sealed class DeviceSharing(IDatabase db, TimeProvider clock)
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             var device = await BindingCore.LockDeviceAsync(tx, validPk, new DeviceTarget.ByDk(validDk))
                 ?? throw new BinderyException(Errors.DeviceNotBound);
-            var holds = await tx.ExecuteScalarAsync<long>(
-                "SELECT COUNT(*) FROM bindings WHERE pk = @Pk AND dk = @Dk AND user_id = @UserId",
+            var holds = await tx.QuerySingleOrDefaultAsync<bool?>(
+                "SELECT verified FROM bindings WHERE pk = @Pk AND dk = @Dk AND user_id = @UserId",
                 new { device.Pk, device.Dk, UserId = owner.Id });
-            if (holds == 0)
+            if (holds is null)
             {
                 throw new BinderyException(Errors.DeviceNotBound, "only a user who holds a binding can share the device");
+            }
+            if (holds == false)
+            {
+                // An SN binding proves nothing; letting it hand the device on would launder a squat into shares.
+                throw new BinderyException(Errors.UnverifiedBindingCannotShare);
             }
             var targetId = await tx.QuerySingleOrDefaultAsync<string>(
                 "SELECT id FROM users WHERE domain_id = @DomainId AND username = @Username",

@@ -12,6 +12,9 @@ namespace Bindery.Binding;
 public sealed class GuessLimiter(IOptions<BindingOptions> options)
 {
     public const string UserScope = "bind-user";
+    public const string SnUserScope = "sn-user";
+    public const string SnProductScope = "sn-product";
+    public const string SnUserDomainScope = "sn-domain";
 
     private BindingOptions Options => options.Value;
 
@@ -33,4 +36,24 @@ public sealed class GuessLimiter(IOptions<BindingOptions> options)
             WHERE pk = @Pk AND dk = @Dk
             """,
             new { Pk = pk, Dk = dk, Now = now, Max = Options.FailuresPerCode });
+
+    /// <summary>
+    /// Claims one bind-by-SN attempt for the user; false when the user has used up <see cref="BindingOptions.SnAttemptsPerUser"/>
+    /// in the current window. Every attempt costs the same, whatever it answers.
+    /// </summary>
+    public Task<bool> TryClaimSnAttemptAsync(DbTx tx, string userId, long now) =>
+        GuessCounters.TryClaimAsync(tx, SnUserScope, userId, Options.SnAttemptsPerUser, Options.SnWindow, now);
+
+    /// <summary>Whether the failed SN attempts of all users against this product, or in this user domain, fill the window.</summary>
+    public async Task<bool> IsSnBudgetSpentAsync(DbTx tx, string pk, string domainId, long now) =>
+        await GuessCounters.FailuresAsync(tx, SnProductScope, pk, Options.SnWindow, now) >= Options.SnFailuresPerProduct
+        || await GuessCounters.FailuresAsync(tx, SnUserDomainScope, domainId, Options.SnWindow, now) >= Options.SnFailuresPerUserDomain;
+
+    /// <summary>A failed SN attempt counts against the user (like any failed bind) and the product's and domain's budgets.</summary>
+    public async Task RecordSnFailureAsync(DbTx tx, string userId, string pk, string domainId, long now)
+    {
+        await RecordUserFailureAsync(tx, userId, now);
+        await GuessCounters.RecordFailureAsync(tx, SnProductScope, pk, Options.SnWindow, now);
+        await GuessCounters.RecordFailureAsync(tx, SnUserDomainScope, domainId, Options.SnWindow, now);
+    }
 }

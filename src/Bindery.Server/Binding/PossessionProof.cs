@@ -50,12 +50,23 @@ public abstract record ProofResult
     public sealed record Failed(ErrorDef Error, string? Detail, bool CountsAsGuess) : ProofResult;
 }
 
-/// <summary>Bind by SN: knowing a serial number proves nothing, so the binding may never displace anyone.</summary>
-public sealed class NoProof : IPossessionProof
+/// <summary>
+/// Bind by SN: knowing a serial number proves nothing, so the binding is unverified and may never displace anyone.
+/// A product that requires a pairing window accepts it only while the device has one open (someone pressed its
+/// button); without one the answer is exactly that of an unknown serial number.
+/// </summary>
+public sealed class SerialNumberProof : IPossessionProof
 {
-    public static readonly NoProof Instance = new();
+    public static readonly SerialNumberProof Instance = new();
 
-    public Task<ProofResult> VerifyAsync(ProofContext context) => Task.FromResult(ProofResult.Unproven);
+    public Task<ProofResult> VerifyAsync(ProofContext context)
+    {
+        if (context.Product.SnPairingRequired && !(context.Device.PairingWindowExpiresAt > context.Now))
+        {
+            return Task.FromResult(ProofResult.Fail(Errors.SnInvalid, null, countsAsGuess: false));
+        }
+        return Task.FromResult(ProofResult.Unproven);
+    }
 }
 
 /// <summary>
@@ -86,6 +97,9 @@ public sealed class BindingDevice : DeviceRow
     public long? BindingCodeUsedAt { get; set; }
 
     public string? BindingSecretHash { get; set; }
+
+    /// <summary>Until when (Unix ms) the device accepts one SN binding, for products that require a pairing window.</summary>
+    public long? PairingWindowExpiresAt { get; set; }
 }
 
 /// <summary>A product as the core sees it, with whether the caller's user domain may use it.</summary>

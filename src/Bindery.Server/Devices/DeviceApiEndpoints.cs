@@ -23,6 +23,11 @@ public static class DeviceApiEndpoints
         public string? AuthKey { get; set; }
     }
 
+    public sealed class PairingWindowBody
+    {
+        public int? Seconds { get; set; }
+    }
+
     public sealed record SecretReported(long ReportedAt);
 
     public static IServiceCollection AddDeviceApi(this IServiceCollection services)
@@ -39,6 +44,7 @@ public static class DeviceApiEndpoints
         group.MapPost("/binding-secret", ReportSecretAsync);
         group.MapPost("/reset", ResetAsync);
         group.MapPost("/auth-key/verify", VerifyAuthKeyAsync);
+        group.MapPost("/pairing-window", OpenPairingWindowAsync);
         group.MapGet("/binding-state", StateAsync);
         return app;
     }
@@ -68,6 +74,13 @@ public static class DeviceApiEndpoints
         var request = await auth.AuthenticateAsync(http);
         var body = request.ReadJson<AuthKeyBody>();
         return Envelope.OkResult(await reports.VerifyAuthKeyAsync(request.Device, body.AuthKey));
+    }
+
+    private static async Task<Ok<QuectelEnvelope<DeviceReports.PairingWindow>>> OpenPairingWindowAsync(HttpContext http, DeviceAuthenticator auth, DeviceReports reports)
+    {
+        var request = await auth.AuthenticateAsync(http);
+        var body = request.ReadJson<PairingWindowBody>();
+        return Envelope.OkResult(await reports.OpenPairingWindowAsync(request.Device, body.Seconds));
     }
 
     private static async Task<Ok<QuectelEnvelope<DeviceReports.BindingState>>> StateAsync(HttpContext http, DeviceAuthenticator auth, DeviceReports reports)

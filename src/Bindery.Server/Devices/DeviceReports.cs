@@ -15,7 +15,16 @@ public sealed class DeviceReports(IDatabase db, TimeProvider clock)
 
     public sealed record ResetResult(int BindingMode, int BindingsRemoved);
 
-    public sealed record AuthKeyCheck(bool Valid, string? BindingType);
+    public const int MaxPairingWindowSeconds = 600;
+    public const int DefaultPairingWindowSeconds = 120;
+
+    /// <summary>
+    /// Whether an authKey belongs to a live binding, by which method, and whether that binding proved possession.
+    /// A device should grant an unverified (SN) binding nothing it would not grant a stranger who read its box.
+    /// </summary>
+    public sealed record AuthKeyCheck(bool Valid, string? BindingType, bool Verified);
+
+    public sealed record PairingWindow(bool Open, long? ExpiresAt);
 
     public sealed record BindingState(int BindingMode, long BoundUsers, string BindingCode, bool HasBindingSecret);
 
@@ -105,7 +114,7 @@ public sealed class DeviceReports(IDatabase db, TimeProvider clock)
             """
             UPDATE devices SET binding_code_hash = NULL, binding_code_reported_at = NULL, binding_code_expires_at = NULL,
                 binding_code_used_at = NULL, binding_code_failures = 0, binding_secret_hash = NULL,
-                binding_secret_reported_at = NULL, reset_at = @Now
+                binding_secret_reported_at = NULL, pairing_window_expires_at = NULL, reset_at = @Now
             WHERE pk = @Pk AND dk = @Dk
             """,
             new { Now = now, device.Pk, device.Dk });
@@ -128,12 +137,38 @@ public sealed class DeviceReports(IDatabase db, TimeProvider clock)
     {
         if (string.IsNullOrEmpty(authKey) || authKey.Length > 128)
         {
-            return new AuthKeyCheck(false, null);
+            return new AuthKeyCheck(false, null, false);
         }
-        var method = await db.ReadAsync(c => Dapper.SqlMapper.QuerySingleOrDefaultAsync<string>(c,
-            "SELECT method FROM bindings WHERE pk = @Pk AND dk = @Dk AND auth_key_hash = @Hash",
+        var binding = await db.ReadAsync(c => Dapper.SqlMapper.QuerySingleOrDefaultAsync<AuthKeyRow>(c,
+            "SELECT method, verified FROM bindings WHERE pk = @Pk AND dk = @Dk AND auth_key_hash = @Hash",
             new { device.Pk, device.Dk, Hash = Secrets.Sha256Hex(authKey) }));
-        return new AuthKeyCheck(method is not null, method);
+        return binding is null ? new AuthKeyCheck(false, null, false) : new AuthKeyCheck(true, binding.Method, binding.Verified);
+    }
+
+    private sealed class AuthKeyRow
+    {
+        public string Method { get; set; } = "";
+
+        public bool Verified { get; set; }
+    }
+
+    /// <summary>
+    /// The device says a person is at it (a button was pressed): for the next <paramref name="seconds"/> seconds it
+    /// accepts one bind-by-SN, for products that require a pairing window. 0 closes the window.
+    /// </summary>
+    public async Task<PairingWindow> OpenPairingWindowAsync(AuthenticatedDevice device, int? seconds)
+    {
+        var lifetime = seconds ?? DefaultPairingWindowSeconds;
+        if (lifetime is < 0 or > MaxPairingWindowSeconds)
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, $"seconds is 0-{MaxPairingWindowSeconds}");
+        }
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var expiresAt = lifetime == 0 ? (long?)null : now + lifetime * 1000L;
+        await db.WriteAsync(tx => tx.ExecuteAsync(
+            "UPDATE devices SET pairing_window_expires_at = @ExpiresAt WHERE pk = @Pk AND dk = @Dk",
+            new { ExpiresAt = expiresAt, device.Pk, device.Dk }));
+        return new PairingWindow(lifetime > 0, expiresAt);
     }
 
     public async Task<BindingState> StateAsync(AuthenticatedDevice device)

@@ -35,6 +35,7 @@ public static class Errors
     public static readonly ErrorDef DeviceNameTooLong = new(nameof(DeviceNameTooLong), 5333, "InvalidParameterValue", "Device name exceeds length limit", "设备名称超出长度限制");
     public static readonly ErrorDef PwdFormat = new(nameof(PwdFormat), 5357, "InvalidParameterValue", "Incorrect pwd format", "pwd格式不正确");
     public static readonly ErrorDef NoProductRight = new(nameof(NoProductRight), 5358, "UnauthorizedOperation.APPNoPermissionToStudioProduct", "No product permission", "没有产品权限");
+    public static readonly ErrorDef UnverifiedBindingCannotShare = new(nameof(UnverifiedBindingCannotShare), 5360, "UnsupportedOperation", "An unverified binding cannot share the device; bind it with proof of possession first", "未验证的绑定不能分享设备，请先验证绑定");
     public static readonly ErrorDef DkFormat = new(nameof(DkFormat), 5361, "InvalidParameterValue", "Incorrect DK format", "dk格式不正确");
     public static readonly ErrorDef UniqueBindingMode = new(nameof(UniqueBindingMode), 5412, "UnsupportedOperation.CannotBindSameFamily", "Product binding mode is unique, cannot bind repeatedly", "产品绑定模式为唯一模式，不能重复绑定");
     public static readonly ErrorDef BindingCodeNotReported = new(nameof(BindingCodeNotReported), 5460, "InvalidParameterValue.TokenNotBind", "bindingCode not reported", "bindingCode未上报");

@@ -72,6 +72,7 @@ public class ProductRow
     public int BindingMode { get; set; }
     public int UserCap { get; set; }
     public int Methods { get; set; }
+    public bool SnPairingRequired { get; set; }
     public long CreatedAt { get; set; }
 
     public BindingMode Mode => (BindingMode)BindingMode;
@@ -108,7 +109,8 @@ public sealed record ProductInput(
     int? BindingMode,
     int? UserCap,
     IReadOnlyList<string>? Methods,
-    IReadOnlyList<string>? UserDomains);
+    IReadOnlyList<string>? UserDomains,
+    bool? SnPairingRequired = null);
 
 public sealed record ProductPatch(
     string? Ps,
@@ -118,7 +120,8 @@ public sealed record ProductPatch(
     int? BindingMode,
     int? UserCap,
     IReadOnlyList<string>? Methods,
-    IReadOnlyList<string>? UserDomains);
+    IReadOnlyList<string>? UserDomains,
+    bool? SnPairingRequired = null);
 
 public sealed record DeviceInput(string? Dk, string? Sn, string? DeviceSecret = null, string? ModuleType = null, string? DataCenter = null);
 
@@ -143,11 +146,12 @@ public sealed record ProductView(
     int BindingMode,
     int UserCap,
     IReadOnlyList<string> Methods,
-    IReadOnlyList<string> UserDomains)
+    IReadOnlyList<string> UserDomains,
+    bool SnPairingRequired)
 {
     public static ProductView From(ProductRow row, IReadOnlyList<string> userDomains) =>
         new(row.Pk, row.Ps, row.Name, row.LogoUrl, row.ModuleType, row.BindingMode, row.UserCap,
-            BindingMethodNames.ToNames(row.AllowedMethods), userDomains);
+            BindingMethodNames.ToNames(row.AllowedMethods), userDomains, row.SnPairingRequired);
 }
 
 public sealed record DeviceView(string Pk, string Dk, string Sn, string DeviceSecret, string ModuleType, string DataCenter)

@@ -32,7 +32,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
         """;
 
     private const string DeviceColumns = "pk, dk, sn, device_secret, module_type, data_center, created_at";
-    private const string ProductColumns = "pk, ps, name, logo_url, module_type, binding_mode, user_cap, methods, created_at";
+    private const string ProductColumns = "pk, ps, name, logo_url, module_type, binding_mode, user_cap, methods, sn_pairing_required, created_at";
 
     /// <summary>The data center this deployment serves; the default of every device created here.</summary>
     public string DataCenter => options.Value.DataCenter;
@@ -136,6 +136,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
             BindingMode = Mode(input.BindingMode ?? throw Missing("bindingMode")),
             UserCap = UserCap(input.UserCap ?? DefaultUserCap),
             Methods = (int)Methods(input.Methods ?? throw Missing("methods")),
+            SnPairingRequired = input.SnPairingRequired ?? false,
             CreatedAt = Now,
         };
         var domains = UserDomainIds(input.UserDomains ?? []);
@@ -144,7 +145,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
             {
                 await RequireUserDomainsAsync(tx, domains);
                 var inserted = await tx.ExecuteAsync(
-                    $"INSERT INTO products ({ProductColumns}) VALUES (@Pk, @Ps, @Name, @LogoUrl, @ModuleType, @BindingMode, @UserCap, @Methods, @CreatedAt) ON CONFLICT DO NOTHING",
+                    $"INSERT INTO products ({ProductColumns}) VALUES (@Pk, @Ps, @Name, @LogoUrl, @ModuleType, @BindingMode, @UserCap, @Methods, @SnPairingRequired, @CreatedAt) ON CONFLICT DO NOTHING",
                     row);
                 if (inserted == 0)
                 {
@@ -218,10 +219,12 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
                 row.ModuleType = moduleType ?? row.ModuleType;
                 row.UserCap = userCap ?? row.UserCap;
                 row.Methods = methods ?? row.Methods;
+                row.SnPairingRequired = patch.SnPairingRequired ?? row.SnPairingRequired;
                 await tx.ExecuteAsync(
                     """
                     UPDATE products SET ps = @Ps, name = @Name, logo_url = @LogoUrl, module_type = @ModuleType,
-                        binding_mode = @BindingMode, user_cap = @UserCap, methods = @Methods
+                        binding_mode = @BindingMode, user_cap = @UserCap, methods = @Methods,
+                        sn_pairing_required = @SnPairingRequired
                     WHERE pk = @Pk
                     """, row);
                 if (domains is not null)

@@ -154,7 +154,7 @@ public sealed class BindingLifecycleTests(BindingFixture fx) : IClassFixture<Bin
         var owner = await fx.Tenant.CreateUserAsync();
         var guest = await fx.Tenant.CreateUserAsync();
         Assert.Equal(5052, (await BindingApi.ShareAsync(guest.Client, device.Pk, device.Dk, owner.Username)).Code());
-        await BindingApi.BindSnAsync(owner.Client, device.Pk, device.Sn);
+        await BindingApi.BindWifiOkAsync(fx, owner, device);
         Assert.Equal(9003, (await BindingApi.ShareAsync(owner.Client, device.Pk, device.Dk, "nobody-" + Guid.NewGuid().ToString("N"))).Code());
         var shareId = (await BindingApi.ShareAsync(owner.Client, device.Pk, device.Dk, guest.Username)).Data().GetProperty("shareId").GetString()!;
         Assert.Equal(9008, (await BindingApi.ShareAsync(owner.Client, device.Pk, device.Dk, guest.Username)).Code());

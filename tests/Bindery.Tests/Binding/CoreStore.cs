@@ -149,6 +149,6 @@ public sealed class CoreStore : IAsyncLifetime
         Pk = pk,
         Device = new DeviceTarget.BySn(sn),
         Method = BindingMethods.Sn,
-        Proof = NoProof.Instance,
+        Proof = SerialNumberProof.Instance,
     };
 }

@@ -79,6 +79,11 @@ public sealed class TwoNodes : IAsyncLifetime, IDisposable
         settings["Bindery:SeedDemo"] = "false";
         settings["Bindery:DataCenter"] = "dc-test";
         settings["Bindery:Accounts:PasswordHashIterations"] = "1000";
+        settings["Bindery:Accounts:RegistrationsPerUserDomain"] = "10000000";
+        // Race and lifecycle tests bind by SN thousands of times in one domain; the SN limits have tests of their own.
+        settings["Binding:SnAttemptsPerUser"] = "10000000";
+        settings["Binding:SnFailuresPerProduct"] = "10000000";
+        settings["Binding:SnFailuresPerUserDomain"] = "10000000";
         return settings;
     }
 

@@ -29,6 +29,11 @@ public class BinderyApp : WebApplicationFactory<Program>
         _settings["Storage:Synchronous"] = "NORMAL";
         // Full-strength hashing is tested in the accounts tests; elsewhere it only slows the suite down.
         _settings["Bindery:Accounts:PasswordHashIterations"] = "1000";
+        _settings["Bindery:Accounts:RegistrationsPerUserDomain"] = "10000000";
+        // Race and lifecycle tests bind by SN thousands of times in one domain; the SN limits have tests of their own.
+        _settings["Binding:SnAttemptsPerUser"] = "10000000";
+        _settings["Binding:SnFailuresPerProduct"] = "10000000";
+        _settings["Binding:SnFailuresPerUserDomain"] = "10000000";
         _settings["Logging:LogLevel:Default"] = "Warning";
         if (settings is not null)
         {
