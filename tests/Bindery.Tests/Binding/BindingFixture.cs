@@ -5,9 +5,17 @@ using Bindery.Tests.Support;
 namespace Bindery.Tests.Binding;
 
 /// <summary>One server per test class, with a plain user domain and a home-mode one; tests make their own products and devices.</summary>
-public sealed class BindingFixture : IAsyncLifetime
+public class BindingFixture : IAsyncLifetime
 {
-    public BinderyApp App { get; } = new();
+    public BindingFixture()
+        : this(null)
+    {
+    }
+
+    /// <summary>A server with some settings of its own (e.g. low limits a test wants to reach).</summary>
+    protected BindingFixture(IDictionary<string, string?>? settings) => App = new BinderyApp(settings);
+
+    public BinderyApp App { get; }
 
     public Tenant Tenant { get; private set; } = null!;
 

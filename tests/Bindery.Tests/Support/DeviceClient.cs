@@ -87,6 +87,12 @@ public sealed class DeviceClient(HttpClient http, Tenant.Device device)
     public async Task<bool> IsAuthKeyValidAsync(string authKey) =>
         (await OkAsync(HttpMethod.Post, "/device/v1/auth-key/verify", new { authKey })).GetProperty("valid").GetBoolean();
 
+    /// <summary>POST /device/v1/auth-key/verify {authKey} → data {valid, bindingType, verified}.</summary>
+    public Task<JsonElement> VerifyAuthKeyAsync(string authKey) => OkAsync(HttpMethod.Post, "/device/v1/auth-key/verify", new { authKey });
+
+    /// <summary>POST /device/v1/pairing-window {seconds}: someone pressed the device's button → data {open, expiresAt}.</summary>
+    public Task<JsonElement> OpenPairingWindowAsync(int seconds = 120) => OkAsync(HttpMethod.Post, "/device/v1/pairing-window", new { seconds });
+
     /// <summary>GET /device/v1/binding-state → data {bindingMode, boundUsers, bindingCode, hasBindingSecret}.</summary>
     public Task<JsonElement> StateAsync() => OkAsync(HttpMethod.Get, "/device/v1/binding-state");
 }

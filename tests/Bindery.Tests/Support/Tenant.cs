@@ -45,7 +45,8 @@ public sealed class Tenant
     }
 
     /// <summary>POST /admin/v1/products → data {pk, ps, name, logoUrl, moduleType, bindingMode, userCap, methods, userDomains}.</summary>
-    public async Task<Product> CreateProductAsync(int bindingMode, int userCap = 5, string[]? methods = null, string[]? userDomains = null)
+    public async Task<Product> CreateProductAsync(int bindingMode, int userCap = 5, string[]? methods = null, string[]? userDomains = null,
+        bool snPairingRequired = false)
     {
         var data = await PostOkAsync(_admin, "/admin/v1/products", new
         {
@@ -56,6 +57,7 @@ public sealed class Tenant
             userCap,
             methods = methods ?? ["SN", "WIFI", "BT", "TOKEN"],
             userDomains = userDomains ?? [DomainId],
+            snPairingRequired,
         });
         return new Product(
             data.GetProperty("pk").GetString()!, data.GetProperty("ps").GetString()!, data.GetProperty("name").GetString()!,
