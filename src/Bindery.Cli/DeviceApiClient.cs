@@ -18,6 +18,7 @@ public sealed class DeviceApiClient(HttpClient http, DeviceIdentity device, Time
     public const string ResetPath = "/device/v1/reset";
     public const string StatePath = "/device/v1/binding-state";
     public const string BindTokenPath = "/device/v1/bind-token";
+    public const string PairingWindowPath = "/device/v1/pairing-window";
     public const int DefaultLifetimeSeconds = 600;
 
     private const string CodeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -38,11 +39,14 @@ public sealed class DeviceApiClient(HttpClient http, DeviceIdentity device, Time
     public Task<JsonElement> ReportBindingSecretAsync(string bindingSecret) =>
         SendAsync(HttpMethod.Post, BindingSecretPath, new { bindingSecret });
 
-    /// <summary>POST /device/v1/reset → {bindingMode, bindingsRemoved}.</summary>
     /// <summary>Reports the Tencent-style distribution-network token the app handed over during provisioning.</summary>
     public Task<JsonElement> ReportBindTokenAsync(string token) => SendAsync(HttpMethod.Post, BindTokenPath, new { token });
 
+    /// <summary>POST /device/v1/reset → {bindingMode, bindingsRemoved}.</summary>
     public Task<JsonElement> ResetAsync() => SendAsync(HttpMethod.Post, ResetPath, new { });
+
+    /// <summary>POST /device/v1/pairing-window {seconds} → {open, expiresAt}: the pairing button was pressed.</summary>
+    public Task<JsonElement> OpenPairingWindowAsync(int seconds) => SendAsync(HttpMethod.Post, PairingWindowPath, new { seconds });
 
     /// <summary>GET /device/v1/binding-state → {bindingMode, boundUsers, bindingCode, hasBindingSecret}.</summary>
     public Task<JsonElement> StateAsync() => SendAsync(HttpMethod.Get, StatePath, null);

@@ -20,6 +20,7 @@ public static class SimulatorCli
         ReportTokenCommand.Create,
         StateCommand.Create,
         ResetCommand.Create,
+        PairingWindowCommand.Create,
     ];
 
     /// <summary>

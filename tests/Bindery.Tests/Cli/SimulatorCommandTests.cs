@@ -130,6 +130,35 @@ public sealed partial class SimulatorCommandTests(SimulatorFixture sim) : IClass
     }
 
     [Fact]
+    public async Task Pairing_window_lets_one_sn_binding_through_for_a_product_that_requires_it()
+    {
+        var (product, device) = sim.Device(mode: 2, number: 3);
+        var admin = sim.App.CreateAdminClient();
+        async Task SetPairingRequiredAsync(bool required) => Assert.Equal(200, (await (await admin.PatchAsync($"/admin/v1/products/{product.Pk}",
+            System.Net.Http.Json.JsonContent.Create(new { snPairingRequired = required }))).ReadEnvelopeAsync()).Code());
+        var demo = await sim.LoginAsync("demo");
+        var fid = sim.Tenant.FindUser("demo")!.Fid;
+        async Task<int> BindBySnAsync() =>
+            (await (await demo.PostAsync($"/v2/binding/enduserapi/bindDeviceSn?pk={product.Pk}&sn={device.Sn}&fid={fid}", null)).ReadEnvelopeAsync()).Code();
+
+        await SetPairingRequiredAsync(true);
+        try
+        {
+            Assert.Equal(Bindery.Infrastructure.Errors.SnInvalid.Code, await BindBySnAsync());
+
+            var output = await sim.SimOkAsync("pairing-window", "--dk", device.Dk, "--seconds", "60");
+
+            Assert.Contains("one bind-by-SN is accepted", output, StringComparison.Ordinal);
+            Assert.Equal(200, await BindBySnAsync());
+            Assert.Equal(200, (await (await demo.PostAsync($"/v2/binding/enduserapi/unbindDevice?pk={product.Pk}&dk={device.Dk}", null)).ReadEnvelopeAsync()).Code());
+        }
+        finally
+        {
+            await SetPairingRequiredAsync(false);
+        }
+    }
+
+    [Fact]
     public async Task Report_secret_is_recorded_by_the_server()
     {
         var (_, device) = sim.Device(mode: 2, number: 3);
