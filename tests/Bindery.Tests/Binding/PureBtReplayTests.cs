@@ -367,6 +367,19 @@ public sealed class PureBtReplayTests(PureBtReplayFixture fx) : IClassFixture<Pu
     }
 
     [Fact]
+    public async Task The_same_fresh_body_posted_by_two_users_at_once_binds_at_most_once()
+    {
+        // Both requests spend the body at the same moment; only the one whose rows were recorded first may bind.
+        var owned = await OwnedAsync();
+        var body = PureBt.Body(Tenant, owned.Product, owned.Device, await owned.Side.ReportNewCodeAsync(), DeviceClient.NewSecret(), owned.InstalledSecret);
+        var users = new[] { await Tenant.CreateUserAsync(), await Tenant.CreateUserAsync(), await Tenant.CreateUserAsync() };
+        var answers = await Task.WhenAll(users.Select(u => BindingApi.BindPureBtAsync(u.Client, PureBt.Copy(body))));
+        Assert.Equal(1, answers.Count(a => a.Code() == 200));
+        Assert.All(answers.Where(a => a.Code() != 200), a => Assert.Equal(Refused, a.Code()));
+        Assert.Equal(1, (await owned.Side.StateAsync()).GetProperty("boundUsers").GetInt32());
+    }
+
+    [Fact]
     public async Task A_random_that_differs_from_a_used_one_only_in_letter_case_is_a_different_random()
     {
         // Positive control that both stores compare randoms byte for byte: a genuine fresh body from the device whose
