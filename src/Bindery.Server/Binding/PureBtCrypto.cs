@@ -47,15 +47,36 @@ public static class PureBtCrypto
         return Convert.ToBase64String(cipher);
     }
 
-    /// <summary>The plaintext, or null for bad Base64, a wrong length, bad padding or non-UTF-8 bytes.</summary>
-    public static string? TryDecrypt(byte[] key, string random, string base64)
+    /// <summary>The ciphertext bytes of a Base64 field, or null when it is not Base64 of a whole number of AES blocks.</summary>
+    public static byte[]? TryDecode(string? base64)
     {
-        if (base64.Length > MaxCiphertextBase64Length || !IsValidRandom(random))
+        if (base64 is null || base64.Length > MaxCiphertextBase64Length)
         {
             return null;
         }
-        var cipher = new byte[base64.Length];
-        if (!Convert.TryFromBase64String(base64, cipher, out var length) || length == 0 || length % 16 != 0)
+        var buffer = new byte[base64.Length];
+        if (!Convert.TryFromBase64String(base64, buffer, out var length) || length == 0 || length % 16 != 0)
+        {
+            return null;
+        }
+        return buffer.AsSpan(0, length).ToArray();
+    }
+
+    /// <summary>
+    /// What identifies a ciphertext whatever its Base64 spelling: lowercase hex SHA-256 of its decoded bytes (of the
+    /// UTF-8 text when it is not Base64, so that every presented ciphertext has one).
+    /// </summary>
+    public static string Fingerprint(string base64) =>
+        Convert.ToHexStringLower(SHA256.HashData(TryDecode(base64) ?? Encoding.UTF8.GetBytes(base64)));
+
+    /// <summary>The plaintext, or null for bad Base64, a wrong length, bad padding or non-UTF-8 bytes.</summary>
+    public static string? TryDecrypt(byte[] key, string random, string base64) =>
+        TryDecode(base64) is { } cipher ? TryDecrypt(key, random, cipher) : null;
+
+    /// <summary>The plaintext of decoded ciphertext bytes, or null for a wrong length, bad padding or non-UTF-8 bytes.</summary>
+    public static string? TryDecrypt(byte[] key, string random, byte[] cipher)
+    {
+        if (!IsValidRandom(random) || cipher.Length == 0 || cipher.Length % 16 != 0)
         {
             return null;
         }
@@ -63,7 +84,7 @@ public static class PureBtCrypto
         {
             using var aes = Aes.Create();
             aes.Key = key;
-            var plain = aes.DecryptCbc(cipher.AsSpan(0, length), Encoding.ASCII.GetBytes(random), PaddingMode.PKCS7);
+            var plain = aes.DecryptCbc(cipher, Encoding.ASCII.GetBytes(random), PaddingMode.PKCS7);
             return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(plain);
         }
         catch (CryptographicException)

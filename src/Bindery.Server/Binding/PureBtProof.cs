@@ -17,21 +17,81 @@ public sealed record PureBtFields(
     string? EncryptedOldBindingSecret);
 
 /// <summary>
-/// Pure-BT possession proof (docs/protocol.md, docs/binding.md): the signature is checked before anything is
-/// decrypted; each <c>random</c> is accepted once per device; possession is proven by the device's current
-/// bindingCode or by the old bindingSecret; on success the device's bindingSecret is rotated to the new one.
-/// Nothing unproven is ever bound.
+/// Pure-BT possession proof (docs/protocol.md, "Replay and tampering"; docs/binding.md). The signature does not
+/// cover <c>random</c> (the AES-CBC IV) nor the secret ciphertexts, and under CBC a changed IV changes the first
+/// plaintext block as the attacker likes, so a captured body must be worthless once presented:
+/// <list type="bullet">
+/// <item>presenting a body <b>spends</b> its <c>random</c> and the fingerprint (SHA-256 of the decoded bytes) of each
+/// of its ciphertexts for the device, in a transaction of its own that commits before the bind is decided, so a body
+/// refused later (5412, 5049, …) is spent all the same;</item>
+/// <item>the bind then requires that this very request spent them (exact, byte-wise), that its ciphertexts differ
+/// from each other, that each decrypted payload names the request's <c>pk</c> and <c>dk</c> byte for byte, and the
+/// signature, the old secret or the current code;</item>
+/// <item>every one of those checks runs, whatever fails first, and any failure is the same 5009 with the same text
+/// and counts as one failed guess, so the endpoint tells nothing about which one failed.</item>
+/// </list>
+/// Nothing unproven is ever bound; on success the device's bindingSecret is rotated to the new one.
 /// </summary>
 public sealed class PureBtProof : IPossessionProof
 {
     public const int MaxPwdLength = 64;
 
+    /// <summary>Compared against when the device has no code or no secret on record, so the work is the same.</summary>
+    private static readonly string NoHash = Secrets.Sha256Hex("no secret on record");
+
     private readonly PureBtFields _fields;
+    private readonly string _dk;
+    private readonly string _presentationId = Secrets.NewId();
+    private readonly IReadOnlyList<string> _fingerprints;
+    private bool _spent;
 
-    private PureBtProof(PureBtFields fields) => _fields = fields;
+    private PureBtProof(PureBtFields fields)
+    {
+        _fields = fields;
+        _dk = BindingCore.NormalizeDk(fields.Dk);
+        _fingerprints = new[] { fields.EncryptedBindingCode, fields.EncryptedNewBindingSecret, fields.EncryptedOldBindingSecret }
+            .Where(c => !string.IsNullOrEmpty(c))
+            .Select(c => PureBtCrypto.Fingerprint(c!))
+            .ToList();
+    }
 
-    /// <summary>Checks the shape of every field (no secrets needed) and returns the proof to hand to the core.</summary>
-    public static PureBtProof Create(PureBtFields fields)
+    /// <summary>The one answer to every failed proof (signature, replay, decryption, pk/dk, old secret, code).</summary>
+    public static ProofResult Failure { get; } = ProofResult.Fail(Errors.DeviceVerificationFailed, null, countsAsGuess: true);
+
+    /// <summary>
+    /// Checks the shapes (<see cref="Create"/>) and spends the body's <c>random</c> and ciphertexts for the device in a
+    /// write of its own, committed before the bind decides anything: whatever the bind answers, they are spent.
+    /// </summary>
+    public static async Task<PureBtProof> PresentAsync(PureBtFields fields, IDatabase db, long now, CancellationToken cancellationToken = default)
+    {
+        var proof = Create(fields);
+        await db.WriteAsync(async tx =>
+        {
+            // Only for a device that exists: unknown devices leave no rows behind.
+            var key = new { fields.Pk, Dk = proof._dk, fields.Random, Now = now, Id = proof._presentationId };
+            await tx.ExecuteAsync(
+                """
+                INSERT INTO bt_randoms (pk, dk, random, used_at, request_id)
+                SELECT pk, dk, @Random, @Now, @Id FROM devices WHERE pk = @Pk AND dk = @Dk
+                ON CONFLICT (pk, dk, random) DO NOTHING
+                """, key);
+            foreach (var fingerprint in proof._fingerprints.Distinct())
+            {
+                await tx.ExecuteAsync(
+                    """
+                    INSERT INTO bt_ciphertexts (pk, dk, fingerprint, request_id, seen_at)
+                    SELECT pk, dk, @Fingerprint, @Id, @Now FROM devices WHERE pk = @Pk AND dk = @Dk
+                    ON CONFLICT (pk, dk, fingerprint) DO NOTHING
+                    """, new { fields.Pk, Dk = proof._dk, Fingerprint = fingerprint, Now = now, Id = proof._presentationId });
+            }
+            return 0;
+        }, cancellationToken);
+        proof._spent = true;
+        return proof;
+    }
+
+    /// <summary>Checks the shape of every field (no secrets needed): 5179, 5213, 5357, 9000, 9001.</summary>
+    private static PureBtProof Create(PureBtFields fields)
     {
         var hasPlain = !string.IsNullOrEmpty(fields.BindingCode);
         var hasEncrypted = !string.IsNullOrEmpty(fields.EncryptedBindingCode);
@@ -85,95 +145,103 @@ public sealed class PureBtProof : IPossessionProof
 
     public async Task<ProofResult> VerifyAsync(ProofContext context)
     {
+        if (!_spent)
+        {
+            throw new InvalidOperationException("a pure-BT proof must be presented (PresentAsync) before it is verified");
+        }
         var f = _fields;
         var device = context.Device;
-        var codeField = f.EncryptedBindingCode is { Length: > 0 } encrypted ? encrypted : f.BindingCode!;
-
-        // 1. The signature, before any decryption.
-        var expected = PureBtCrypto.Signature(f.Pk, f.Dk, codeField, f.Pwd, context.UserDomainSecret);
-        if (!PureBtCrypto.SignatureMatches(f.Signature!, expected))
-        {
-            return ProofResult.Fail(Errors.DeviceVerificationFailed, "signature mismatch", countsAsGuess: true);
-        }
-
-        // 2. Each random (the IV) once per device: a captured request cannot be replayed.
-        var fresh = await context.Tx.ExecuteAsync(
-            "INSERT INTO bt_randoms (pk, dk, random, used_at) VALUES (@Pk, @Dk, @Random, @Now) ON CONFLICT (pk, dk, random) DO NOTHING",
-            new { device.Pk, device.Dk, f.Random, context.Now });
-        if (fresh == 0)
-        {
-            return ProofResult.Fail(Errors.DeviceVerificationFailed, "random already used", countsAsGuess: true);
-        }
-
         var key = PureBtCrypto.KeyOf(context.Product.Ps);
         if (key is null)
         {
+            // A product misconfiguration, the same for every request: it reveals nothing about this device.
             return ProofResult.Fail(Errors.UnsupportedOperation, "the product secret is not a 16-character AES key", countsAsGuess: false);
         }
 
-        // 3. The binding code. A ciphertext that does not decrypt to a well-formed code answers exactly like a wrong
-        //    code, so the endpoint is no padding oracle.
+        // Every check runs and `ok` only collects the verdict (non-short-circuiting &), so a refusal does the same
+        // work and gives the same answer whichever check failed.
+        var codeField = f.EncryptedBindingCode is { Length: > 0 } encrypted ? encrypted : f.BindingCode!;
+        var ok = PureBtCrypto.SignatureMatches(f.Signature!, PureBtCrypto.Signature(f.Pk, f.Dk, codeField, f.Pwd, context.UserDomainSecret));
+
+        // This request, and no earlier one, spent the random and each ciphertext (compared byte for byte).
+        var randomOwner = await context.Tx.QuerySingleOrDefaultAsync<string>(
+            "SELECT request_id FROM bt_randoms WHERE pk = @Pk AND dk = @Dk AND random = @Random",
+            new { device.Pk, device.Dk, f.Random });
+        ok &= string.Equals(randomOwner, _presentationId, StringComparison.Ordinal);
+        foreach (var fingerprint in _fingerprints)
+        {
+            var owner = await context.Tx.QuerySingleOrDefaultAsync<string>(
+                "SELECT request_id FROM bt_ciphertexts WHERE pk = @Pk AND dk = @Dk AND fingerprint = @Fingerprint",
+                new { device.Pk, device.Dk, Fingerprint = fingerprint });
+            ok &= string.Equals(owner, _presentationId, StringComparison.Ordinal);
+        }
+        // No ciphertext twice in one body (e.g. encryptedOldBindingSecret = encryptedNewBindingSecret).
+        ok &= _fingerprints.Distinct().Count() == _fingerprints.Count;
+
+        // Decrypt everything. The encrypted code must hold a well-formed code even when the old secret is the proof.
         var code = f.BindingCode;
         if (f.EncryptedBindingCode is { Length: > 0 })
         {
             code = PureBtCrypto.TryDecrypt(key, f.Random!, f.EncryptedBindingCode);
-            if (!BindingCodes.IsWellFormed(code))
-            {
-                return ProofResult.Fail(Errors.BindingCodeVerificationFailed, null, countsAsGuess: true);
-            }
+            ok &= BindingCodes.IsWellFormed(code);
         }
+        var newSecret = DecryptSecret(key, f.EncryptedNewBindingSecret!);
+        ok &= newSecret is not null;
+        var oldSent = f.EncryptedOldBindingSecret is { Length: > 0 };
+        var oldSecret = oldSent ? DecryptSecret(key, f.EncryptedOldBindingSecret!) : null;
+        ok &= !oldSent | oldSecret is not null;
 
-        // 4. The new binding secret must name this very device.
-        var newSecret = DecryptSecret(key, f.Random!, f.EncryptedNewBindingSecret!, device);
-        if (newSecret is null)
+        // The old secret, when sent and the device has one on record, must match it: a match proves possession.
+        var secretOnRecord = device.BindingSecretHash is not null;
+        var secretMatches = Secrets.MatchesHash(oldSecret ?? "", device.BindingSecretHash ?? NoHash) & secretOnRecord & oldSecret is not null;
+        ok &= !(oldSent & secretOnRecord) | secretMatches;
+        var provenBySecret = oldSent & secretMatches;
+
+        // Otherwise the device's current code: reported, unused, unexpired and equal.
+        var codeMatches = Secrets.MatchesHash(code ?? "", device.BindingCodeHash ?? NoHash)
+            & device.BindingCodeHash is not null
+            & device.BindingCodeUsedAt is null
+            & device.BindingCodeExpiresAt > context.Now;
+        ok &= provenBySecret | codeMatches;
+
+        if (!ok)
         {
-            return ProofResult.Fail(Errors.DeviceVerificationFailed, "encryptedNewBindingSecret does not hold this device's PK,DK,bindingSecret", countsAsGuess: true);
+            return Failure;
         }
-
-        // 5. The old binding secret, when sent, must name this device and match the one on record (if any).
-        var provenBySecret = false;
-        if (f.EncryptedOldBindingSecret is { Length: > 0 })
-        {
-            var oldSecret = DecryptSecret(key, f.Random!, f.EncryptedOldBindingSecret, device);
-            if (oldSecret is null)
-            {
-                return ProofResult.Fail(Errors.DeviceVerificationFailed, "encryptedOldBindingSecret does not hold this device's PK,DK,bindingSecret", countsAsGuess: true);
-            }
-            if (device.BindingSecretHash is not null)
-            {
-                if (!Secrets.MatchesHash(oldSecret, device.BindingSecretHash))
-                {
-                    return ProofResult.Fail(Errors.DeviceVerificationFailed, "old bindingSecret mismatch", countsAsGuess: true);
-                }
-                provenBySecret = true;
-            }
-        }
-
-        // 6. Without the old secret, only the device's current bindingCode proves possession.
         if (!provenBySecret)
         {
-            var byCode = await BindingCodes.VerifyAndConsumeAsync(context, code!);
-            if (byCode is not ProofResult.ProvenResult)
+            // The conditional update, not the read above, decides who gets a single-use code.
+            var consumed = await context.Tx.ExecuteAsync(
+                """
+                UPDATE devices SET binding_code_used_at = @Now
+                WHERE pk = @Pk AND dk = @Dk AND binding_code_used_at IS NULL
+                  AND binding_code_hash = @Hash AND binding_code_expires_at > @Now
+                """,
+                new { context.Now, device.Pk, device.Dk, Hash = device.BindingCodeHash });
+            if (consumed != 1)
             {
-                return byCode;
+                return Failure;
             }
         }
 
         await context.Tx.ExecuteAsync(
             "UPDATE devices SET binding_secret_hash = @Hash, binding_secret_reported_at = @Now WHERE pk = @Pk AND dk = @Dk",
-            new { Hash = Secrets.Sha256Hex(newSecret), context.Now, device.Pk, device.Dk });
+            new { Hash = Secrets.Sha256Hex(newSecret!), context.Now, device.Pk, device.Dk });
         return ProofResult.Proven;
     }
 
-    private static string? DecryptSecret(byte[] key, string random, string base64, BindingDevice device)
+    /// <summary>
+    /// The bindingSecret of a <c>PK,DK,bindingSecret</c> payload that names this request's <c>pk</c> and <c>dk</c> byte
+    /// for byte, exactly as sent (the sent dk is the one that was normalised to find the device); null otherwise.
+    /// </summary>
+    private string? DecryptSecret(byte[] key, string base64)
     {
-        var payload = PureBtCrypto.ParseSecretPayload(PureBtCrypto.TryDecrypt(key, random, base64));
-        if (payload is not { } p
-            || !string.Equals(p.Pk, device.Pk, StringComparison.Ordinal)
-            || DeviceKeys.Normalize(p.Dk) != device.Dk)
+        if (PureBtCrypto.ParseSecretPayload(PureBtCrypto.TryDecrypt(key, _fields.Random!, base64)) is not { } payload)
         {
             return null;
         }
-        return p.Secret;
+        var named = string.Equals(payload.Pk, _fields.Pk, StringComparison.Ordinal)
+            & string.Equals(payload.Dk, _fields.Dk, StringComparison.Ordinal);
+        return named ? payload.Secret : null;
     }
 }

@@ -325,6 +325,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
                 await tx.ExecuteAsync("DELETE FROM family_common_devices WHERE pk = @Pk AND dk = @Dk", key);
                 await tx.ExecuteAsync("DELETE FROM device_nonces WHERE pk = @Pk AND dk = @Dk", key);
                 await tx.ExecuteAsync("DELETE FROM bt_randoms WHERE pk = @Pk AND dk = @Dk", key);
+                await tx.ExecuteAsync("DELETE FROM bt_ciphertexts WHERE pk = @Pk AND dk = @Dk", key);
                 await tx.ExecuteAsync("DELETE FROM bind_tokens WHERE pk = @Pk AND dk = @Dk AND used_at IS NULL", key);
                 await tx.ExecuteAsync("DELETE FROM devices WHERE pk = @Pk AND dk = @Dk", key);
                 return new DeletedDevice(pk, normalized, bindings);

@@ -1,4 +1,5 @@
 using Bindery.Binding;
+using Bindery.Infrastructure;
 using Bindery.Tests.Support;
 
 namespace Bindery.Tests.Binding;
@@ -84,12 +85,13 @@ public sealed class PureBtBindingTests(BindingFixture fx) : IClassFixture<Bindin
     {
         var (product, device, _) = await DeviceAsync(mode: 1);
         var user = await fx.Tenant.CreateUserAsync();
-        Assert.Equal(5460, (await BindingApi.BindPureBtAsync(user.Client, Body(product, device, "NoSuchCode1", DeviceClient.NewSecret()))).Code());
+        // No code reported answers like every other failed proof (docs/protocol.md): no oracle.
+        Assert.Equal(Errors.DeviceVerificationFailed.Code, (await BindingApi.BindPureBtAsync(user.Client, Body(product, device, "NoSuchCode1", DeviceClient.NewSecret()))).Code());
         Assert.Equal(0, (await BindingApi.ListAsync(user.Client)).Data().GetProperty("total").GetInt64());
     }
 
     [Fact]
-    public async Task Wrong_signature_is_5009_and_is_checked_before_decryption()
+    public async Task Wrong_signature_is_5009_whatever_the_ciphertexts_hold()
     {
         var (product, device, deviceSide) = await DeviceAsync();
         var code = await deviceSide.ReportNewCodeAsync();
@@ -97,7 +99,7 @@ public sealed class PureBtBindingTests(BindingFixture fx) : IClassFixture<Bindin
         body["signature"] = PureBtCrypto.Signature(device.Pk, device.Dk, (string)body["encryptedBindingCode"]!, null, "wrong-domain-secret");
         Assert.Equal(5009, (await BindingApi.BindPureBtAsync((await fx.Tenant.CreateUserAsync()).Client, body)).Code());
 
-        // Garbage ciphertext with a bad signature is still a signature failure, never a decryption error.
+        // Garbage ciphertext with a bad signature is the same failure, never a decryption error.
         body["encryptedBindingCode"] = "!!not-base64!!";
         Assert.Equal(5009, (await BindingApi.BindPureBtAsync((await fx.Tenant.CreateUserAsync()).Client, body)).Code());
     }
@@ -125,7 +127,7 @@ public sealed class PureBtBindingTests(BindingFixture fx) : IClassFixture<Bindin
     }
 
     [Fact]
-    public async Task Encrypted_code_that_does_not_decrypt_answers_like_a_wrong_code()
+    public async Task Encrypted_code_that_does_not_decrypt_answers_like_every_other_failed_proof()
     {
         var (product, device, deviceSide) = await DeviceAsync();
         await deviceSide.ReportNewCodeAsync();
@@ -133,7 +135,7 @@ public sealed class PureBtBindingTests(BindingFixture fx) : IClassFixture<Bindin
         var garbage = Convert.ToBase64String(new byte[32]);
         body["encryptedBindingCode"] = garbage;
         body["signature"] = PureBtCrypto.Signature(device.Pk, device.Dk, garbage, null, fx.Tenant.DomainSecret);
-        Assert.Equal(5462, (await BindingApi.BindPureBtAsync((await fx.Tenant.CreateUserAsync()).Client, body)).Code());
+        Assert.Equal(Errors.DeviceVerificationFailed.Code, (await BindingApi.BindPureBtAsync((await fx.Tenant.CreateUserAsync()).Client, body)).Code());
     }
 
     [Fact]

@@ -65,11 +65,14 @@ public sealed class Tenant
             data.GetProperty("bindingMode").GetInt32(), data.GetProperty("userCap").GetInt32());
     }
 
-    /// <summary>POST /admin/v1/products/{pk}/devices {dk, sn, dataCenter?} → data {pk, dk, sn, deviceSecret, moduleType, dataCenter}.</summary>
-    public async Task<Device> CreateDeviceAsync(string pk, string? dataCenter = null)
+    /// <summary>
+    /// POST /admin/v1/products/{pk}/devices {dk, sn, dataCenter?} → data {pk, dk, sn, deviceSecret, moduleType, dataCenter}.
+    /// The dk is a fresh IMEI, or a fresh MAC address starting with the letters "AB" when <paramref name="mac"/>.
+    /// </summary>
+    public async Task<Device> CreateDeviceAsync(string pk, string? dataCenter = null, bool mac = false)
     {
         var n = Interlocked.Increment(ref _deviceCounter);
-        var dk = DeviceKeys.ImeiFromBody("86" + n.ToString("D12"));
+        var dk = mac ? "AB" + (n % 10_000_000_000).ToString("D10") : DeviceKeys.ImeiFromBody("86" + n.ToString("D12"));
         var sn = "SN" + n.ToString("D12");
         var data = await PostOkAsync(_admin, $"/admin/v1/products/{pk}/devices", new { dk, sn, dataCenter });
         return new Device(pk, data.GetProperty("dk").GetString()!, data.GetProperty("sn").GetString()!, data.GetProperty("deviceSecret").GetString()!);
