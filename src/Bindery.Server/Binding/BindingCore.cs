@@ -63,6 +63,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         var fid = Blank(Validate.Bounded(request.Fid, MaxIdLength, "fid"));
         var frid = Blank(Validate.Bounded(request.Frid, MaxIdLength, "frid"));
 
+        await request.Proof.PresentAsync(db, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
         Outcome outcome;
         try
         {

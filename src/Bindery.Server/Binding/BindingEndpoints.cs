@@ -2,7 +2,6 @@ using System.Text.Json;
 using Bindery.Accounts;
 using Bindery.Infrastructure;
 using Bindery.Registry;
-using Bindery.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -91,13 +90,12 @@ public static class BindingEndpoints
     }
 
     private static async Task<Ok<QuectelEnvelope<PureBtBindingData>>> BindByPureBtAsync(
-        AppUser user, BindingCore core, IDatabase db, TimeProvider clock, [FromBody] PureBtBindingBody body)
+        AppUser user, BindingCore core, [FromBody] PureBtBindingBody body)
     {
         Validate.Required(body.Pk, Errors.ProductKeyMissing, BindingCore.MaxPkLength, "pk");
         BindingCore.NormalizeDk(body.Dk);
-        // Spends the body's random and ciphertexts before the bind is decided (docs/protocol.md, "Replay and tampering").
-        var proof = await PureBtProof.PresentAsync(new PureBtFields(body.Pk!, body.Dk!, body.BindingCode, body.EncryptedBindingCode, body.Pwd,
-            body.Random, body.Signature, body.EncryptedNewBindingSecret, body.EncryptedOldBindingSecret), db, clock.GetUtcNow().ToUnixTimeMilliseconds());
+        var proof = PureBtProof.Create(new PureBtFields(body.Pk!, body.Dk!, body.BindingCode, body.EncryptedBindingCode, body.Pwd,
+            body.Random, body.Signature, body.EncryptedNewBindingSecret, body.EncryptedOldBindingSecret));
         var result = await core.BindDeviceAsync(new BindRequest
         {
             User = user,

@@ -13,6 +13,12 @@ namespace Bindery.Binding;
 /// </summary>
 public interface IPossessionProof
 {
+    /// <summary>
+    /// Runs before the bind transaction, in a write of its own that commits whatever the bind answers: a proof that
+    /// must be spent when presented (a pure-BT body's random and ciphertexts) records that here.
+    /// </summary>
+    Task PresentAsync(IDatabase db, long now, CancellationToken cancellationToken) => Task.CompletedTask;
+
     Task<ProofResult> VerifyAsync(ProofContext context);
 }
 

@@ -62,9 +62,10 @@ public sealed class PureBtProof : IPossessionProof
     /// Checks the shapes (<see cref="Create"/>) and spends the body's <c>random</c> and ciphertexts for the device in a
     /// write of its own, committed before the bind decides anything: whatever the bind answers, they are spent.
     /// </summary>
-    public static async Task<PureBtProof> PresentAsync(PureBtFields fields, IDatabase db, long now, CancellationToken cancellationToken = default)
+    public async Task PresentAsync(IDatabase db, long now, CancellationToken cancellationToken)
     {
-        var proof = Create(fields);
+        var proof = this;
+        var fields = _fields;
         await db.WriteAsync(async tx =>
         {
             // Only for a device that exists: unknown devices leave no rows behind.
@@ -87,11 +88,10 @@ public sealed class PureBtProof : IPossessionProof
             return 0;
         }, cancellationToken);
         proof._spent = true;
-        return proof;
     }
 
     /// <summary>Checks the shape of every field (no secrets needed): 5179, 5213, 5357, 9000, 9001.</summary>
-    private static PureBtProof Create(PureBtFields fields)
+    public static PureBtProof Create(PureBtFields fields)
     {
         var hasPlain = !string.IsNullOrEmpty(fields.BindingCode);
         var hasEncrypted = !string.IsNullOrEmpty(fields.EncryptedBindingCode);
