@@ -64,12 +64,20 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         var frid = Blank(Validate.Bounded(request.Frid, MaxIdLength, "frid"));
 
         await request.Proof.PresentAsync(db, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        if (target is DeviceTarget.BySn)
+        {
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            if (await db.ReadAsync(connection => guesses.IsSnBudgetSpentAsync(connection, pk, request.User.DomainId, now), cancellationToken))
+            {
+                throw new BinderyException(Errors.TooManyAttempts, "too many bind-by-SN attempts; wait for the window to pass");
+            }
+        }
         Outcome outcome;
         try
         {
             outcome = await db.WriteAsync(tx => DecideAsync(tx, request, pk, target, deviceName, fid, frid), cancellationToken);
         }
-        catch (DbException ex) when (DbErrors.IsUniqueViolation(ex))
+        catch (UniqueViolationException)
         {
             // The partial unique index on exclusive bindings, or UNIQUE (pk, dk, user_id), had the last word.
             throw new BinderyException(Errors.UniqueBindingMode, "the device was bound by someone else at the same moment");
@@ -110,9 +118,9 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         var bySn = target is DeviceTarget.BySn;
         if (bySn)
         {
-            // Serial numbers are printed on boxes: every attempt costs the caller one of a few per window, and the
-            // failures of all accounts together are capped per product and per user domain (docs/binding.md).
-            if (await guesses.IsSnBudgetSpentAsync(tx, pk, user.DomainId, now) || !await guesses.TryClaimSnAttemptAsync(tx, user.Id, now))
+            // Serial numbers are printed on boxes: every attempt costs the caller one of a few per window (the failures
+            // of all accounts together were held against the product's and domain's budgets above; docs/binding.md).
+            if (!await guesses.TryClaimSnAttemptAsync(tx, user.Id, now))
             {
                 return new Refused(Errors.TooManyAttempts, "too many bind-by-SN attempts; wait for the window to pass");
             }
@@ -409,14 +417,3 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
 }
 
 public sealed record UnbindResult(string Pk, string Dk, bool WasShare);
-
-/// <summary>Recognises constraint violations of either store without referencing a provider.</summary>
-public static class DbErrors
-{
-    public static bool IsUniqueViolation(Exception ex) => ex switch
-    {
-        Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteErrorCode == 19 && sqlite.SqliteExtendedErrorCode is 2067 or 1555,
-        DbException db => db.SqlState == "23505",
-        _ => false,
-    };
-}

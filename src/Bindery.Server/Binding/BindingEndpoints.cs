@@ -17,6 +17,8 @@ public static class BindingEndpoints
     {
         services.AddOptions<BindingOptions>().BindConfiguration("Binding");
         services.AddSingleton<GuessLimiter>();
+        services.AddSingleton<GuessPruning>();
+        services.AddHostedService(sp => sp.GetRequiredService<GuessPruning>());
         services.AddSingleton<BindingCore>();
         services.AddSingleton<DeviceSharing>();
         services.AddSingleton<UserDevices>();

@@ -30,4 +30,13 @@ public sealed class BindingOptions
 
     /// <summary>The window the SN counters run over.</summary>
     public TimeSpan SnWindow { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Guess counters (logins, binds, SN attempts, registrations, device signatures) whose window started longer ago
+    /// than this are deleted; keep it above the longest configured window.
+    /// </summary>
+    public TimeSpan GuessCounterRetention { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How often expired guess records are pruned.</summary>
+    public TimeSpan PruneInterval { get; set; } = TimeSpan.FromMinutes(10);
 }

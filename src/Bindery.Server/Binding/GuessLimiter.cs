@@ -1,4 +1,6 @@
+using System.Data.Common;
 using Bindery.Storage;
+using Dapper;
 using Microsoft.Extensions.Options;
 
 namespace Bindery.Binding;
@@ -13,8 +15,6 @@ public sealed class GuessLimiter(IOptions<BindingOptions> options)
 {
     public const string UserScope = "bind-user";
     public const string SnUserScope = "sn-user";
-    public const string SnProductScope = "sn-product";
-    public const string SnUserDomainScope = "sn-domain";
 
     private BindingOptions Options => options.Value;
 
@@ -44,16 +44,37 @@ public sealed class GuessLimiter(IOptions<BindingOptions> options)
     public Task<bool> TryClaimSnAttemptAsync(DbTx tx, string userId, long now) =>
         GuessCounters.TryClaimAsync(tx, SnUserScope, userId, Options.SnAttemptsPerUser, Options.SnWindow, now);
 
-    /// <summary>Whether the failed SN attempts of all users against this product, or in this user domain, fill the window.</summary>
-    public async Task<bool> IsSnBudgetSpentAsync(DbTx tx, string pk, string domainId, long now) =>
-        await GuessCounters.FailuresAsync(tx, SnProductScope, pk, Options.SnWindow, now) >= Options.SnFailuresPerProduct
-        || await GuessCounters.FailuresAsync(tx, SnUserDomainScope, domainId, Options.SnWindow, now) >= Options.SnFailuresPerUserDomain;
+    /// <summary>
+    /// Whether the failed SN attempts of all users against this product, or in this user domain, fill the window.
+    /// Read outside the bind transaction (the budgets are shared by every user of a product, and reading them inside
+    /// would make every SN bind of the product conflict with every refusal on PostgreSQL); so attempts in flight at
+    /// the same moment may overshoot a budget by their number.
+    /// </summary>
+    public async Task<bool> IsSnBudgetSpentAsync(DbConnection connection, string pk, string domainId, long now)
+    {
+        var since = now - (long)Options.SnWindow.TotalMilliseconds;
+        var counts = await connection.QuerySingleAsync<(long ByProduct, long ByDomain)>(
+            """
+            SELECT (SELECT COUNT(*) FROM sn_failures WHERE pk = @Pk AND failed_at > @Since),
+                   (SELECT COUNT(*) FROM sn_failures WHERE domain_id = @DomainId AND failed_at > @Since)
+            """,
+            new { Pk = pk, DomainId = domainId, Since = since });
+        return counts.ByProduct >= Options.SnFailuresPerProduct || counts.ByDomain >= Options.SnFailuresPerUserDomain;
+    }
 
-    /// <summary>A failed SN attempt counts against the user (like any failed bind) and the product's and domain's budgets.</summary>
+    /// <summary>
+    /// A failed SN attempt counts against the user (like any failed bind) and, as a row of its own, against the
+    /// product's and the user domain's budgets: a blind insert, so concurrent refusals never conflict.
+    /// </summary>
     public async Task RecordSnFailureAsync(DbTx tx, string userId, string pk, string domainId, long now)
     {
         await RecordUserFailureAsync(tx, userId, now);
-        await GuessCounters.RecordFailureAsync(tx, SnProductScope, pk, Options.SnWindow, now);
-        await GuessCounters.RecordFailureAsync(tx, SnUserDomainScope, domainId, Options.SnWindow, now);
+        await tx.ExecuteAsync(
+            "INSERT INTO sn_failures (pk, domain_id, failed_at) VALUES (@Pk, @DomainId, @Now)",
+            new { Pk = pk, DomainId = domainId, Now = now });
     }
+
+    /// <summary>Deletes SN failures older than the window: they no longer count.</summary>
+    public Task<int> PruneSnFailuresAsync(DbTx tx, long now) =>
+        tx.ExecuteAsync("DELETE FROM sn_failures WHERE failed_at <= @Before", new { Before = now - (long)Options.SnWindow.TotalMilliseconds });
 }

@@ -2,7 +2,6 @@ using System.Data.Common;
 using Bindery.Infrastructure;
 using Bindery.Storage;
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace Bindery.Registry;
@@ -612,7 +611,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
         {
             return await write;
         }
-        catch (DbException e) when (IsConstraintViolation(e))
+        catch (ConstraintViolationException)
         {
             throw new BinderyException(error, detail);
         }
@@ -626,7 +625,4 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
         await write;
         return true;
     }
-
-    private static bool IsConstraintViolation(DbException e) =>
-        e.SqlState?.StartsWith("23", StringComparison.Ordinal) == true || e is SqliteException { SqliteErrorCode: 19 };
 }

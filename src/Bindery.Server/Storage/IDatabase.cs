@@ -31,11 +31,14 @@ public interface IDatabase : IAsyncDisposable
 /// <summary>A write transaction handed to <see cref="IDatabase.WriteAsync{T}"/> delegates.</summary>
 public sealed record DbTx(DbConnection Connection, DbTransaction Transaction, SqlDialect Dialect);
 
-/// <summary>The few places where the two SQL dialects differ.</summary>
-public sealed record SqlDialect(string Provider, string ForUpdate)
+/// <summary>The few places where the two SQL dialects differ, as data: the SQL each one needs.</summary>
+/// <param name="Provider">the name migrations use for dialect overrides (<c>NNNN_name.{Provider}.sql</c>)</param>
+/// <param name="ForUpdate">appended to a SELECT that locks the rows it reads (SQLite's single writer needs nothing)</param>
+/// <param name="InListTemplate">"column is one of a list parameter", with <c>{0}</c> the column and <c>{1}</c> the parameter</param>
+public sealed record SqlDialect(string Provider, string ForUpdate, string InListTemplate)
 {
-    public static readonly SqlDialect Sqlite = new("sqlite", "");
-    public static readonly SqlDialect Postgres = new("postgres", " FOR UPDATE");
+    public static readonly SqlDialect Sqlite = new("sqlite", "", "{0} IN {1}");
+    public static readonly SqlDialect Postgres = new("postgres", " FOR UPDATE", "{0} = ANY({1})");
 
     /// <summary>
     /// "<paramref name="column"/> is one of the values of the list parameter <paramref name="parameter"/>"
@@ -44,5 +47,5 @@ public sealed record SqlDialect(string Provider, string ForUpdate)
     /// <c>= ANY(@Ids)</c> is valid SQL; so never write <c>IN @x</c> by hand.
     /// </summary>
     public string InList(string column, string parameter) =>
-        Provider == "postgres" ? $"{column} = ANY({parameter})" : $"{column} IN {parameter}";
+        string.Format(System.Globalization.CultureInfo.InvariantCulture, InListTemplate, column, parameter);
 }

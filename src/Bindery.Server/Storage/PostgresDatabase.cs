@@ -107,6 +107,10 @@ public sealed class PostgresDatabase : IDatabase
                 }
                 retriedDuplicate = true;
             }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+            {
+                throw new ForeignKeyViolationException($"Foreign key {ex.ConstraintName} refused the write.", ex);
+            }
             catch (Exception ex) when (IsUnavailable(ex))
             {
                 // Not retried: a connection lost during COMMIT leaves the outcome unknown, so only the client,

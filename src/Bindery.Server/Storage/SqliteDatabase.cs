@@ -174,11 +174,14 @@ public sealed class SqliteDatabase : IDatabase
         }
     }
 
-    // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY: the same outcome PostgreSQL reports as 23505.
-    private static Exception Translate(Exception exception) =>
-        exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 }
-            ? new UniqueViolationException(exception.Message, exception)
-            : exception;
+    // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY: what PostgreSQL reports as 23505;
+    // SQLITE_CONSTRAINT_FOREIGNKEY: 23503.
+    private static Exception Translate(Exception exception) => exception switch
+    {
+        SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } => new UniqueViolationException(exception.Message, exception),
+        SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 787 } => new ForeignKeyViolationException(exception.Message, exception),
+        _ => exception,
+    };
 
     public async ValueTask DisposeAsync()
     {

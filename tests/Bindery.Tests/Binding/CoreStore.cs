@@ -12,19 +12,19 @@ using Microsoft.Extensions.Options;
 namespace Bindery.Tests.Binding;
 
 /// <summary>
-/// A migrated SQLite store with the binding core wired to it and rows inserted directly: the core's unit tests
-/// run without HTTP and without the admin/account APIs.
+/// A migrated store of the suite's kind (SQLite, or PostgreSQL with <c>BINDERY_TEST_STORE=postgres</c>, where a
+/// write delegate may run twice) with the binding core wired to it and rows inserted directly: the core's rule
+/// tests run without HTTP and without the admin/account APIs.
 /// </summary>
 public sealed class CoreStore : IAsyncLifetime
 {
     private static long _counter = Random.Shared.NextInt64(1_000_000, 9_000_000) * 1000;
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "bindery-core-" + Guid.NewGuid().ToString("N"));
+    private readonly TestStorage _storage = TestStore.Create();
 
     public CoreStore()
     {
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
-        Directory.CreateDirectory(_dir);
-        Db = new SqliteDatabase(Path.Combine(_dir, "core.db"), new StorageOptions { Synchronous = "NORMAL" }, NullLogger<SqliteDatabase>.Instance);
+        Db = Stores.OpenStore.Open(_storage);
         var bindingOptions = Options.Create(new BindingOptions());
         Core = new BindingCore(Db, Clock, new GuessLimiter(bindingOptions), Options.Create(new BinderyOptions { DataCenter = DataCenter, FamilyDeviceLimit = 3 }));
     }
@@ -42,7 +42,7 @@ public sealed class CoreStore : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Db.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
+        _storage.Dispose();
     }
 
     private long Now => Clock.GetUtcNow().ToUnixTimeMilliseconds();

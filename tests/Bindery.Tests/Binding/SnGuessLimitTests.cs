@@ -1,5 +1,6 @@
 using Bindery.Infrastructure;
 using Bindery.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bindery.Tests.Binding;
 
@@ -119,6 +120,34 @@ public sealed class SnGuessLimitTests(SnLimitsFixture fx) : IClassFixture<SnLimi
         Assert.Equal(Code(Errors.TooManyAttempts), (await BindingApi.BindSnAsync(prober.Client, product.Pk, free2.Sn)).Code());
         Assert.Equal(0, (await BindingApi.ListAsync(prober.Client)).Data().GetProperty("list").EnumerateArray()
             .Count(d => d.GetProperty("dk").GetString() == free2.Dk));
+    }
+
+    [Fact]
+    public async Task Sn_failures_that_no_longer_count_are_pruned()
+    {
+        var tenant = await FreshTenantAsync();
+        var product = await tenant.CreateProductAsync(2, methods: ["SN"]);
+        var guesser = await tenant.CreateUserAsync();
+        Assert.Equal(Code(Errors.SnInvalid), (await BindingApi.BindSnAsync(guesser.Client, product.Pk, "NOT-A-SERIAL")).Code());
+        var db = fx.App.Services.GetRequiredService<Bindery.Storage.IDatabase>();
+        Task<long> FailuresAsync() => db.ReadAsync(c => Dapper.SqlMapper.ExecuteScalarAsync<long>(c,
+            "SELECT COUNT(*) FROM sn_failures WHERE pk = @Pk", new { product.Pk }));
+        var pruning = fx.App.Services.GetRequiredService<Bindery.Binding.GuessPruning>();
+        Assert.Equal(1, await FailuresAsync());
+
+        await pruning.PruneOnceAsync();
+        Assert.Equal(1, await FailuresAsync());   // still inside the window: it still counts
+
+        fx.App.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
+        try
+        {
+            Assert.True(await pruning.PruneOnceAsync() >= 1);
+            Assert.Equal(0, await FailuresAsync());
+        }
+        finally
+        {
+            fx.App.Clock.Advance(-(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1)));
+        }
     }
 
     [Fact]
