@@ -257,11 +257,7 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
     {
         if (postgres is not null)
         {
-            await using var connection = new Npgsql.NpgsqlConnection(_connectionString + ";Pooling=false");
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT pg_database_size(current_database())";
-            return $"{(long)(await command.ExecuteScalarAsync())! / 1048576.0:N0} MiB";
+            return $"{await ThrowawayPostgres.DatabaseSizeBytesAsync(_connectionString!) / 1048576.0:N0} MiB";
         }
         var bytes = Directory.EnumerateFiles(_dataDir, "bindery.db*").Sum(f => new FileInfo(f).Length);
         return $"{bytes / 1048576.0:N0} MiB";

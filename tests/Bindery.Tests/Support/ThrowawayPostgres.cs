@@ -88,6 +88,16 @@ public sealed class ThrowawayPostgres : IDisposable
             $"wal_sync_method={Show("wal_sync_method")}, shared_buffers={Show("shared_buffers")}, PostgreSQL {Show("server_version")}";
     }
 
+    /// <summary>The size on disk of the database a connection string names (the benchmark reports it).</summary>
+    public static async Task<long> DatabaseSizeBytesAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT pg_database_size(current_database())";
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     private void Execute(string sql)
     {
         using var connection = new NpgsqlConnection(ConnectionString("postgres") + ";Pooling=false");
