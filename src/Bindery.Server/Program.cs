@@ -57,6 +57,8 @@ builder.Services
     .AddTencent()
     .AddDemo();
 
+builder.Services.RemoveRoutingContentTypeCheck();
+
 var app = builder.Build();
 
 app.UseBinderyErrors();
@@ -76,6 +78,10 @@ app.UseStatusCodePages(async status =>
         await ErrorHandling.WriteErrorAsync(context, Errors.RequestTooLarge, null, keepStatus: true);
     }
 });
+// Who is calling, before anything is read from the request: the admin key, then the app user's token; then
+// whether a JSON body is declared JSON.
+app.UseAdminKey();
+app.UseRequestGate();
 
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapHealth();
