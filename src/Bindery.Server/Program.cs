@@ -60,6 +60,7 @@ builder.Services
 builder.Services.RemoveRoutingContentTypeCheck();
 
 var app = builder.Build();
+ServerPaths.LogLocations(app);
 
 app.UseBinderyErrors();
 app.UseBinderyRequestLogging();

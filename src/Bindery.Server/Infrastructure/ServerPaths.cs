@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.Options;
+
 namespace Bindery.Infrastructure;
 
 /// <summary>
@@ -27,4 +30,26 @@ public static class ServerPaths
         !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_CONTENTROOT"))
         || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOTNET_CONTENTROOT"))
         || new ConfigurationBuilder().AddCommandLine(args).Build()[HostDefaults.ContentRootKey] is not null;
+
+    /// <summary>
+    /// Says at start-up which settings files were read and where the data lives; warns when no appsettings.json
+    /// was found (the server then runs on built-in defaults, e.g. framework logging at Information).
+    /// </summary>
+    public static void LogLocations(WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Bindery.Startup");
+        var files = ((IConfigurationRoot)app.Configuration).Providers
+            .OfType<JsonConfigurationProvider>()
+            .Where(p => p.Source.Path is not null && p.Source.FileProvider?.GetFileInfo(p.Source.Path).Exists == true)
+            .Select(p => p.Source.FileProvider!.GetFileInfo(p.Source.Path!).PhysicalPath ?? p.Source.Path!)
+            .ToList();
+        var dataDir = app.Services.GetRequiredService<IOptions<BinderyOptions>>().Value.DataDir;
+        if (files.Count == 0)
+        {
+            logger.LogWarning("No appsettings.json in {ContentRoot}: running on built-in defaults; data directory {DataDir}",
+                app.Environment.ContentRootPath, dataDir);
+            return;
+        }
+        logger.LogInformation("Settings from {SettingsFiles}; data directory {DataDir}", string.Join(", ", files), dataDir);
+    }
 }
