@@ -10,11 +10,14 @@ using Bindery.Storage;
 using Bindery.Tencent;
 using Microsoft.AspNetCore.Http.Json;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings live next to the program (appsettings.json is copied to the build and publish output), so the server
+// finds them wherever it is started from; relative data paths resolve against the directory it was started in.
+var builder = WebApplication.CreateBuilder(ServerPaths.Options(args));
 builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 {
     ["--data-dir"] = "Bindery:DataDir",
 });
+builder.Logging.AddBinderyLogRedaction();
 if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null && builder.Configuration["ASPNETCORE_HTTP_PORTS"] is null)
 {
     builder.WebHost.UseUrls("http://localhost:5080");
@@ -22,6 +25,7 @@ if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_U
 
 var bindery = builder.Configuration.GetSection("Bindery");
 builder.Services.Configure<BinderyOptions>(bindery);
+builder.Services.PostConfigure<BinderyOptions>(o => o.DataDir = ServerPaths.ResolveDataDir(o.DataDir));
 var maxBody = bindery.GetValue<long?>("MaxRequestBodyBytes") ?? new BinderyOptions().MaxRequestBodyBytes;
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
@@ -53,7 +57,10 @@ builder.Services
     .AddTencent()
     .AddDemo();
 
+builder.Services.RemoveRoutingContentTypeCheck();
+
 var app = builder.Build();
+ServerPaths.LogLocations(app);
 
 app.UseBinderyErrors();
 app.UseBinderyRequestLogging();
@@ -72,6 +79,10 @@ app.UseStatusCodePages(async status =>
         await ErrorHandling.WriteErrorAsync(context, Errors.RequestTooLarge, null, keepStatus: true);
     }
 });
+// Who is calling, before anything is read from the request: the admin key, then the app user's token; then
+// whether a JSON body is declared JSON.
+app.UseAdminKey();
+app.UseRequestGate();
 
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapHealth();

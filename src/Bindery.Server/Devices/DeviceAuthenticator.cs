@@ -92,6 +92,11 @@ public sealed class DeviceAuthenticator(IDatabase db, TimeProvider clock, IOptio
         {
             throw new BinderyException(Errors.DeviceAuthFailed, "nonce already used");
         }
+        if (body.Length > 0)
+        {
+            // After the nonce is spent: the signature does not cover the Content-Type, so a refused request must not be replayable.
+            RequestGate.RequireJson(context.Request);
+        }
         return new DeviceRequest(new AuthenticatedDevice(pk, normalizedDk!), body, json.Value.SerializerOptions);
     }
 

@@ -13,6 +13,9 @@ namespace Bindery.Registry;
 public sealed class AdminKey(IDatabase db, IOptions<BinderyOptions> options)
 {
     public const string HeaderName = "X-Admin-Key";
+
+    /// <summary>Every route under this prefix needs the key, unknown ones included.</summary>
+    public const string PathPrefix = "/admin";
     private const string SettingName = "admin_key_sha256";
     private string? _hash;
 
@@ -56,7 +59,7 @@ public sealed class AdminKey(IDatabase db, IOptions<BinderyOptions> options)
     public bool IsValid(string? candidate) =>
         _hash is not null && !string.IsNullOrEmpty(candidate) && candidate.Length <= 512 && Secrets.MatchesHash(candidate, _hash);
 
-    /// <summary>Endpoint filter for the admin route group.</summary>
+    /// <summary>Endpoint filter for the admin route group (a second line behind <see cref="AdminKeyGate.UseAdminKey"/>).</summary>
     public static async ValueTask<object?> RequireAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
@@ -67,4 +70,22 @@ public sealed class AdminKey(IDatabase db, IOptions<BinderyOptions> options)
         }
         return await next(context);
     }
+}
+
+public static class AdminKeyGate
+{
+    /// <summary>
+    /// Checks the key of every request under <see cref="AdminKey.PathPrefix"/> before anything else: before routing's
+    /// answer (so unknown admin routes are not told apart from known ones), before the body is bound (so a bad
+    /// body does not reveal a field name) and before the Content-Type is looked at.
+    /// </summary>
+    public static IApplicationBuilder UseAdminKey(this IApplicationBuilder app) => app.Use((context, next) =>
+    {
+        if (context.Request.Path.StartsWithSegments(AdminKey.PathPrefix)
+            && !context.RequestServices.GetRequiredService<AdminKey>().IsValid(context.Request.Headers[AdminKey.HeaderName].ToString()))
+        {
+            throw new BinderyException(Errors.AdminKeyInvalid);
+        }
+        return next(context);
+    });
 }

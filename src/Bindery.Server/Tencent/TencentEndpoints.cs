@@ -38,6 +38,8 @@ public static class TencentEndpoints
     private static async Task<JsonHttpResult<TencentResponse<TencentSuccessBody>>> HandleAsync(
         HttpContext http, TencentActions actions, IOptions<BinderyOptions> options)
     {
+        // The AccessToken travels in the body, so the Content-Type is the first thing there is to check.
+        RequestGate.RequireJson(http.Request);
         var body = await ReadBodyAsync(http.Request, options.Value.MaxRequestBodyBytes);
         using var document = JsonDocument.Parse(body, DocumentOptions);
         if (document.RootElement.ValueKind != JsonValueKind.Object)

@@ -15,9 +15,14 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private const int OutputLinesKept = 200;
     private readonly Process _process;
     private readonly Queue<string> _output = new();
+    private readonly System.Text.StringBuilder? _allOutput;
     private readonly TaskCompletionSource<string> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ServerProcess(Process process) => _process = process;
+    private ServerProcess(Process process, bool keepAllOutput)
+    {
+        _process = process;
+        _allOutput = keepAllOutput ? new() : null;
+    }
 
     /// <summary>e.g. <c>http://127.0.0.1:40123</c>; set once the server listens.</summary>
     public string BaseUrl { get; private set; } = "";
@@ -38,17 +43,35 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Everything the server wrote to stdout and stderr, when started with <c>keepAllOutput</c>.</summary>
+    public string AllOutput
+    {
+        get
+        {
+            if (_allOutput is null)
+            {
+                throw new InvalidOperationException("start the server with keepAllOutput: true");
+            }
+            lock (_output)
+            {
+                return _allOutput.ToString();
+            }
+        }
+    }
+
     /// <summary>
     /// Starts the server with <paramref name="settings"/> (configuration keys such as <c>Bindery:DataDir</c> or
-    /// <c>Storage:ConnectionString</c>) and returns once <c>/readyz</c> answers 200.
+    /// <c>Storage:ConnectionString</c>) and returns once <c>/readyz</c> answers 200. It runs in
+    /// <paramref name="workingDirectory"/> (default: the directory of its dll).
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, TimeSpan? readyTimeout = null)
+    public static async Task<ServerProcess> StartAsync(
+        IReadOnlyDictionary<string, string?> settings, TimeSpan? readyTimeout = null, string? workingDirectory = null, bool keepAllOutput = false)
     {
         var dll = LocateServerDll();
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { dll },
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(dll)!,
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -65,7 +88,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var server = new ServerProcess(process);
+        var server = new ServerProcess(process, keepAllOutput);
         process.OutputDataReceived += (_, e) => server.OnOutput(e.Data);
         process.ErrorDataReceived += (_, e) => server.OnOutput(e.Data);
         process.Exited += (_, _) => server._listening.TrySetException(
@@ -170,6 +193,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
         lock (_output)
         {
+            _allOutput?.AppendLine(line);
             _output.Enqueue(line);
             if (_output.Count > OutputLinesKept)
             {
@@ -182,7 +206,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"Now listening on: (http://\S+)")]
+    [GeneratedRegex(@"Now listening on: (http://[^\s""]+)")]
     private static partial Regex ListeningLine();
 
     /// <summary>
