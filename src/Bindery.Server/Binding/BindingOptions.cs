@@ -30,4 +30,13 @@ public sealed class BindingOptions
 
     /// <summary>The window the SN counters run over.</summary>
     public TimeSpan SnWindow { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// How long rows of the <c>binding_events</c> outbox are kept (docs/architecture.md, "Binding events"); older rows
+    /// are deleted by <see cref="BindingEventPruner"/>. Zero or less keeps them forever.
+    /// </summary>
+    public TimeSpan EventRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often each node prunes the outbox (the first run is one minute after start).</summary>
+    public TimeSpan EventPruneInterval { get; set; } = TimeSpan.FromHours(1);
 }
