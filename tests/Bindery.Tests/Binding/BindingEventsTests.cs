@@ -391,6 +391,39 @@ public sealed class BindingEventsTests(BindingFixture fx) : IClassFixture<Bindin
     }
 
     [Fact]
+    public async Task A_bind_refused_after_it_displaced_someone_rolls_the_displacement_event_back_with_it()
+    {
+        // Step 8 (displacement) runs before step 9 (the family's device limit): a 9111 there undoes both the
+        // displacement and its event, because the event is written in the same transaction.
+        using var app = new BinderyApp(new Dictionary<string, string?> { ["Bindery:FamilyDeviceLimit"] = "1" });
+        var tenant = await Tenant.CreateAsync(app, homeMode: true);
+        var product = await tenant.CreateProductAsync(3, methods: ["WIFI"]);
+        var device = await tenant.CreateDeviceAsync(product.Pk);
+        var filler = await tenant.CreateDeviceAsync(product.Pk);
+        var side = new DeviceClient(app.CreateClient(), device);
+        var fillerSide = new DeviceClient(app.CreateClient(), filler);
+        var alice = await tenant.CreateUserAsync();
+        var bob = await tenant.CreateUserAsync();
+        var aliceFamily = await Tenant.CreateFamilyAsync(alice);
+        var bobFamily = await Tenant.CreateFamilyAsync(bob);
+        async Task<int> BindAsync(Tenant.User user, DeviceClient deviceSide, Tenant.Device target, string fid)
+        {
+            var body = BindingApi.WifiBody(target, await deviceSide.ReportNewCodeAsync());
+            body["fid"] = fid;
+            return (await BindingApi.BindWifiAsync(user.Client, body)).Code();
+        }
+        Assert.Equal(200, await BindAsync(alice, side, device, aliceFamily));
+        Assert.Equal(200, await BindAsync(bob, fillerSide, filler, bobFamily));
+
+        Assert.Equal(9111, await BindAsync(bob, side, device, bobFamily));
+
+        var events = (await app.Services.GetRequiredService<IDatabase>().ReadAsync(c => c.QueryAsync<EventRow>(
+            $"SELECT {Columns} FROM binding_events WHERE pk = @Pk AND dk = @Dk ORDER BY seq", new { device.Pk, device.Dk }))).ToList();
+        Assert.Equal([("bound", alice.Uid)], events.Select(e => (e.Kind, e.UserId)));
+        Assert.Equal(1, (await BindingApi.ListAsync(alice.Client)).Data().GetProperty("total").GetInt64());
+    }
+
+    [Fact]
     public async Task Events_past_the_retention_are_pruned()
     {
         var (device, _) = await DeviceAsync(1, ["SN"]);
