@@ -29,17 +29,6 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
     /// <summary>A refusal whose side effects (failure counts) must commit before the caller hears of it.</summary>
     private sealed record Refused(ErrorDef Error, string? Detail) : Outcome;
 
-    private sealed class HolderRow
-    {
-        public string BindingId { get; set; } = "";
-
-        public string UserId { get; set; } = "";
-
-        public string? Fid { get; set; }
-
-        public bool Verified { get; set; }
-    }
-
     private sealed class DomainRow
     {
         public string Secret { get; set; } = "";
@@ -168,9 +157,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         }
         var proven = proof is ProofResult.ProvenResult;
 
-        var holders = (await tx.QueryAsync<HolderRow>(
-            "SELECT binding_id, user_id, fid, verified FROM bindings WHERE pk = @Pk AND dk = @Dk",
-            new { device.Pk, device.Dk })).ToList();
+        var holders = await BindingLifecycle.ReadHoldersAsync(tx, device.Pk, device.Dk);
 
         // A binding that proves possession displaces every unverified (SN) binding, in every mode, the caller's own
         // included (it is upgraded): whoever holds the device beats whoever only knows its serial number. An
@@ -224,9 +211,10 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             default:
                 throw new BinderyException(Errors.UnsupportedOperation, "the product has an unknown binding mode");
         }
+        var actor = BindingActor.User(user.Id);
         foreach (var holder in displacedHolders)
         {
-            await RemoveBindingAsync(tx, device.Pk, device.Dk, holder.BindingId, holder.UserId, holder.Fid);
+            await BindingLifecycle.RemoveBindingAsync(tx, holder, BindingEventKinds.Displaced, actor, now);
         }
         var displaced = displacedHolders.FirstOrDefault(h => h.UserId != user.Id)?.UserId;
 
@@ -240,7 +228,16 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         }
 
         var authKey = Secrets.NewToken();
-        var bindingId = Secrets.NewId();
+        var binding = new BindingHolder
+        {
+            BindingId = Secrets.NewId(),
+            Pk = device.Pk,
+            Dk = device.Dk,
+            UserId = user.Id,
+            Fid = fid,
+            Method = request.Method.WireName(),
+            Verified = proven,
+        };
         await tx.ExecuteAsync(
             """
             INSERT INTO bindings (binding_id, pk, dk, user_id, is_exclusive, method, auth_key_hash, device_name,
@@ -250,22 +247,23 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             """,
             new
             {
-                BindingId = bindingId,
-                device.Pk,
-                device.Dk,
-                UserId = user.Id,
+                binding.BindingId,
+                binding.Pk,
+                binding.Dk,
+                binding.UserId,
                 IsExclusive = product.Mode != BindingMode.MultiUser,
-                Method = request.Method.WireName(),
+                binding.Method,
                 AuthKeyHash = Secrets.Sha256Hex(authKey),
                 DeviceName = string.IsNullOrEmpty(deviceName) ? product.Name : deviceName,
                 request.Capabilities,
-                Fid = fid,
+                binding.Fid,
                 Frid = frid,
                 IsCommon = fid is not null && request.IsCommonDevice,
                 MatterInfo = request.MatterInfoJson,
-                Verified = proven,
+                binding.Verified,
                 Now = now,
             });
+        await BindingLifecycle.RecordBoundAsync(tx, binding, actor, now);
         if (fid is not null && request.IsCommonDevice)
         {
             await FamilyDevices.MarkCommonAsync(tx, fid, device.Pk, device.Dk, now);
@@ -276,11 +274,9 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             await tx.ExecuteAsync("UPDATE devices SET pairing_window_expires_at = NULL WHERE pk = @Pk AND dk = @Dk", new { device.Pk, device.Dk });
         }
         // A pending share to this user is moot now that they hold a binding of their own.
-        await tx.ExecuteAsync(
-            "DELETE FROM device_shares WHERE pk = @Pk AND dk = @Dk AND user_id = @UserId",
-            new { device.Pk, device.Dk, UserId = user.Id });
+        await BindingLifecycle.RemoveShareToUserAsync(tx, device.Pk, device.Dk, user.Id, actor, now);
 
-        return new Bound(new BindResult(bindingId, authKey, device.Pk, device.Dk, device.ModuleType, product.Name, product.LogoUrl,
+        return new Bound(new BindResult(binding.BindingId, authKey, device.Pk, device.Dk, device.ModuleType, product.Name, product.LogoUrl,
             product.Mode, proven, displaced));
     }
 
@@ -318,19 +314,17 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         var validDk = NormalizeDk(dk);
         return await db.WriteAsync(async tx =>
         {
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var actor = BindingActor.User(user.Id);
             var device = await LockDeviceAsync(tx, validPk, new DeviceTarget.ByDk(validDk))
                 ?? throw new BinderyException(Errors.DeviceNotBound);
-            var binding = await tx.QuerySingleOrDefaultAsync<HolderRow>(
-                "SELECT binding_id, user_id, fid FROM bindings WHERE pk = @Pk AND dk = @Dk AND user_id = @UserId",
-                new { device.Pk, device.Dk, UserId = user.Id });
+            var binding = await BindingLifecycle.ReadHolderAsync(tx, device.Pk, device.Dk, user.Id);
             if (binding is not null)
             {
-                await RemoveBindingAsync(tx, device.Pk, device.Dk, binding.BindingId, user.Id, binding.Fid);
+                await BindingLifecycle.RemoveBindingAsync(tx, binding, BindingEventKinds.Unbound, actor, now);
                 return new UnbindResult(device.Pk, device.Dk, WasShare: false);
             }
-            var leftShare = await tx.ExecuteAsync(
-                "DELETE FROM device_shares WHERE pk = @Pk AND dk = @Dk AND user_id = @UserId",
-                new { device.Pk, device.Dk, UserId = user.Id });
+            var leftShare = await BindingLifecycle.RemoveShareToUserAsync(tx, device.Pk, device.Dk, user.Id, actor, now);
             return leftShare > 0
                 ? new UnbindResult(device.Pk, device.Dk, WasShare: true)
                 : throw new BinderyException(Errors.DeviceNotBound);
@@ -338,19 +332,28 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
     }
 
     /// <summary>
-    /// Deletes one binding with everything that hangs off it: the shares its user granted and, when no other
-    /// binding keeps the device in that family, the family's common-device entry. The authKey dies with the row.
+    /// Removes the caller's own binding of a device when that binding is in family <paramref name="fid"/> (the Tencent
+    /// dialect's delete-device-from-family); <paramref name="notInFamily"/> when the device is unknown or the caller
+    /// holds no binding of it there. A share is never left this way.
     /// </summary>
-    public static async Task RemoveBindingAsync(DbTx tx, string pk, string dk, string bindingId, string userId, string? fid)
+    public async Task<UnbindResult> UnbindFromFamilyAsync(AppUser user, string? pk, string? dk, string fid, ErrorDef notInFamily,
+        CancellationToken cancellationToken = default)
     {
-        await tx.ExecuteAsync("DELETE FROM bindings WHERE binding_id = @BindingId", new { BindingId = bindingId });
-        await tx.ExecuteAsync(
-            "DELETE FROM device_shares WHERE pk = @Pk AND dk = @Dk AND owner_user_id = @UserId",
-            new { Pk = pk, Dk = dk, UserId = userId });
-        if (fid is not null)
+        var validPk = Validate.Required(pk, Errors.ProductKeyMissing, MaxPkLength, "pk");
+        var validDk = NormalizeDk(dk);
+        return await db.WriteAsync(async tx =>
         {
-            await FamilyDevices.ForgetDepartedAsync(tx, fid);
-        }
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var device = await LockDeviceAsync(tx, validPk, new DeviceTarget.ByDk(validDk))
+                ?? throw new BinderyException(notInFamily, "you hold no binding of this device in this family");
+            var binding = await BindingLifecycle.ReadHolderAsync(tx, device.Pk, device.Dk, user.Id);
+            if (binding is null || binding.Fid != fid)
+            {
+                throw new BinderyException(notInFamily, "you hold no binding of this device in this family");
+            }
+            await BindingLifecycle.RemoveBindingAsync(tx, binding, BindingEventKinds.Unbound, BindingActor.User(user.Id), now);
+            return new UnbindResult(device.Pk, device.Dk, WasShare: false);
+        }, cancellationToken);
     }
 
     public static async Task<BindingProduct?> ReadProductAsync(DbTx tx, string pk, string domainId) =>

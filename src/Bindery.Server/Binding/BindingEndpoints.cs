@@ -22,6 +22,8 @@ public static class BindingEndpoints
         services.AddSingleton<BindingCore>();
         services.AddSingleton<DeviceSharing>();
         services.AddSingleton<UserDevices>();
+        services.AddSingleton<BindingEventPruner>();
+        services.AddHostedService(sp => sp.GetRequiredService<BindingEventPruner>());
         return services;
     }
 

@@ -39,4 +39,13 @@ public sealed class BindingOptions
 
     /// <summary>How often expired guess records are pruned.</summary>
     public TimeSpan PruneInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long rows of the <c>binding_events</c> outbox are kept (docs/architecture.md, "Binding events"); older rows
+    /// are deleted by <see cref="BindingEventPruner"/>. Zero or less keeps them forever.
+    /// </summary>
+    public TimeSpan EventRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often each node prunes the outbox (the first run is one minute after start).</summary>
+    public TimeSpan EventPruneInterval { get; set; } = TimeSpan.FromHours(1);
 }

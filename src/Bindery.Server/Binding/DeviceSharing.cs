@@ -59,19 +59,15 @@ public sealed class DeviceSharing(IDatabase db, TimeProvider clock)
                 ON CONFLICT (pk, dk, user_id) DO NOTHING
                 """,
                 new { ShareId = shareId, device.Pk, device.Dk, OwnerId = owner.Id, UserId = targetId, Now = now });
-            return inserted == 1
-                ? new Share(shareId, device.Pk, device.Dk)
-                : throw new BinderyException(Errors.AlreadyExists, "the device is already shared with that user");
+            if (inserted != 1)
+            {
+                throw new BinderyException(Errors.AlreadyExists, "the device is already shared with that user");
+            }
+            await BindingLifecycle.RecordSharedAsync(tx,
+                new DeviceShareRow { ShareId = shareId, Pk = device.Pk, Dk = device.Dk, OwnerUserId = owner.Id, UserId = targetId },
+                BindingActor.User(owner.Id), now);
+            return new Share(shareId, device.Pk, device.Dk);
         });
-    }
-
-    private sealed class ShareRow
-    {
-        public string Pk { get; set; } = "";
-
-        public string Dk { get; set; } = "";
-
-        public long? AcceptedAt { get; set; }
     }
 
     /// <summary>Accepts a share addressed to <paramref name="user"/>; accepting twice is harmless.</summary>
@@ -81,16 +77,20 @@ public sealed class DeviceSharing(IDatabase db, TimeProvider clock)
         return await db.WriteAsync(async tx =>
         {
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            var share = await tx.QuerySingleOrDefaultAsync<ShareRow>(
-                "SELECT pk, dk, accepted_at FROM device_shares WHERE share_id = @Id AND user_id = @UserId",
+            var share = await tx.QuerySingleOrDefaultAsync<DeviceShareRow>(
+                "SELECT share_id, pk, dk, owner_user_id, user_id, accepted_at FROM device_shares WHERE share_id = @Id AND user_id = @UserId",
                 new { Id = id, UserId = user.Id })
                 ?? throw new BinderyException(Errors.NotFound, "no such share");
             await BindingCore.LockDeviceAsync(tx, share.Pk, new DeviceTarget.ByDk(share.Dk));
             if (share.AcceptedAt is null)
             {
-                await tx.ExecuteAsync(
+                var accepted = await tx.ExecuteAsync(
                     "UPDATE device_shares SET accepted_at = @Now WHERE share_id = @Id AND accepted_at IS NULL",
                     new { Now = now, Id = id });
+                if (accepted == 1)
+                {
+                    await BindingLifecycle.RecordShareAcceptedAsync(tx, share, BindingActor.User(user.Id), now);
+                }
             }
             return new Share(id, share.Pk, share.Dk);
         });

@@ -43,15 +43,6 @@ public sealed class DeviceReports(IDatabase db, TimeProvider clock)
         public long BoundUsers { get; set; }
     }
 
-    private sealed class HolderRow
-    {
-        public string BindingId { get; set; } = "";
-
-        public string UserId { get; set; } = "";
-
-        public string? Fid { get; set; }
-    }
-
     /// <summary>
     /// Replaces the device's bindingCode (a new code starts unused with no failures) or, with a lifetime of 0,
     /// cancels the current one.
@@ -118,17 +109,9 @@ public sealed class DeviceReports(IDatabase db, TimeProvider clock)
             WHERE pk = @Pk AND dk = @Dk
             """,
             new { Now = now, device.Pk, device.Dk });
-        var removed = 0;
-        if ((BindingMode)mode != BindingMode.Rotation)
-        {
-            var holders = await tx.QueryAsync<HolderRow>(
-                "SELECT binding_id, user_id, fid FROM bindings WHERE pk = @Pk AND dk = @Dk", new { device.Pk, device.Dk });
-            foreach (var holder in holders)
-            {
-                await BindingCore.RemoveBindingAsync(tx, device.Pk, device.Dk, holder.BindingId, holder.UserId, holder.Fid);
-                removed++;
-            }
-        }
+        var removed = (BindingMode)mode == BindingMode.Rotation
+            ? 0
+            : await BindingLifecycle.RemoveAllBindingsAsync(tx, device.Pk, device.Dk, BindingEventKinds.Reset, BindingActor.Device, now);
         return new ResetResult(mode, removed);
     });
 

@@ -1,4 +1,5 @@
 using Bindery.Accounts;
+using Bindery.Binding;
 using Bindery.Infrastructure;
 using Bindery.Registry;
 using Bindery.Storage;
@@ -189,6 +190,7 @@ public sealed class HomeService(IDatabase db, TimeProvider clock)
             await tx.ExecuteAsync("DELETE FROM rooms WHERE fid = @Fid", param);
             await tx.ExecuteAsync("DELETE FROM family_members WHERE fid = @Fid", param);
             await tx.ExecuteAsync("DELETE FROM families WHERE fid = @Fid", param);
+            await BindingLifecycle.RecordFamilyDeletedAsync(tx, id, BindingActor.User(user.Id), Now);
         });
     }
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Bindery.Binding;
 using Bindery.Infrastructure;
 using Bindery.Storage;
 using Dapper;
@@ -319,8 +320,8 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
                 var key = new { Pk = pk, Dk = normalized };
                 _ = await tx.QuerySingleOrDefaultAsync<string>("SELECT dk FROM devices WHERE pk = @Pk AND dk = @Dk" + tx.Dialect.ForUpdate, key)
                     ?? throw DeviceNotFound(pk, normalized);
-                var bindings = await tx.ExecuteAsync("DELETE FROM bindings WHERE pk = @Pk AND dk = @Dk", key);
-                await tx.ExecuteAsync("DELETE FROM device_shares WHERE pk = @Pk AND dk = @Dk", key);
+                // Bindings and shares end through the binding lifecycle, which records them in the event outbox.
+                var bindings = await BindingLifecycle.RemoveDeviceAsync(tx, pk, normalized, BindingActor.Admin, Now);
                 await tx.ExecuteAsync("DELETE FROM family_common_devices WHERE pk = @Pk AND dk = @Dk", key);
                 await tx.ExecuteAsync("DELETE FROM device_nonces WHERE pk = @Pk AND dk = @Dk", key);
                 await tx.ExecuteAsync("DELETE FROM bt_randoms WHERE pk = @Pk AND dk = @Dk", key);

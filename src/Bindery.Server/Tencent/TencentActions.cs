@@ -3,8 +3,6 @@ using Bindery.Binding;
 using Bindery.Homes;
 using Bindery.Infrastructure;
 using Bindery.Registry;
-using Bindery.Storage;
-using Dapper;
 
 namespace Bindery.Tencent;
 
@@ -14,7 +12,7 @@ namespace Bindery.Tencent;
 /// hold every rule. Ids on the wire: FamilyId = fid, RoomId = frid (<c>"0"</c> = no room, the family's default),
 /// ProductId = pk, DeviceName = the device key (dk). Times are Unix seconds.
 /// </summary>
-public sealed class TencentActions(UserSessions sessions, BindTokens tokens, BindingCore core, HomeService homes, IDatabase db)
+public sealed class TencentActions(UserSessions sessions, BindTokens tokens, BindingCore core, HomeService homes)
 {
     /// <summary>The RoomId that means "no room": the family's default room.</summary>
     public const string DefaultRoomId = "0";
@@ -270,14 +268,7 @@ public sealed class TencentActions(UserSessions sessions, BindTokens tokens, Bin
         var pk = p.Required("ProductId", BindingCore.MaxPkLength);
         var dk = DeviceKeyOf(p.Required("DeviceName"));
         await homes.GetFamilyAsync(user, fid);
-        var inFamily = await db.ReadAsync(c => c.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM bindings WHERE user_id = @UserId AND pk = @Pk AND dk = @Dk AND fid = @Fid",
-            new { UserId = user.Id, Pk = pk, Dk = dk, Fid = fid }));
-        if (inFamily == 0)
-        {
-            throw new BinderyException(Errors.DeviceNotExist, "you hold no binding of this device in this family");
-        }
-        await core.UnbindAsync(user, pk, dk);
+        await core.UnbindFromFamilyAsync(user, pk, dk, fid, Errors.DeviceNotExist);
         return new NoData();
     }
 

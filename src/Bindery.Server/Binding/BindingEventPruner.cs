@@ -1,0 +1,72 @@
+using Bindery.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Bindery.Binding;
+
+/// <summary>
+/// Deletes <c>binding_events</c> rows older than <see cref="BindingOptions.EventRetention"/>, in small batches (one
+/// short write each), one minute after start and then every <see cref="BindingOptions.EventPruneInterval"/>. Every
+/// node runs it; concurrent runs delete the same rows and are harmless.
+/// </summary>
+public sealed class BindingEventPruner(IDatabase db, TimeProvider clock, IOptions<BindingOptions> options, ILogger<BindingEventPruner> logger)
+    : BackgroundService
+{
+    public const int BatchSize = 1000;
+
+    private static readonly TimeSpan FirstRunDelay = TimeSpan.FromMinutes(1);
+
+    /// <summary>Deletes every event older than the retention; returns how many went.</summary>
+    public async Task<int> PruneAsync(CancellationToken cancellationToken = default)
+    {
+        var retention = options.Value.EventRetention;
+        if (retention <= TimeSpan.Zero)
+        {
+            return 0;
+        }
+        var cutoff = clock.GetUtcNow().ToUnixTimeMilliseconds() - (long)retention.TotalMilliseconds;
+        var total = 0;
+        while (true)
+        {
+            var deleted = await db.WriteAsync(tx => tx.ExecuteAsync(
+                """
+                DELETE FROM binding_events
+                WHERE seq IN (SELECT seq FROM binding_events WHERE occurred_at < @Cutoff ORDER BY seq LIMIT @Batch)
+                """,
+                new { Cutoff = cutoff, Batch = BatchSize }), cancellationToken);
+            total += deleted;
+            if (deleted < BatchSize)
+            {
+                return total;
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(FirstRunDelay, stoppingToken);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    var pruned = await PruneAsync(stoppingToken);
+                    if (pruned > 0)
+                    {
+                        logger.LogInformation("Pruned {Count} binding events older than {Retention}", pruned, options.Value.EventRetention);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "Pruning binding events failed; retrying at the next interval");
+                }
+                var interval = options.Value.EventPruneInterval;
+                await Task.Delay(interval > TimeSpan.Zero ? interval : TimeSpan.FromHours(1), stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+}
