@@ -29,7 +29,10 @@ public sealed class GuessPruning(IDatabase db, TimeProvider clock, GuessLimiter 
             try
             {
                 var deleted = await PruneOnceAsync(stoppingToken);
-                logger.LogDebug("Pruned {Rows} expired guess records", deleted);
+                if (logger.IsEnabled(LogLevel.Debug))
+                {
+                    logger.LogDebug("Pruned {Rows} expired guess records", deleted);
+                }
             }
             catch (Exception ex) when (ex is StorageUnavailableException or UniqueViolationException)
             {

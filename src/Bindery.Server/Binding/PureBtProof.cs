@@ -42,7 +42,7 @@ public sealed class PureBtProof : IPossessionProof
     private readonly PureBtFields _fields;
     private readonly string _dk;
     private readonly string _presentationId = Secrets.NewId();
-    private readonly IReadOnlyList<string> _fingerprints;
+    private readonly List<string> _fingerprints;
     private bool _spent;
 
     private PureBtProof(PureBtFields fields)

@@ -63,7 +63,10 @@ public sealed class DemoSeeder(
         // Deliberately stdout, not the logger: the secrets must never reach a log pipeline.
         Console.Out.Write(Describe(tenant, file));
         Console.Out.Flush();
-        logger.LogInformation("Seeded the demo tenant (user domain {UserDomain}); its details are in {File}", tenant.UserDomain.Id, file);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            logger.LogInformation("Seeded the demo tenant (user domain {UserDomain}); its details are in {File}", tenant.UserDomain.Id, file);
+        }
     }
 
     private enum Claim

@@ -413,7 +413,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
                 await using var insert = tx.Connection.CreateCommand();
                 insert.Transaction = tx.Transaction;
                 insert.CommandText = InsertDeviceSql;
-                var parameters = new[] { "Pk", "Dk", "Sn", "DeviceSecret", "ModuleType", "DataCenter", "CreatedAt" }.Select(name =>
+                var parameters = DeviceParameterNames.Select(name =>
                 {
                     var parameter = insert.CreateParameter();
                     parameter.ParameterName = name;
@@ -489,7 +489,9 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
             : "sn is already registered for this product";
     }
 
-    private static async Task RequireUserDomainsAsync(DbTx tx, IReadOnlyList<string> domains)
+    private static readonly string[] DeviceParameterNames = ["Pk", "Dk", "Sn", "DeviceSecret", "ModuleType", "DataCenter", "CreatedAt"];
+
+    private static async Task RequireUserDomainsAsync(DbTx tx, List<string> domains)
     {
         if (domains.Count == 0)
         {
@@ -503,7 +505,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
         }
     }
 
-    private static Task InsertProductDomainsAsync(DbTx tx, string pk, IReadOnlyList<string> domains) =>
+    private static Task InsertProductDomainsAsync(DbTx tx, string pk, List<string> domains) =>
         domains.Count == 0
             ? Task.CompletedTask
             : tx.ExecuteAsync("INSERT INTO product_user_domains (pk, domain_id) VALUES (@Pk, @DomainId)", domains.Select(d => new { Pk = pk, DomainId = d }));

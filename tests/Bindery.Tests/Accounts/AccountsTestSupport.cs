@@ -90,7 +90,7 @@ public static class Seed
     public static Task AlsoBoundByAsync(BinderyApp app, string pk, string dk, Tenant.User user, string? fid, string? frid = null) =>
         Db(app).WriteAsync(tx => BindAsync(tx, pk, dk, user, fid, frid, "Shared lamp", "SHARE"));
 
-    private static Task BindAsync(DbTx tx, string pk, string dk, Tenant.User user, string? fid, string? frid, string name, string method) =>
+    private static Task<int> BindAsync(DbTx tx, string pk, string dk, Tenant.User user, string? fid, string? frid, string name, string method) =>
         tx.ExecuteAsync(
             """
             INSERT INTO bindings (binding_id, pk, dk, user_id, is_exclusive, method, auth_key_hash, device_name, fid, frid, is_common, verified, bound_at)

@@ -9,7 +9,7 @@ public sealed class BindingCoreTests(CoreStore store) : IClassFixture<CoreStore>
 {
     private const string Code = "Code1234";
 
-    private async Task<int> RefusedWithAsync(Task task) => (await Assert.ThrowsAsync<BinderyException>(() => task)).Error.Code;
+    private static async Task<int> RefusedWithAsync(Task task) => (await Assert.ThrowsAsync<BinderyException>(() => task)).Error.Code;
 
     private async Task<(string Domain, string Pk, string Dk, string Sn)> DeviceAsync(BindingMode mode, int cap = 3, int methods = 3, bool homeMode = false)
     {

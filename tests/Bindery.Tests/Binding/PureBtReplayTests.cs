@@ -163,7 +163,7 @@ public sealed class PureBtReplayTests(PureBtReplayFixture fx) : IClassFixture<Pu
         }
     }
 
-    private async Task AssertRefusedAsync(Tenant.User sender, Dictionary<string, object?> body, string what)
+    private static async Task AssertRefusedAsync(Tenant.User sender, Dictionary<string, object?> body, string what)
     {
         var answer = await BindingApi.BindPureBtAsync(sender.Client, body);
         Assert.True(answer.Code() == Refused, $"{what}: expected {Refused} (DeviceVerificationFailed), got {answer}");

@@ -106,7 +106,7 @@ public sealed class TencentApi(HttpClient http, string accessToken)
         return data.GetProperty("Token").GetString()!;
     }
 
-    public Dictionary<string, object?> BindParameters(string token, Tenant.Device device, string familyId, string roomId = "0") => new()
+    public static Dictionary<string, object?> BindParameters(string token, Tenant.Device device, string familyId, string roomId = "0") => new()
     {
         ["Token"] = token,
         ["ProductId"] = device.Pk,

@@ -23,11 +23,11 @@ public sealed class TokenBindingErrorTests(TencentFixture fx) : IClassFixture<Te
         var (_, api, familyId) = await fx.UserWithFamilyAsync();
         var token = await ReportedTokenAsync(api, deviceSide);
 
-        var bind = api.BindParameters(token, device, familyId);
+        var bind = TencentApi.BindParameters(token, device, familyId);
         bind["ProductId"] = "NOPRODUCT1";
         Assert.Equal("ResourceNotFound.StudioProductNotExist", await api.ErrorAsync("AppTokenBindDeviceFamily", bind));
 
-        bind = api.BindParameters(token, device, familyId);
+        bind = TencentApi.BindParameters(token, device, familyId);
         bind["DeviceName"] = await UnregisteredImeiAsync();
         Assert.Equal("ResourceNotFound.DeviceNotExist", await api.ErrorAsync("AppTokenBindDeviceFamily", bind));
 
@@ -129,7 +129,7 @@ public sealed class TokenBindingErrorTests(TencentFixture fx) : IClassFixture<Te
     {
         var (_, device, _) = await fx.DeviceAsync();
         var (_, api, familyId) = await fx.UserWithFamilyAsync();
-        var parameters = api.BindParameters(new string('a', 32), device, familyId);
+        var parameters = TencentApi.BindParameters(new string('a', 32), device, familyId);
         var anonymous = new TencentApi(fx.App.CreateClient(), "");
         Assert.Equal("InvalidParameterValue.InvalidAccessToken", await anonymous.ErrorAsync("AppTokenBindDeviceFamily", parameters));
         var wrong = new TencentApi(fx.App.CreateClient(), "not-a-session");
@@ -148,7 +148,7 @@ public sealed class TokenBindingErrorTests(TencentFixture fx) : IClassFixture<Te
     {
         var (_, device, _) = await fx.DeviceAsync();
         var (_, api, familyId) = await fx.UserWithFamilyAsync();
-        var parameters = api.BindParameters(new string('a', 32), device, familyId);
+        var parameters = TencentApi.BindParameters(new string('a', 32), device, familyId);
         parameters.Remove(field);
         var response = await api.CallAsync("AppTokenBindDeviceFamily", parameters);
         Assert.Equal("InvalidParameter", TencentApi.ErrorCode(response));

@@ -34,7 +34,7 @@ public sealed class TokenLifecycleTests(TencentFixture fx) : IClassFixture<Tence
         Assert.Equal(device.Dk, state.GetProperty("DeviceName").GetString());
 
         var requestId = Guid.NewGuid().ToString();
-        var bind = api.BindParameters(token, device, familyId, roomId);
+        var bind = TencentApi.BindParameters(token, device, familyId, roomId);
         bind["RequestId"] = requestId;
         var response = await api.CallAsync("AppTokenBindDeviceFamily", bind);
         Assert.False(response.TryGetProperty("Error", out _), response.ToString());
