@@ -41,6 +41,7 @@ builder.Services.Configure<JsonOptions>(o =>
     o.SerializerOptions.MaxDepth = 16;
 });
 builder.Services.AddProblemDetails();
+builder.Services.AddBinderyErrors();
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddBinderyStorage(builder.Configuration);
@@ -62,29 +63,15 @@ builder.Services.RemoveRoutingContentTypeCheck();
 var app = builder.Build();
 ServerPaths.LogLocations(app);
 
-app.UseBinderyErrors();
+// Request logging outermost, so a line carries the status the error handling answered with.
 app.UseBinderyRequestLogging();
-app.UseStatusCodePages(async status =>
-{
-    // Unknown routes and wrong methods still answer in an envelope, never an empty body.
-    var context = status.HttpContext;
-    if (context.Response.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed)
-    {
-        var detail = context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed ? "Method not allowed" : "No such endpoint";
-        await ErrorHandling.WriteErrorAsync(context, Errors.NotFound, detail, keepStatus: true);
-    }
-    else if (context.Response.StatusCode == StatusCodes.Status413PayloadTooLarge)
-    {
-        // Kestrel's body limit hit while a minimal API binds the body: the framework sets 413 without throwing.
-        await ErrorHandling.WriteErrorAsync(context, Errors.RequestTooLarge, null, keepStatus: true);
-    }
-});
+app.UseBinderyErrors();
 // Who is calling, before anything is read from the request: the admin key, then the app user's token; then
 // whether a JSON body is declared JSON.
 app.UseAdminKey();
 app.UseRequestGate();
 
-app.MapOpenApi("/openapi/{documentName}.json");
+app.MapOpenApi("/openapi/{documentName}.json").WithErrorEnvelope(ErrorEnvelopes.Plain);
 app.MapHealth();
 app.MapRegistry();
 app.MapAccounts();

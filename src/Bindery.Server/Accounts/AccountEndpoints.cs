@@ -27,7 +27,7 @@ public static class AccountEndpoints
 
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v2/enduser/enduserapi").WithTags("Accounts");
+        var group = app.MapGroup("/v2/enduser/enduserapi").WithTags("Accounts").WithErrorEnvelope(ErrorEnvelopes.Quectel);
 
         group.MapPost("/register", async (CredentialsRequest request, AccountService accounts) =>
         {

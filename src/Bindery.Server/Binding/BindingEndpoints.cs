@@ -29,7 +29,7 @@ public static class BindingEndpoints
 
     public static IEndpointRouteBuilder MapBinding(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v2/binding/enduserapi").WithTags("Binding");
+        var group = app.MapGroup("/v2/binding/enduserapi").WithTags("Binding").WithErrorEnvelope(ErrorEnvelopes.Quectel);
         group.MapPost("/bindDeviceSn", BindBySnAsync);
         group.MapPost("/v2/deviceBindingByWifi", BindByWifiAsync);
         group.MapPost("/deviceBindingByPureBt", BindByPureBtAsync);

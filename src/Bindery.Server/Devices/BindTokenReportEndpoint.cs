@@ -22,7 +22,7 @@ public static class BindTokenReportEndpoint
 
     public static IEndpointRouteBuilder MapBindTokenReport(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Path, ReportAsync).WithTags("Device API");
+        app.MapPost(Path, ReportAsync).WithTags("Device API").WithErrorEnvelope(ErrorEnvelopes.Device);
         return app;
     }
 

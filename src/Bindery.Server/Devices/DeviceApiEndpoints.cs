@@ -39,7 +39,7 @@ public static class DeviceApiEndpoints
 
     public static IEndpointRouteBuilder MapDeviceApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/device/v1").WithTags("Device API");
+        var group = app.MapGroup("/device/v1").WithTags("Device API").WithErrorEnvelope(ErrorEnvelopes.Device);
         group.MapPost("/binding-code", ReportCodeAsync);
         group.MapPost("/binding-secret", ReportSecretAsync);
         group.MapPost("/reset", ResetAsync);

@@ -48,7 +48,7 @@ public static class HomeEndpoints
 
     public static IEndpointRouteBuilder MapHomes(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v2/family/enduserapi").WithTags("Homes");
+        var group = app.MapGroup("/v2/family/enduserapi").WithTags("Homes").WithErrorEnvelope(ErrorEnvelopes.Quectel);
 
         group.MapPost("/addFamily", async (AppUser user, AddFamilyRequest request, HomeService homes) =>
             Envelope.OkResult(new FidResponse(await homes.CreateFamilyAsync(user, request.FamilyName))));

@@ -8,7 +8,7 @@ public static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         // Liveness: the process answers.
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).ExcludeFromDescription();
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).ExcludeFromDescription().WithErrorEnvelope(ErrorEnvelopes.Plain);
 
         // Readiness: start-up finished and the store answers a query.
         app.MapGet("/readyz", async Task<IResult> (Startup startup, IDatabase db) =>
@@ -26,10 +26,10 @@ public static class HealthEndpoints
             {
                 return TypedResults.Json(new { status = "store unavailable" }, statusCode: StatusCodes.Status503ServiceUnavailable);
             }
-        }).ExcludeFromDescription();
+        }).ExcludeFromDescription().WithErrorEnvelope(ErrorEnvelopes.Plain);
 
         // A bare endpoint that does no work: the benchmark's yardstick for what the framework costs.
-        app.MapGet("/bench/noop", () => TypedResults.Ok(new { code = Envelope.SuccessCode })).ExcludeFromDescription();
+        app.MapGet("/bench/noop", () => TypedResults.Ok(new { code = Envelope.SuccessCode })).ExcludeFromDescription().WithErrorEnvelope(ErrorEnvelopes.Plain);
         return app;
     }
 }

@@ -19,9 +19,9 @@ public static class RegistryEndpoints
     public static IEndpointRouteBuilder MapRegistry(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/admin/v1")
-            .AddEndpointFilter(AdminErrors.HandleAsync)
             .AddEndpointFilter(AdminKey.RequireAsync)
-            .WithTags("Admin");
+            .WithTags("Admin")
+            .WithErrorEnvelope(ErrorEnvelopes.Admin);
 
         admin.MapGet("/data-center", (RegistryService registry) => Envelope.OkResult(new DataCenterView(registry.DataCenter)));
 
@@ -105,24 +105,4 @@ public static class RegistryEndpoints
     private static BinderyException ProductNotFound(string pk) => new(Errors.NotFound, $"product '{Shorten(pk)}' does not exist");
 
     private static string Shorten(string value) => value.Length <= 64 ? value : value[..64] + "…";
-}
-
-/// <summary>
-/// Error envelope of the admin API. Unlike <c>/v2</c>, admin answers carry a real HTTP status; codes taken
-/// from the seeds (catalogued with status 200 for the <c>/v2</c> API) are client errors here, so 400.
-/// </summary>
-public static class AdminErrors
-{
-    public static async ValueTask<object?> HandleAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        try
-        {
-            return await next(context);
-        }
-        catch (BinderyException e)
-        {
-            var status = e.Error.HttpStatus == StatusCodes.Status200OK ? StatusCodes.Status400BadRequest : e.Error.HttpStatus;
-            return TypedResults.Json(Envelope.Error(e.Error, Envelope.WantsChinese(context.HttpContext), e.Detail), statusCode: status);
-        }
-    }
 }

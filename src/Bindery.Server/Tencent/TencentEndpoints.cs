@@ -27,8 +27,7 @@ public static class TencentEndpoints
 
     public static IEndpointRouteBuilder MapTencent(this IEndpointRouteBuilder app)
     {
-        ErrorHandling.RegisterDialect(PathPrefix, TencentEnvelope.WriteErrorAsync);
-        var group = app.MapGroup(PathPrefix).WithTags("Tencent");
+        var group = app.MapGroup(PathPrefix).WithTags("Tencent").WithErrorEnvelope(ErrorEnvelopes.Tencent);
         group.MapPost("/tokenapi", HandleAsync);
         group.MapPost("/appapi", HandleAsync);
         app.MapBindTokenReport();
