@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Bindery.Infrastructure;
+using Bindery.Protocol;
 using Bindery.Registry;
 using Bindery.Storage;
 using Dapper;

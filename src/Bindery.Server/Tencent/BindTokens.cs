@@ -3,6 +3,7 @@ using Bindery.Accounts;
 using Bindery.Binding;
 using Bindery.Devices;
 using Bindery.Infrastructure;
+using Bindery.Protocol;
 using Bindery.Storage;
 using Microsoft.Extensions.Options;
 
