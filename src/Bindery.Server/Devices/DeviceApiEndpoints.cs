@@ -46,7 +46,7 @@ public static class DeviceApiEndpoints
 
     public static IEndpointRouteBuilder MapDeviceApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup(DeviceApiRoutes.Prefix).WithTags("Device API");
+        var group = app.MapGroup("/device/v1").WithTags("Device API");
         group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.BindingCode), ReportCodeAsync);
         group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.BindingSecret), ReportSecretAsync);
         group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.Reset), ResetAsync);
