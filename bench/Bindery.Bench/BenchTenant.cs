@@ -1,9 +1,10 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using Bindery.Protocol;
 
 namespace Bindery.Bench;
 
@@ -133,23 +134,13 @@ public sealed class BenchTenant
         return codes;
     }
 
-    private Task<HttpResponseMessage> SendReportAsync(string pk, long device, string code, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendReportAsync(string pk, long device, string code, CancellationToken cancellationToken)
     {
         var (dk, _, secret) = DeviceOf(device);
         var body = Encoding.UTF8.GetBytes($$"""{"bindingCode":"{{code}}","lifetime":3600}""");
-        const string path = "/device/v1/binding-code";
-        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var canonical = string.Join('\n', "POST", path, pk, dk, timestamp, nonce, Convert.ToHexStringLower(SHA256.HashData(body)));
-        var signature = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(canonical)));
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new("application/json");
-        request.Headers.Add("X-Bindery-Pk", pk);
-        request.Headers.Add("X-Bindery-Dk", dk);
-        request.Headers.Add("X-Bindery-Timestamp", timestamp);
-        request.Headers.Add("X-Bindery-Nonce", nonce);
-        request.Headers.Add("X-Bindery-Signature", signature);
-        return _http.SendAsync(request, cancellationToken);
+        // Signed by the protocol library, the code the simulator uses and the server checks with.
+        using var request = DeviceApiClient.SignedRequest(new DeviceIdentity(pk, dk, secret), HttpMethod.Post, DeviceApiRoutes.BindingCode, body, DateTimeOffset.UtcNow);
+        return await _http.SendAsync(request, cancellationToken);
     }
 
     /// <summary>The body of one Wi-Fi binding (<c>POST /v2/binding/enduserapi/v2/deviceBindingByWifi</c>).</summary>

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Bindery.Bench;
-using Bindery.Tests.Support;
+using Bindery.TestSupport;
 
 BenchOptions options;
 try

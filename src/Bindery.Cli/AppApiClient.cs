@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Bindery.Protocol;
 
 namespace Bindery.Cli;
 
@@ -17,7 +18,7 @@ public sealed class AppApiClient(HttpClient http)
         {
             Content = JsonContent.Create(new { userDomain, username, password }),
         };
-        var data = await Envelope.SendAsync(http, request, "login");
+        var data = await ApiEnvelope.SendAsync(http, request, "login");
         var token = data.GetProperty("accessToken");
         return new Session(data.GetProperty("uid").GetString()!, token.GetProperty("token").GetString()!, token.GetProperty("expirationTime").GetInt64());
     }

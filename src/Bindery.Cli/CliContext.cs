@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Bindery.Demo;
+using Bindery.Protocol;
 
 namespace Bindery.Cli;
 
@@ -77,7 +77,7 @@ public sealed class CliContext(Func<Uri, HttpClient> httpFactory)
         }
     }
 
-    /// <summary>Binds <paramref name="action"/> to <paramref name="command"/>: a <see cref="SimulatorException"/> becomes one line on stderr and exit code 1.</summary>
+    /// <summary>Binds <paramref name="action"/> to <paramref name="command"/>: a <see cref="SimulatorException"/> or a refusal (<see cref="BinderyApiException"/>) becomes one line on stderr and exit code 1.</summary>
     public static void SetAction(Command command, Func<ParseResult, TextWriter, Task> action) =>
         command.SetAction(async (parse, _) =>
         {
@@ -86,7 +86,7 @@ public sealed class CliContext(Func<Uri, HttpClient> httpFactory)
                 await action(parse, parse.InvocationConfiguration.Output);
                 return 0;
             }
-            catch (SimulatorException e)
+            catch (Exception e) when (e is SimulatorException or BinderyApiException)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync("bindery-sim: " + e.Message);
                 return 1;
@@ -108,10 +108,7 @@ public sealed class CliContext(Func<Uri, HttpClient> httpFactory)
 }
 
 /// <summary>
-/// A problem to report to the user as one line on standard error (exit code 1), never a stack trace;
-/// <see cref="Code"/> is the server's envelope code when the server refused the request.
+/// A problem to report to the user as one line on standard error (exit code 1), never a stack trace. The server's
+/// refusals arrive as <see cref="BinderyApiException"/> (from the protocol library) and are reported the same way.
 /// </summary>
-public sealed class SimulatorException(string message, int? code = null) : Exception(message)
-{
-    public int? Code { get; } = code;
-}
+public sealed class SimulatorException(string message) : Exception(message);

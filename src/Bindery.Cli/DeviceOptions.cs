@@ -1,10 +1,7 @@
 using System.CommandLine;
-using Bindery.Demo;
+using Bindery.Protocol;
 
 namespace Bindery.Cli;
-
-/// <summary>A device as the simulator plays it: its keys and the secret it signs device-API requests with.</summary>
-public sealed record DeviceIdentity(string Pk, string Dk, string DeviceSecret);
 
 /// <summary>The options naming the device a command plays: <c>--pk</c>, <c>--dk</c>, <c>--device-secret</c>.</summary>
 public sealed class DeviceOptions

@@ -1,3 +1,6 @@
-using Bindery.Cli;
+namespace Bindery.Cli;
 
-return await SimulatorCli.RunAsync(args, Console.Out, Console.Error);
+internal static class Program
+{
+    public static Task<int> Main(string[] args) => SimulatorCli.RunAsync(args, Console.Out, Console.Error);
+}

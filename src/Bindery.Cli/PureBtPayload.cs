@@ -1,8 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Bindery.Binding;
-using Bindery.Infrastructure;
+using Bindery.Protocol;
 
 namespace Bindery.Cli;
 

@@ -12,7 +12,7 @@ public sealed partial class ArchitectureTests
     private static readonly string[] ProviderAllowed =
     [
         "src/Bindery.Server/Storage/",
-        "tests/Bindery.Tests/Support/ThrowawayPostgres.cs",
+        "tests/Bindery.TestSupport/ThrowawayPostgres.cs",
         "tests/Bindery.Tests/Support/PostgresCluster.cs",
         "tests/Bindery.Tests/Stores/",
     ];

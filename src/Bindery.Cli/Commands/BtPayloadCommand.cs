@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Bindery.Protocol;
 
 namespace Bindery.Cli.Commands;
 

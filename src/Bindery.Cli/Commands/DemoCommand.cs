@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using Bindery.Demo;
+using Bindery.Protocol;
 
 namespace Bindery.Cli.Commands;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Bindery.Protocol;
 
 namespace Bindery.Cli.Commands;
 

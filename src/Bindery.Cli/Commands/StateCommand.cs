@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Bindery.Protocol;
 
 namespace Bindery.Cli.Commands;
 

@@ -1,3 +1,4 @@
+using Bindery.Protocol;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
@@ -32,7 +33,7 @@ public sealed class Passwords
             CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3,
             IterationCount = iterations,
         }));
-        _decoyHash = new Lazy<string>(() => _hasher.HashPassword(Owner, Infrastructure.Secrets.NewToken()));
+        _decoyHash = new Lazy<string>(() => _hasher.HashPassword(Owner, Secrets.NewToken()));
     }
 
     public enum Outcome

@@ -1,4 +1,5 @@
 using Bindery.Infrastructure;
+using Bindery.Protocol;
 using Bindery.Storage;
 
 namespace Bindery.Binding;

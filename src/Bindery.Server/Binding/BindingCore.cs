@@ -2,6 +2,7 @@ using System.Data.Common;
 using Bindery.Accounts;
 using Bindery.Homes;
 using Bindery.Infrastructure;
+using Bindery.Protocol;
 using Bindery.Registry;
 using Bindery.Storage;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,6 @@
 using Bindery.Homes;
 using Bindery.Infrastructure;
+using Bindery.Protocol;
 using Bindery.Storage;
 
 namespace Bindery.Binding;

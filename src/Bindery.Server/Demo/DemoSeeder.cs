@@ -3,6 +3,7 @@ using System.Text;
 using Bindery.Accounts;
 using Bindery.Homes;
 using Bindery.Infrastructure;
+using Bindery.Protocol;
 using Bindery.Registry;
 using Bindery.Storage;
 using Dapper;

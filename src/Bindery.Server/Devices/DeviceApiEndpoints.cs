@@ -1,9 +1,13 @@
 using Bindery.Infrastructure;
+using Bindery.Protocol;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Bindery.Devices;
 
-/// <summary>The device API under <c>/device/v1</c>: HMAC-authenticated reports (docs/device-api.md).</summary>
+/// <summary>
+/// The device API under <c>/device/v1</c> (docs/device-api.md): the HTTP adapter over <see cref="DeviceReports"/>.
+/// Each handler takes a <see cref="DeviceRequest"/>, which authenticates the signed request before the handler runs.
+/// </summary>
 public static class DeviceApiEndpoints
 {
     public sealed class BindingCodeBody
@@ -28,11 +32,14 @@ public static class DeviceApiEndpoints
         public int? Seconds { get; set; }
     }
 
-    public sealed record SecretReported(long ReportedAt);
+    public sealed class BindTokenBody
+    {
+        public string? Token { get; set; }
+    }
 
     public static IServiceCollection AddDeviceApi(this IServiceCollection services)
     {
-        services.AddSingleton<DeviceAuthenticator>();
+        services.AddSingleton<DeviceVerifier>();
         services.AddSingleton<DeviceReports>();
         return services;
     }
@@ -40,52 +47,37 @@ public static class DeviceApiEndpoints
     public static IEndpointRouteBuilder MapDeviceApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/device/v1").WithTags("Device API").WithErrorEnvelope(ErrorEnvelopes.Device);
-        group.MapPost("/binding-code", ReportCodeAsync);
-        group.MapPost("/binding-secret", ReportSecretAsync);
-        group.MapPost("/reset", ResetAsync);
-        group.MapPost("/auth-key/verify", VerifyAuthKeyAsync);
-        group.MapPost("/pairing-window", OpenPairingWindowAsync);
-        group.MapGet("/binding-state", StateAsync);
+        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.BindingCode), ReportCodeAsync);
+        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.BindingSecret), ReportSecretAsync);
+        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.Reset), ResetAsync);
+        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.AuthKeyVerify), VerifyAuthKeyAsync);
+        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.PairingWindow), OpenPairingWindowAsync);
+        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.BindToken), ReportBindTokenAsync);
+        group.MapGet(DeviceApiRoutes.Relative(DeviceApiRoutes.BindingState), StateAsync);
         return app;
     }
 
-    private static async Task<Ok<QuectelEnvelope<DeviceReports.CodeReport>>> ReportCodeAsync(HttpContext http, DeviceAuthenticator auth, DeviceReports reports)
+    private static async Task<Ok<QuectelEnvelope<DeviceReports.CodeReport>>> ReportCodeAsync(DeviceRequest request, DeviceReports reports)
     {
-        var request = await auth.AuthenticateAsync(http);
         var body = request.ReadJson<BindingCodeBody>();
         return Envelope.OkResult(await reports.ReportBindingCodeAsync(request.Device, body.BindingCode, body.Lifetime));
     }
 
-    private static async Task<Ok<QuectelEnvelope<SecretReported>>> ReportSecretAsync(HttpContext http, DeviceAuthenticator auth, DeviceReports reports)
-    {
-        var request = await auth.AuthenticateAsync(http);
-        var body = request.ReadJson<BindingSecretBody>();
-        return Envelope.OkResult(new SecretReported(await reports.ReportBindingSecretAsync(request.Device, body.BindingSecret)));
-    }
+    private static async Task<Ok<QuectelEnvelope<DeviceReports.SecretReported>>> ReportSecretAsync(DeviceRequest request, DeviceReports reports) =>
+        Envelope.OkResult(await reports.ReportBindingSecretAsync(request.Device, request.ReadJson<BindingSecretBody>().BindingSecret));
 
-    private static async Task<Ok<QuectelEnvelope<DeviceReports.ResetResult>>> ResetAsync(HttpContext http, DeviceAuthenticator auth, DeviceReports reports)
-    {
-        var request = await auth.AuthenticateAsync(http);
-        return Envelope.OkResult(await reports.ResetAsync(request.Device));
-    }
+    private static async Task<Ok<QuectelEnvelope<DeviceReports.ResetResult>>> ResetAsync(DeviceRequest request, DeviceReports reports) =>
+        Envelope.OkResult(await reports.ResetAsync(request.Device));
 
-    private static async Task<Ok<QuectelEnvelope<DeviceReports.AuthKeyCheck>>> VerifyAuthKeyAsync(HttpContext http, DeviceAuthenticator auth, DeviceReports reports)
-    {
-        var request = await auth.AuthenticateAsync(http);
-        var body = request.ReadJson<AuthKeyBody>();
-        return Envelope.OkResult(await reports.VerifyAuthKeyAsync(request.Device, body.AuthKey));
-    }
+    private static async Task<Ok<QuectelEnvelope<DeviceReports.AuthKeyCheck>>> VerifyAuthKeyAsync(DeviceRequest request, DeviceReports reports) =>
+        Envelope.OkResult(await reports.VerifyAuthKeyAsync(request.Device, request.ReadJson<AuthKeyBody>().AuthKey));
 
-    private static async Task<Ok<QuectelEnvelope<DeviceReports.PairingWindow>>> OpenPairingWindowAsync(HttpContext http, DeviceAuthenticator auth, DeviceReports reports)
-    {
-        var request = await auth.AuthenticateAsync(http);
-        var body = request.ReadJson<PairingWindowBody>();
-        return Envelope.OkResult(await reports.OpenPairingWindowAsync(request.Device, body.Seconds));
-    }
+    private static async Task<Ok<QuectelEnvelope<DeviceReports.PairingWindow>>> OpenPairingWindowAsync(DeviceRequest request, DeviceReports reports) =>
+        Envelope.OkResult(await reports.OpenPairingWindowAsync(request.Device, request.ReadJson<PairingWindowBody>().Seconds));
 
-    private static async Task<Ok<QuectelEnvelope<DeviceReports.BindingState>>> StateAsync(HttpContext http, DeviceAuthenticator auth, DeviceReports reports)
-    {
-        var request = await auth.AuthenticateAsync(http);
-        return Envelope.OkResult(await reports.StateAsync(request.Device));
-    }
+    private static async Task<Ok<QuectelEnvelope<DeviceReports.TokenReported>>> ReportBindTokenAsync(DeviceRequest request, DeviceReports reports) =>
+        Envelope.OkResult(await reports.ReportBindTokenAsync(request.Device, request.ReadJson<BindTokenBody>().Token));
+
+    private static async Task<Ok<QuectelEnvelope<DeviceReports.BindingState>>> StateAsync(DeviceRequest request, DeviceReports reports) =>
+        Envelope.OkResult(await reports.StateAsync(request.Device));
 }

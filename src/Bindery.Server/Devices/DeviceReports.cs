@@ -1,17 +1,30 @@
 using Bindery.Binding;
 using Bindery.Infrastructure;
+using Bindery.Protocol;
 using Bindery.Registry;
 using Bindery.Storage;
+using Bindery.Tencent;
 
 namespace Bindery.Devices;
 
-/// <summary>What an authenticated device tells the cloud: its bindingCode, its bindingSecret, a factory reset.</summary>
-public sealed class DeviceReports(IDatabase db, TimeProvider clock)
+/// <summary>
+/// Every operation of the device side, for a device some transport has already authenticated
+/// (<see cref="DeviceVerifier"/>): what it tells the cloud (its bindingCode, its bindingSecret, a factory reset, a
+/// pressed pairing button, the distribution-network token it was handed) and what it asks (whether an authKey is
+/// valid, its binding state). Nothing here knows HTTP: the device API (<see cref="DeviceApiEndpoints"/>) is one
+/// adapter over these methods, and another transport would be another.
+/// </summary>
+public sealed class DeviceReports(IDatabase db, TimeProvider clock, BindTokens tokens)
 {
     public const int MaxCodeLifetimeSeconds = 3600;
     public const int DefaultCodeLifetimeSeconds = 600;
 
     public sealed record CodeReport(bool Active, long? ExpiresAt);
+
+    public sealed record SecretReported(long ReportedAt);
+
+    /// <summary>State 2 (reported by this device), when, and until when the app may bind with it (Unix ms).</summary>
+    public sealed record TokenReported(int State, long ReportedAt, long ExpiresAt);
 
     public sealed record ResetResult(int BindingMode, int BindingsRemoved);
 
@@ -77,7 +90,7 @@ public sealed class DeviceReports(IDatabase db, TimeProvider clock)
         return new CodeReport(lifetime > 0, expiresAt);
     }
 
-    public async Task<long> ReportBindingSecretAsync(AuthenticatedDevice device, string? bindingSecret)
+    public async Task<SecretReported> ReportBindingSecretAsync(AuthenticatedDevice device, string? bindingSecret)
     {
         if (!PureBtCrypto.IsValidBindingSecret(bindingSecret))
         {
@@ -88,7 +101,17 @@ public sealed class DeviceReports(IDatabase db, TimeProvider clock)
         await db.WriteAsync(tx => tx.ExecuteAsync(
             "UPDATE devices SET binding_secret_hash = @Hash, binding_secret_reported_at = @Now WHERE pk = @Pk AND dk = @Dk",
             new { Hash = Secrets.Sha256Hex(bindingSecret!), Now = now, device.Pk, device.Dk }));
-        return now;
+        return new SecretReported(now);
+    }
+
+    /// <summary>
+    /// The device reports the Tencent-style distribution-network token the app gave it during provisioning; the
+    /// token rules (first device claims it, a second one voids it, refusals count) are <see cref="BindTokens.ReportAsync"/>.
+    /// </summary>
+    public async Task<TokenReported> ReportBindTokenAsync(AuthenticatedDevice device, string? token)
+    {
+        var reported = await tokens.ReportAsync(device.Pk, device.Dk, token);
+        return new TokenReported(BindTokens.StateReported, reported.ReportedAt, reported.ExpiresAt);
     }
 
     /// <summary>

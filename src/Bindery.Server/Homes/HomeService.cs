@@ -1,6 +1,7 @@
 using Bindery.Accounts;
 using Bindery.Binding;
 using Bindery.Infrastructure;
+using Bindery.Protocol;
 using Bindery.Registry;
 using Bindery.Storage;
 using Dapper;

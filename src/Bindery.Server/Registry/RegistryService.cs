@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Bindery.Binding;
 using Bindery.Infrastructure;
+using Bindery.Protocol;
 using Bindery.Storage;
 using Dapper;
 using Microsoft.Extensions.Options;

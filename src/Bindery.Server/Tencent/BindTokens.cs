@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using Bindery.Accounts;
 using Bindery.Binding;
-using Bindery.Devices;
 using Bindery.Infrastructure;
+using Bindery.Protocol;
 using Bindery.Storage;
 using Microsoft.Extensions.Options;
 
@@ -160,12 +160,13 @@ public sealed class BindTokens(IDatabase db, TimeProvider clock, IOptions<Tencen
     }
 
     /// <summary>
-    /// A device reports the token the app gave it. The first device to report a live token claims it; the same
+    /// A device (<paramref name="pk"/>, normalised <paramref name="dk"/>, already authenticated by the caller) reports
+    /// the token the app gave it. The first device to report a live token claims it; the same
     /// device reporting again is a harmless retry; a second, different device makes the token void (contested), so
     /// that neither a sniffed nor a guessed token can steer the binding to the wrong device. Every refusal answers
     /// the same <see cref="Errors.BindTokenNotExist"/> and counts against the reporting device.
     /// </summary>
-    public async Task<Reported> ReportAsync(AuthenticatedDevice device, string? token)
+    public async Task<Reported> ReportAsync(string pk, string dk, string? token)
     {
         if (string.IsNullOrEmpty(token))
         {
@@ -177,7 +178,7 @@ public sealed class BindTokens(IDatabase db, TimeProvider clock, IOptions<Tencen
                 $"token is {LongLength} lowercase hex characters or {ShortLength} characters of {ShortAlphabet}");
         }
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var subject = device.Pk + "/" + device.Dk;
+        var subject = pk + "/" + dk;
         var hash = Secrets.Sha256Hex(token);
         var outcome = await db.WriteAsync<ReportOutcome>(async tx =>
         {
@@ -193,13 +194,13 @@ public sealed class BindTokens(IDatabase db, TimeProvider clock, IOptions<Tencen
             {
                 var claimed = await tx.ExecuteAsync(
                     "UPDATE bind_tokens SET state = 2, pk = @Pk, dk = @Dk, reported_at = @Now WHERE token_hash = @Hash AND state = 1 AND expires_at > @Now",
-                    new { device.Pk, device.Dk, Now = now, Hash = hash });
+                    new { Pk = pk, Dk = dk, Now = now, Hash = hash });
                 if (claimed == 1)
                 {
                     return new Accepted(now, row!.ExpiresAt);
                 }
             }
-            else if (view == BindTokenView.Reported && row!.Pk == device.Pk && row.Dk == device.Dk)
+            else if (view == BindTokenView.Reported && row!.Pk == pk && row.Dk == dk)
             {
                 return new Accepted(now, row.ExpiresAt);
             }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Bindery.Devices;
 using Bindery.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -30,7 +29,6 @@ public static class TencentEndpoints
         var group = app.MapGroup(PathPrefix).WithTags("Tencent").WithErrorEnvelope(ErrorEnvelopes.Tencent);
         group.MapPost("/tokenapi", HandleAsync);
         group.MapPost("/appapi", HandleAsync);
-        app.MapBindTokenReport();
         return app;
     }
 

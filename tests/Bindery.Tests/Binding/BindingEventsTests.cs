@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Bindery.Binding;
+using Bindery.Protocol;
 using Bindery.Storage;
 using Bindery.Tests.Support;
 using Bindery.Tests.Tencent;

@@ -3,6 +3,7 @@ using Bindery.Binding;
 using BindingMethods = Bindery.Registry.BindingMethods;
 using BindingMode = Bindery.Registry.BindingMode;
 using Bindery.Infrastructure;
+using Bindery.Protocol;
 using Bindery.Registry;
 using Bindery.Storage;
 using Bindery.Tests.Support;

@@ -1,5 +1,6 @@
 using Bindery.Binding;
 using Bindery.Infrastructure;
+using Bindery.Protocol;
 using Bindery.Tests.Support;
 
 namespace Bindery.Tests.Binding;

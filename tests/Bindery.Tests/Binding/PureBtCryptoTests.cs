@@ -1,4 +1,4 @@
-using Bindery.Binding;
+using Bindery.Protocol;
 
 namespace Bindery.Tests.Binding;
 

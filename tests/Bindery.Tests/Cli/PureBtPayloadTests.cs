@@ -1,6 +1,4 @@
-extern alias Sim;
-
-using Sim::Bindery.Cli;
+using Bindery.Cli;
 
 namespace Bindery.Tests.Cli;
 

@@ -1,10 +1,8 @@
-extern alias Sim;
-
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Bindery.Cli;
 using Bindery.Tests.Support;
-using Sim::Bindery.Cli;
 
 namespace Bindery.Tests.Cli;
 

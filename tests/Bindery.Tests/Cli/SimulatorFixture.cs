@@ -1,8 +1,6 @@
-extern alias Sim;
-
-using Bindery.Demo;
+using Bindery.Cli;
+using Bindery.Protocol;
 using Bindery.Tests.Support;
-using Sim::Bindery.Cli;
 
 namespace Bindery.Tests.Cli;
 

@@ -1,4 +1,5 @@
 using Bindery.Demo;
+using Bindery.Protocol;
 using Bindery.Registry;
 using Bindery.Storage;
 using Bindery.Tests.Support;

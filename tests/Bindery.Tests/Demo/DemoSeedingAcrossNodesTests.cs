@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Bindery.Demo;
+using Bindery.Protocol;
 using Bindery.Tests.Support;
 
 namespace Bindery.Tests.Demo;

@@ -1,11 +1,9 @@
-extern alias Sim;
-
 using System.Net.Http.Json;
 using System.Text.Json;
-using Bindery.Demo;
+using Bindery.Cli;
+using Bindery.Protocol;
 using Bindery.Registry;
 using Bindery.Tests.Support;
-using Sim::Bindery.Cli;
 
 namespace Bindery.Tests.Demo;
 

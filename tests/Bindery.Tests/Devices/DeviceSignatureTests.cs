@@ -1,5 +1,5 @@
 using System.Text;
-using Bindery.Devices;
+using Bindery.Protocol;
 
 namespace Bindery.Tests.Devices;
 

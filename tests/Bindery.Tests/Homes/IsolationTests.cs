@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Bindery.Infrastructure;
+using Bindery.Protocol;
 using Bindery.Tests.Accounts;
 using Bindery.Tests.Support;
 

@@ -1,4 +1,5 @@
 using Bindery.Infrastructure;
+using Bindery.Protocol;
 using Bindery.Storage;
 using Bindery.Tests.Stores;
 using Bindery.Tests.Support;

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Bindery.Infrastructure;
+using Bindery.Protocol;
 using Bindery.Storage;
 using Bindery.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Bindery.Infrastructure;
+namespace Bindery.Protocol;
 
 /// <summary>Random identifiers, tokens and the hashing used to store them.</summary>
 public static class Secrets

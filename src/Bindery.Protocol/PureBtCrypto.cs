@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Bindery.Infrastructure;
 
-namespace Bindery.Binding;
+namespace Bindery.Protocol;
 
 /// <summary>
 /// The byte encodings of the pure-Bluetooth flow (docs/protocol.md): AES-128-CBC with PKCS#7 padding, the key

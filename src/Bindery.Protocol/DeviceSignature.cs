@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Bindery.Devices;
+namespace Bindery.Protocol;
 
 /// <summary>
 /// The device API's request signature (docs/device-api.md): lowercase-hex HMAC-SHA256, keyed with the UTF-8

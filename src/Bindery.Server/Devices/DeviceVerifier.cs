@@ -1,34 +1,32 @@
 using System.Globalization;
-using System.Text.Json;
 using Bindery.Infrastructure;
+using Bindery.Protocol;
 using Bindery.Registry;
 using Bindery.Storage;
 using Dapper;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.Options;
 
 namespace Bindery.Devices;
 
 /// <summary>A device whose request carried a valid, fresh, never-seen signature.</summary>
 public sealed record AuthenticatedDevice(string Pk, string Dk);
 
-/// <summary>An authenticated device request and its raw body (the bytes the signature covered).</summary>
-public sealed record DeviceRequest(AuthenticatedDevice Device, byte[] Body, JsonSerializerOptions JsonOptions)
-{
-    /// <summary>The body as JSON; an empty body reads as <c>{}</c>.</summary>
-    public T ReadJson<T>() where T : new() =>
-        Body.Length == 0 ? new T() : JsonSerializer.Deserialize<T>(Body, JsonOptions) ?? new T();
-}
+/// <summary>
+/// What a device presents with a request, whatever carries it (HTTP headers today): pk and dk as sent (dk in any
+/// accepted spelling), Unix-seconds timestamp, nonce and the hex HMAC-SHA256 signature.
+/// </summary>
+public sealed record DeviceCredentials(string Pk, string Dk, string Timestamp, string Nonce, string Signature);
 
 /// <summary>
-/// Authenticates device API requests (docs/device-api.md). Every refusal is 9011 without saying whether the
-/// device, its secret or the signature was wrong; stale timestamps and reused nonces are named, as they reveal
-/// nothing. Signature failures are counted per device in guess_counters.
+/// Verifies a device's signed request, knowing nothing of the transport (docs/device-api.md): the transport hands in
+/// the credentials and the canonical string it built over exactly what it received (for HTTP:
+/// <see cref="DeviceSignature.CanonicalString"/> over METHOD, PATH, the credentials and the body). Every refusal is
+/// 9011 without saying whether the device, its secret or the signature was wrong; stale timestamps and reused nonces
+/// are named, as they reveal nothing. Each nonce is spent in <c>device_nonces</c> (single use per device); signature
+/// failures are counted per device in guess_counters.
 /// </summary>
-public sealed class DeviceAuthenticator(IDatabase db, TimeProvider clock, IOptions<JsonOptions> json, ILogger<DeviceAuthenticator> logger)
+public sealed class DeviceVerifier(IDatabase db, TimeProvider clock, ILogger<DeviceVerifier> logger)
 {
     public const string FailureScope = "device-auth";
-    public const int MaxBodyBytes = 16 * 1024;
 
     /// <summary>Failures within <see cref="FailureWindow"/> after which a warning is logged (pk/dk only).</summary>
     public const int FailureWarningThreshold = 20;
@@ -40,18 +38,17 @@ public sealed class DeviceAuthenticator(IDatabase db, TimeProvider clock, IOptio
         public string DeviceSecret { get; set; } = "";
     }
 
-    public async Task<DeviceRequest> AuthenticateAsync(HttpContext context)
+    /// <summary>
+    /// The device, once <paramref name="credentials"/> and the signature over <paramref name="canonicalString"/> check
+    /// out and the nonce is spent; otherwise throws <see cref="Errors.DeviceAuthFailed"/>. The canonical string must
+    /// contain the credentials' pk, dk, timestamp and nonce as sent, so that a signature covers them.
+    /// </summary>
+    public async Task<AuthenticatedDevice> VerifyAsync(DeviceCredentials credentials, string canonicalString)
     {
-        var body = await ReadBodyAsync(context.Request);
-        var headers = context.Request.Headers;
-        var pk = headers[DeviceSignature.PkHeader].ToString();
-        var dk = headers[DeviceSignature.DkHeader].ToString();
-        var timestamp = headers[DeviceSignature.TimestampHeader].ToString();
-        var nonce = headers[DeviceSignature.NonceHeader].ToString();
-        var signature = headers[DeviceSignature.SignatureHeader].ToString();
+        var (pk, dk, timestamp, nonce, signature) = credentials;
         if (pk.Length == 0 || dk.Length == 0 || timestamp.Length == 0 || nonce.Length == 0 || signature.Length == 0)
         {
-            throw new BinderyException(Errors.DeviceAuthFailed, "X-Bindery-Pk, -Dk, -Timestamp, -Nonce and -Signature headers are required");
+            throw new BinderyException(Errors.DeviceAuthFailed, "pk, dk, timestamp, nonce and signature are required");
         }
         var now = clock.GetUtcNow();
         if (!long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
@@ -67,9 +64,7 @@ public sealed class DeviceAuthenticator(IDatabase db, TimeProvider clock, IOptio
         var normalizedDk = pk.Length <= 64 ? DeviceKeys.Normalize(dk) : null;
         var device = normalizedDk is null ? null : await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<SecretRow>(
             "SELECT device_secret FROM devices WHERE pk = @Pk AND dk = @Dk", new { Pk = pk, Dk = normalizedDk }));
-        var expected = device is null
-            ? null
-            : DeviceSignature.Sign(device.DeviceSecret, DeviceSignature.CanonicalString(context.Request.Method, context.Request.Path.Value ?? "", pk, dk, timestamp, nonce, body));
+        var expected = device is null ? null : DeviceSignature.Sign(device.DeviceSecret, canonicalString);
         if (expected is null || !Secrets.FixedTimeEquals(signature.ToLowerInvariant(), expected))
         {
             if (device is not null)
@@ -92,12 +87,7 @@ public sealed class DeviceAuthenticator(IDatabase db, TimeProvider clock, IOptio
         {
             throw new BinderyException(Errors.DeviceAuthFailed, "nonce already used");
         }
-        if (body.Length > 0)
-        {
-            // After the nonce is spent: the signature does not cover the Content-Type, so a refused request must not be replayable.
-            RequestGate.RequireJson(context.Request);
-        }
-        return new DeviceRequest(new AuthenticatedDevice(pk, normalizedDk!), body, json.Value.SerializerOptions);
+        return new AuthenticatedDevice(pk, normalizedDk!);
     }
 
     private async Task RecordFailureAsync(string pk, string dk, long now)
@@ -109,25 +99,5 @@ public sealed class DeviceAuthenticator(IDatabase db, TimeProvider clock, IOptio
             // Only public identifiers: the device key is printed on the device, never a secret.
             logger.LogWarning("Device API: {Failures} bad signatures for {Pk}/{Dk} within {Window}", failures, pk, dk, FailureWindow);
         }
-    }
-
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
-    {
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            throw new BinderyException(Errors.RequestTooLarge);
-        }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[4096];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                throw new BinderyException(Errors.RequestTooLarge);
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 }

@@ -4,12 +4,12 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace Bindery.Tests.Support;
+namespace Bindery.TestSupport;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster from the machine's own binaries (Debian's <c>postgresql</c> package), in a temp
 /// directory on a free loopback port, stopped and deleted when its owner process ends, however it ends. It knows
-/// nothing of xunit: the tests (<see cref="PostgresCluster"/>) and the benchmark both compile it in.
+/// nothing of xunit: the tests (their <c>PostgresCluster</c>) and the benchmark both use it.
 /// </summary>
 /// <remarks>
 /// <c>durable: false</c> (the tests) runs with fsync off: tests kill Bindery processes, never PostgreSQL or the

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 
-namespace Bindery.Tests.Support;
+namespace Bindery.TestSupport;
 
 /// <summary>
 /// The real Bindery server (its built <c>Bindery.Server.dll</c>) as a child process on a loopback port that

@@ -1,11 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Bindery.Demo;
+namespace Bindery.Protocol;
 
 /// <summary>
 /// What the demo seeder created, as written to <c>&lt;data dir&gt;/demo-tenant.json</c> (mode 600). The device
-/// simulator (src/Bindery.Cli links this file) and docs/quickstart.sh read it, so a newcomer never types a secret.
+/// simulator (src/Bindery.Cli, through this library) and docs/quickstart.sh read it, so a newcomer never types a secret.
 /// </summary>
 public sealed record DemoTenant(
     [property: JsonPropertyName("userDomain")] DemoUserDomain UserDomain,
