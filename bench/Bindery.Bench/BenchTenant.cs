@@ -15,6 +15,9 @@ namespace Bindery.Bench;
 public sealed class BenchTenant
 {
     private const string CodeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
+
+    /// <summary>The bench product binds by SN and over Wi-Fi (the measured binds are Wi-Fi binds).</summary>
+    private static readonly string[] BenchMethods = ["SN", "WIFI"];
     private readonly HttpClient _http;
     private readonly string _adminKey;
 
@@ -60,7 +63,7 @@ public sealed class BenchTenant
             logoUrl = "https://example.invalid/plug.png",
             moduleType = "ESP32",
             bindingMode = 2,
-            methods = new[] { "SN", "WIFI" },
+            methods = BenchMethods,
             userDomains = new[] { DomainId },
         });
         return data.GetProperty("pk").GetString()!;

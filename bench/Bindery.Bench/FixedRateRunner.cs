@@ -12,9 +12,9 @@ namespace Bindery.Bench;
 /// </summary>
 public sealed class FixedRateRunner(string baseUrl, int serverPid)
 {
-    public sealed record Call(string Token, byte[] Body);
+    public sealed record ScheduledRequest(string Token, byte[] Body);
 
-    public async Task<LoadResult> RunAsync(string name, string path, IReadOnlyList<Call> calls, int rate)
+    public async Task<LoadResult> RunAsync(string name, string path, IReadOnlyList<ScheduledRequest> calls, int rate)
     {
         using var http = new HttpClient(new SocketsHttpHandler
         {
@@ -63,7 +63,7 @@ public sealed class FixedRateRunner(string baseUrl, int serverPid)
         };
     }
 
-    private static async Task SendAsync(HttpClient http, string path, Call call, long dueTimestamp, double[] latencies, string[] codes, int index)
+    private static async Task SendAsync(HttpClient http, string path, ScheduledRequest call, long dueTimestamp, double[] latencies, string[] codes, int index)
     {
         await Task.Yield();
         try

@@ -121,7 +121,7 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
         if (options.Rate > 0)
         {
             var calls = Enumerable.Range(warmCount + timedCount, fixedCount).Select(slot => order[slot])
-                .Select(d => new FixedRateRunner.Call(tokens[d % tokens.Length], Encoding.UTF8.GetBytes(BenchTenant.BindBody(pk, d, codes[d]))))
+                .Select(d => new FixedRateRunner.ScheduledRequest(tokens[d % tokens.Length], Encoding.UTF8.GetBytes(BenchTenant.BindBody(pk, d, codes[d]))))
                 .ToList();
             fixedRate = await new FixedRateRunner(server.BaseUrl, server.ProcessId)
                 .RunAsync($"Wi-Fi bind at {options.Rate}/s", BindPath, calls, options.Rate);
@@ -205,7 +205,7 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
         return 0;
     }
 
-    private static FixedRateRunner.Call Call(string[] tokens, int i, string pk, long device, string code) =>
+    private static FixedRateRunner.ScheduledRequest Call(string[] tokens, int i, string pk, long device, string code) =>
         new(tokens[i % tokens.Length], Encoding.UTF8.GetBytes(BenchTenant.BindBody(pk, device, code)));
 
     private string AdminKey { get; } = "bench-admin-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));

@@ -51,7 +51,7 @@ public sealed class BindingEventPruner(IDatabase db, TimeProvider clock, IOption
                 try
                 {
                     var pruned = await PruneAsync(stoppingToken);
-                    if (pruned > 0)
+                    if (pruned > 0 && logger.IsEnabled(LogLevel.Information))
                     {
                         logger.LogInformation("Pruned {Count} binding events older than {Retention}", pruned, options.Value.EventRetention);
                     }

@@ -50,6 +50,9 @@ public static class ServerPaths
                 app.Environment.ContentRootPath, dataDir);
             return;
         }
-        logger.LogInformation("Settings from {SettingsFiles}; data directory {DataDir}", string.Join(", ", files), dataDir);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            logger.LogInformation("Settings from {SettingsFiles}; data directory {DataDir}", string.Join(", ", files), dataDir);
+        }
     }
 }
