@@ -254,14 +254,6 @@ public sealed partial class ServerProcess : IAsyncDisposable
             while kill -0 {Environment.ProcessId} && kill -0 {serverPid}; do sleep 1; done
             grep -q Bindery.Server /proc/{serverPid}/cmdline && kill -9 {serverPid}
             """;
-        var start = new ProcessStartInfo("setsid", ["-f", "sh", "-c", script])
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        process.WaitForExit();
+        DetachedShell.Start(script);
     }
 }

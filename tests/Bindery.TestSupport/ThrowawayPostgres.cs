@@ -184,15 +184,7 @@ public sealed class ThrowawayPostgres : IDisposable
             [ -f '{_dataDir}/postmaster.pid' ] && {stop} -D '{_dataDir}' -m immediate -w stop
             rm -rf '{_root}'
             """;
-        var start = new ProcessStartInfo("setsid", ["-f", "sh", "-c", script])
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        process.WaitForExit();
+        DetachedShell.Start(script);
     }
 
     /// <summary>Clusters left behind by test processes that were killed before they could stop theirs.</summary>
