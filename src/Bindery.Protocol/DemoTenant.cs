@@ -14,7 +14,14 @@ public sealed record DemoTenant(
 {
     public const string FileName = "demo-tenant.json";
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    // A file that lacks a field, or holds null where the model does not allow it, is refused as a JsonException when
+    // read, instead of surfacing later as a NullReferenceException in whoever uses it.
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        RespectRequiredConstructorParameters = true,
+        RespectNullableAnnotations = true,
+    };
 
     public static string PathIn(string dataDir) => Path.Combine(dataDir, FileName);
 

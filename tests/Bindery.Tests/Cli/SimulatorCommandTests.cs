@@ -206,7 +206,20 @@ public sealed partial class SimulatorCommandTests(SimulatorFixture sim) : IClass
 
         var noSecret = await SimulatorCli.RunAsync(["state", "--pk", product.Pk, "--dk", device.Dk], output, error, _ => sim.App.CreateClient());
         Assert.Equal(1, noSecret);
+
+        foreach (var content in new[] { "{}", "{\"userDomain\":null,\"products\":[],\"users\":[]}", "[]", "not json" })
+        {
+            var dir = Path.Combine(sim.App.DataDir, "broken-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(dir);
+            await File.WriteAllTextAsync(Path.Combine(dir, "demo-tenant.json"), content);
+            using var brokenOut = new StringWriter();
+            using var brokenErr = new StringWriter();
+            Assert.Equal(1, await SimulatorCli.RunAsync(["demo", "--data-dir", dir], brokenOut, brokenErr, _ => sim.App.CreateClient()));
+            Assert.Contains("is not a demo tenant file", brokenErr.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", brokenErr.ToString(), StringComparison.Ordinal);
+        }
     }
+
     [Fact]
     public async Task Report_token_reports_a_bind_token_and_prints_the_AppTokenBindDeviceFamily_request_that_binds()
     {
