@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Bindery.Infrastructure;
 using Bindery.Registry;
 using Bindery.Tests.Binding;
@@ -189,6 +190,20 @@ public sealed class DeviceKeyFormatTests(TencentFixture fx) : IClassFixture<Tenc
 
         var list = await BindingApi.ListAsync(user.Client);
         Assert.Contains(list.Data().GetProperty("list").EnumerateArray(), d => d.GetProperty("dk").GetString() == device.Dk);
+
+        // Family device operations and sharing take the name exactly too.
+        const string Family = "/v2/family/enduserapi";
+        Assert.Equal(200, (await (await user.Client.PostAsJsonAsync($"{Family}/addCommonDevice", new { fid, pk = device.Pk, dk = device.Dk })).ReadEnvelopeAsync()).Code());
+        Assert.Equal(Errors.DeviceNotBound.Code,
+            (await (await user.Client.PostAsJsonAsync($"{Family}/moveDeviceToRoom", new { fid, pk = device.Pk, dk = device.Dk.ToUpperInvariant() })).ReadEnvelopeAsync()).Code());
+        Assert.Equal(Errors.DkFormat.Code,
+            (await (await user.Client.PostAsJsonAsync($"{Family}/deleteCommonDevice", new { fid, pk = device.Pk, dk = "llsync.wifi" })).ReadEnvelopeAsync()).Code());
+        Assert.Equal(200, (await (await user.Client.PostAsJsonAsync($"{Family}/deleteCommonDevice", new { fid, pk = device.Pk, dk = device.Dk })).ReadEnvelopeAsync()).Code());
+        var friend = await fx.Tenant.CreateUserAsync();
+        Assert.Equal(Errors.DeviceNotBound.Code, (await BindingApi.ShareAsync(user.Client, device.Pk, device.Dk.ToUpperInvariant(), friend.Username)).Code());
+        var shared = await BindingApi.ShareAsync(user.Client, device.Pk, device.Dk, friend.Username);
+        Assert.True(shared.Code() == 200, shared.ToString());
+        Assert.Equal(device.Dk, shared.Data().GetProperty("dk").GetString());
 
         Assert.Equal(Errors.DkFormat.Code, (await BindingApi.UnbindAsync(user.Client, device.Pk, device.Dk + " x")).Code());
         Assert.Equal(Errors.DeviceNotBound.Code, (await BindingApi.UnbindAsync(user.Client, device.Pk, device.Dk.ToUpperInvariant())).Code());
