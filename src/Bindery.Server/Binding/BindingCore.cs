@@ -95,6 +95,11 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         {
             throw new BinderyException(Errors.DomainNotAuthorizedForProduct);
         }
+        if (target is DeviceTarget.ByDk byDk)
+        {
+            // The dk's shape was checked against every format before; here against the product's own (5361).
+            target = new DeviceTarget.ByDk(DeviceKeyFormats.Resolve(product.KeyFormat, byDk.Dk));
+        }
         if (!product.Enables(request.Method))
         {
             throw new BinderyException(request.Errors.MethodNotEnabled, $"{request.Method.WireName()} binding is not enabled for this product");
@@ -312,12 +317,12 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
     public async Task<UnbindResult> UnbindAsync(AppUser user, string? pk, string? dk, CancellationToken cancellationToken = default)
     {
         var validPk = Validate.Required(pk, Errors.ProductKeyMissing, MaxPkLength, "pk");
-        var validDk = NormalizeDk(dk);
+        var validDk = RequireDk(dk);
         return await db.WriteAsync(async tx =>
         {
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             var actor = BindingActor.User(user.Id);
-            var device = await LockDeviceAsync(tx, validPk, new DeviceTarget.ByDk(validDk))
+            var device = await LockDeviceAsync(tx, validPk, new DeviceTarget.ByDk(await DeviceKeyFormats.ResolveAsync(tx, validPk, validDk)))
                 ?? throw new BinderyException(Errors.DeviceNotBound);
             var binding = await BindingLifecycle.ReadHolderAsync(tx, device.Pk, device.Dk, user.Id);
             if (binding is not null)
@@ -341,11 +346,11 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         CancellationToken cancellationToken = default)
     {
         var validPk = Validate.Required(pk, Errors.ProductKeyMissing, MaxPkLength, "pk");
-        var validDk = NormalizeDk(dk);
+        var validDk = RequireDk(dk);
         return await db.WriteAsync(async tx =>
         {
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            var device = await LockDeviceAsync(tx, validPk, new DeviceTarget.ByDk(validDk))
+            var device = await LockDeviceAsync(tx, validPk, new DeviceTarget.ByDk(await DeviceKeyFormats.ResolveAsync(tx, validPk, validDk)))
                 ?? throw new BinderyException(notInFamily, "you hold no binding of this device in this family");
             var binding = await BindingLifecycle.ReadHolderAsync(tx, device.Pk, device.Dk, user.Id);
             if (binding is null || binding.Fid != fid)
@@ -365,7 +370,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
 
     private const string ProductSql =
         """
-        SELECT p.pk, p.ps, p.name, p.logo_url, p.module_type, p.binding_mode, p.user_cap, p.methods, p.sn_pairing_required,
+        SELECT p.pk, p.ps, p.name, p.logo_url, p.module_type, p.binding_mode, p.user_cap, p.methods, p.sn_pairing_required, p.device_key_format,
                CASE WHEN pud.domain_id IS NULL THEN FALSE ELSE TRUE END AS authorized
         FROM products p
         LEFT JOIN product_user_domains pud ON pud.pk = p.pk AND pud.domain_id = @DomainId
@@ -392,19 +397,25 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
 
     private static DeviceTarget NormalizeTarget(DeviceTarget target) => target switch
     {
-        DeviceTarget.ByDk byDk => new DeviceTarget.ByDk(NormalizeDk(byDk.Dk)),
+        DeviceTarget.ByDk byDk => new DeviceTarget.ByDk(RequireDk(byDk.Dk)),
         DeviceTarget.BySn bySn => new DeviceTarget.BySn(NormalizeSn(bySn.Sn)),
         _ => throw new ArgumentOutOfRangeException(nameof(target)),
     };
 
-    /// <summary>5067 when missing, 5361 when neither an IMEI nor a MAC address.</summary>
-    public static string NormalizeDk(string? dk)
+    /// <summary>
+    /// The dk as sent (trimmed): 5067 when missing, 5361 when no device-key format accepts it. It is checked against
+    /// (and normalised by) the product's own format once the product is read: <see cref="DeviceKeyFormats"/>.
+    /// </summary>
+    public static string RequireDk(string? dk)
     {
         if (string.IsNullOrWhiteSpace(dk))
         {
             throw new BinderyException(Errors.DeviceKeyMissing);
         }
-        return DeviceKeys.Normalize(dk.Trim()) ?? throw new BinderyException(Errors.DkFormat, "dk must be an IMEI (15 digits) or a MAC address (12 hex digits)");
+        var trimmed = dk.Trim();
+        return DeviceKeys.IsPlausible(trimmed)
+            ? trimmed
+            : throw new BinderyException(Errors.DkFormat, "dk must be an IMEI (15 digits) or a MAC address (12 hex digits), or a key of the product's device-key format");
     }
 
     private static string NormalizeSn(string? sn)

@@ -66,7 +66,7 @@ public static class BindingEndpoints
         AppUser user, BindingCore core, [FromBody] WifiBindingBody body)
     {
         Validate.Required(body.ProductKey, Errors.ProductKeyMissing, BindingCore.MaxPkLength, "productKey");
-        BindingCore.NormalizeDk(body.DeviceKey);
+        BindingCore.RequireDk(body.DeviceKey);
         if (string.IsNullOrEmpty(body.BindingCode))
         {
             throw new BinderyException(Errors.BindingCodeMissing);
@@ -97,7 +97,7 @@ public static class BindingEndpoints
         AppUser user, BindingCore core, [FromBody] PureBtBindingBody body)
     {
         Validate.Required(body.Pk, Errors.ProductKeyMissing, BindingCore.MaxPkLength, "pk");
-        BindingCore.NormalizeDk(body.Dk);
+        BindingCore.RequireDk(body.Dk);
         var proof = PureBtProof.Create(new PureBtFields(body.Pk!, body.Dk!, body.BindingCode, body.EncryptedBindingCode, body.Pwd,
             body.Random, body.Signature, body.EncryptedNewBindingSecret, body.EncryptedOldBindingSecret));
         var result = await core.BindDeviceAsync(new BindRequest

@@ -11,7 +11,10 @@ public abstract record DeviceTarget
     {
     }
 
-    /// <summary>A device key already normalised with <see cref="Registry.DeviceKeys.Normalize"/>.</summary>
+    /// <summary>
+    /// A device key: in a request, as sent (trimmed); inside the binding core, once the product is read, as stored
+    /// (normalised by the product's format with <see cref="Registry.DeviceKeyFormats.Resolve"/>).
+    /// </summary>
     public sealed record ByDk(string Dk) : DeviceTarget;
 
     public sealed record BySn(string Sn) : DeviceTarget;

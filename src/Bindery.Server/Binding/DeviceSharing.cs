@@ -1,6 +1,7 @@
 using Bindery.Accounts;
 using Bindery.Infrastructure;
 using Bindery.Protocol;
+using Bindery.Registry;
 using Bindery.Storage;
 
 namespace Bindery.Binding;
@@ -18,12 +19,12 @@ public sealed class DeviceSharing(IDatabase db, TimeProvider clock)
     public async Task<Share> ShareAsync(AppUser owner, string? pk, string? dk, string? username)
     {
         var validPk = Validate.Required(pk, Errors.ProductKeyMissing, BindingCore.MaxPkLength, "pk");
-        var validDk = BindingCore.NormalizeDk(dk);
+        var validDk = BindingCore.RequireDk(dk);
         var validUsername = Validate.Required(username, Errors.InvalidParameter, MaxUsernameLength, "username");
         return await db.WriteAsync(async tx =>
         {
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            var device = await BindingCore.LockDeviceAsync(tx, validPk, new DeviceTarget.ByDk(validDk))
+            var device = await BindingCore.LockDeviceAsync(tx, validPk, new DeviceTarget.ByDk(await DeviceKeyFormats.ResolveAsync(tx, validPk, validDk)))
                 ?? throw new BinderyException(Errors.DeviceNotBound);
             var holds = await tx.QuerySingleOrDefaultAsync<bool?>(
                 "SELECT verified FROM bindings WHERE pk = @Pk AND dk = @Dk AND user_id = @UserId",

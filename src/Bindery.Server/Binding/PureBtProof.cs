@@ -49,7 +49,7 @@ public sealed class PureBtProof : IPossessionProof
     private PureBtProof(PureBtFields fields)
     {
         _fields = fields;
-        _dk = BindingCore.NormalizeDk(fields.Dk);
+        _dk = BindingCore.RequireDk(fields.Dk);
         _fingerprints = new[] { fields.EncryptedBindingCode, fields.EncryptedNewBindingSecret, fields.EncryptedOldBindingSecret }
             .Where(c => !string.IsNullOrEmpty(c))
             .Select(c => PureBtCrypto.Fingerprint(c!))
@@ -69,8 +69,13 @@ public sealed class PureBtProof : IPossessionProof
         var fields = _fields;
         await db.WriteAsync(async tx =>
         {
-            // Only for a device that exists: unknown devices leave no rows behind.
-            var key = new { fields.Pk, Dk = proof._dk, fields.Random, Now = now, Id = proof._presentationId };
+            // Only for a device that exists: unknown devices (and dks not of the product's format) leave no rows behind.
+            var dk = DeviceKeys.Normalize(proof._dk, await DeviceKeyFormats.ReadAsync(tx, fields.Pk));
+            if (dk is null)
+            {
+                return 0;
+            }
+            var key = new { fields.Pk, Dk = dk, fields.Random, Now = now, Id = proof._presentationId };
             await tx.ExecuteAsync(
                 """
                 INSERT INTO bt_randoms (pk, dk, random, used_at, request_id)
@@ -84,7 +89,7 @@ public sealed class PureBtProof : IPossessionProof
                     INSERT INTO bt_ciphertexts (pk, dk, fingerprint, request_id, seen_at)
                     SELECT pk, dk, @Fingerprint, @Id, @Now FROM devices WHERE pk = @Pk AND dk = @Dk
                     ON CONFLICT (pk, dk, fingerprint) DO NOTHING
-                    """, new { fields.Pk, Dk = proof._dk, Fingerprint = fingerprint, Now = now, Id = proof._presentationId });
+                    """, new { fields.Pk, Dk = dk, Fingerprint = fingerprint, Now = now, Id = proof._presentationId });
             }
             return 0;
         }, cancellationToken);

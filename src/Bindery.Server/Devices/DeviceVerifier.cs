@@ -35,6 +35,7 @@ public sealed class DeviceVerifier(IDatabase db, TimeProvider clock, ILogger<Dev
 
     private sealed class SecretRow
     {
+        public string Dk { get; set; } = "";
         public string DeviceSecret { get; set; } = "";
     }
 
@@ -61,9 +62,15 @@ public sealed class DeviceVerifier(IDatabase db, TimeProvider clock, ILogger<Dev
             throw new BinderyException(Errors.DeviceAuthFailed, $"nonce is {DeviceSignature.MinNonceLength}-{DeviceSignature.MaxNonceLength} characters of [A-Za-z0-9_-]");
         }
 
-        var normalizedDk = pk.Length <= 64 ? DeviceKeys.Normalize(dk) : null;
-        var device = normalizedDk is null ? null : await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<SecretRow>(
-            "SELECT device_secret FROM devices WHERE pk = @Pk AND dk = @Dk", new { Pk = pk, Dk = normalizedDk }));
+        // The dk as stored depends on the product's device-key format (normalised IMEI/MAC, or exact); the lookup
+        // picks the spelling by the product in the same statement.
+        var (dkNormalized, dkExact) = DeviceKeyFormats.LookupKeys(dk);
+        var device = pk.Length <= 64 && DeviceKeys.IsPlausible(dk)
+            ? await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<SecretRow>(
+                $"SELECT dk, device_secret FROM devices WHERE pk = @Pk AND dk = {DeviceKeyFormats.StoredDkSql}",
+                new { Pk = pk, DkNormalized = dkNormalized, DkExact = dkExact }))
+            : null;
+        var normalizedDk = device?.Dk;
         var expected = device is null ? null : DeviceSignature.Sign(device.DeviceSecret, canonicalString);
         if (expected is null || !Secrets.FixedTimeEquals(signature.ToLowerInvariant(), expected))
         {

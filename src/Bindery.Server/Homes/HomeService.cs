@@ -64,12 +64,15 @@ public sealed class HomeService(IDatabase db, TimeProvider clock)
         return value;
     }
 
-    /// <summary>The product key and the normalised device key (see <see cref="DeviceKeys"/>).</summary>
+    /// <summary>
+    /// The product key and the device key as sent (5361 when no device-key format accepts it); resolve the dk by the
+    /// product's format inside the transaction (<see cref="DeviceKeyFormats.ResolveAsync"/>).
+    /// </summary>
     public static (string Pk, string Dk) RequireDevice(string? pk, string? dk)
     {
         var product = Validate.Required(pk, Errors.ProductKeyMissing, IdMaxLength, "pk").Trim();
         var device = Validate.Required(dk, Errors.DeviceKeyMissing, IdMaxLength, "dk").Trim();
-        return (product, DeviceKeys.Normalize(device) ?? throw new BinderyException(Errors.DkFormat));
+        return DeviceKeys.IsPlausible(device) ? (product, device) : throw new BinderyException(Errors.DkFormat);
     }
 
     /// <summary>Role 2 (admin) or 3 (regular member): the roles that can be given; nobody is made owner.</summary>
@@ -434,13 +437,14 @@ public sealed class HomeService(IDatabase db, TimeProvider clock)
         var roomId = frid is null ? null : RequireFrid(frid);
         await db.WriteAsync(async tx =>
         {
+            var storedDk = await DeviceKeyFormats.ResolveAsync(tx, productKey, deviceKey);
             Managing(await FamilyAccess.LockRoleAsync(tx, id, user.Id));
             if (roomId is not null && !await FamilyAccess.RoomBelongsToFamilyAsync(tx.Connection, tx.Transaction, roomId, id))
             {
                 throw new BinderyException(Errors.RoomNotExist);
             }
             var moved = await tx.ExecuteAsync("UPDATE bindings SET frid = @Frid WHERE fid = @Fid AND pk = @Pk AND dk = @Dk",
-                new { Frid = roomId, Fid = id, Pk = productKey, Dk = deviceKey });
+                new { Frid = roomId, Fid = id, Pk = productKey, Dk = storedDk });
             if (moved == 0)
             {
                 throw new BinderyException(Errors.DeviceNotBound, "the device is not bound into this family");
@@ -473,14 +477,15 @@ public sealed class HomeService(IDatabase db, TimeProvider clock)
         var now = Now;
         await db.WriteAsync(async tx =>
         {
+            var storedDk = await DeviceKeyFormats.ResolveAsync(tx, productKey, deviceKey);
             Managing(await FamilyAccess.LockRoleAsync(tx, id, user.Id));
             var inFamily = await tx.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM bindings WHERE fid = @Fid AND pk = @Pk AND dk = @Dk",
-                new { Fid = id, Pk = productKey, Dk = deviceKey });
+                new { Fid = id, Pk = productKey, Dk = storedDk });
             if (inFamily == 0)
             {
                 throw new BinderyException(Errors.DeviceNotBound, "the device is not bound into this family");
             }
-            await FamilyDevices.MarkCommonAsync(tx, id, productKey, deviceKey, now);
+            await FamilyDevices.MarkCommonAsync(tx, id, productKey, storedDk, now);
         });
     }
 
@@ -491,8 +496,9 @@ public sealed class HomeService(IDatabase db, TimeProvider clock)
         var (productKey, deviceKey) = RequireDevice(pk, dk);
         await db.WriteAsync(async tx =>
         {
+            var storedDk = await DeviceKeyFormats.ResolveAsync(tx, productKey, deviceKey);
             Managing(await FamilyAccess.LockRoleAsync(tx, id, user.Id));
-            await FamilyDevices.UnmarkCommonAsync(tx, id, productKey, deviceKey);
+            await FamilyDevices.UnmarkCommonAsync(tx, id, productKey, storedDk);
         });
     }
 

@@ -63,9 +63,11 @@ public static class RegistryEndpoints
             Envelope.OkResult(await registry.ListDevicesAsync(pk, offset, limit)));
         devices.MapGet("/{dk}", async (string pk, string dk, RegistryService registry) =>
         {
-            var normalized = DeviceKeys.Normalize(dk) ?? throw new BinderyException(Errors.DkFormat, "dk must be an IMEI or a MAC address");
+            RegistryService.RequirePlausibleDk(dk);
+            var product = await registry.GetProductAsync(pk);
+            var normalized = DeviceKeyFormats.Resolve(product?.KeyFormat ?? DeviceKeyFormat.ImeiOrMac, dk);
             var device = await registry.GetDeviceAsync(pk, normalized)
-                ?? throw new BinderyException(Errors.NotFound, $"device {normalized} of product '{Shorten(pk)}' does not exist");
+                ?? throw new BinderyException(Errors.NotFound, $"device {Shorten(normalized)} of product '{Shorten(pk)}' does not exist");
             return Envelope.OkResult(DeviceView.From(device));
         });
         devices.MapDelete("/{dk}", async (string pk, string dk, RegistryService registry) =>

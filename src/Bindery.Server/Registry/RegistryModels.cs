@@ -73,9 +73,13 @@ public class ProductRow
     public int UserCap { get; set; }
     public int Methods { get; set; }
     public bool SnPairingRequired { get; set; }
+    public string DeviceKeyFormat { get; set; } = DeviceKeyFormatNames.ImeiOrMac;
     public long CreatedAt { get; set; }
 
     public BindingMode Mode => (BindingMode)BindingMode;
+
+    /// <summary>The product's device-key format; an unknown stored name reads as the default.</summary>
+    public DeviceKeyFormat KeyFormat => DeviceKeyFormatNames.Parse(DeviceKeyFormat) ?? Bindery.Registry.DeviceKeyFormat.ImeiOrMac;
 
     public BindingMethods AllowedMethods => (BindingMethods)Methods;
 
@@ -110,7 +114,8 @@ public sealed record ProductInput(
     int? UserCap,
     IReadOnlyList<string>? Methods,
     IReadOnlyList<string>? UserDomains,
-    bool? SnPairingRequired = null);
+    bool? SnPairingRequired = null,
+    string? DeviceKeyFormat = null);
 
 public sealed record ProductPatch(
     string? Ps,
@@ -121,7 +126,8 @@ public sealed record ProductPatch(
     int? UserCap,
     IReadOnlyList<string>? Methods,
     IReadOnlyList<string>? UserDomains,
-    bool? SnPairingRequired = null);
+    bool? SnPairingRequired = null,
+    string? DeviceKeyFormat = null);
 
 public sealed record DeviceInput(string? Dk, string? Sn, string? DeviceSecret = null, string? ModuleType = null, string? DataCenter = null);
 
@@ -147,11 +153,13 @@ public sealed record ProductView(
     int UserCap,
     IReadOnlyList<string> Methods,
     IReadOnlyList<string> UserDomains,
-    bool SnPairingRequired)
+    bool SnPairingRequired,
+    string DeviceKeyFormat)
 {
     public static ProductView From(ProductRow row, IReadOnlyList<string> userDomains) =>
         new(row.Pk, row.Ps, row.Name, row.LogoUrl, row.ModuleType, row.BindingMode, row.UserCap,
-            BindingMethodNames.ToNames(row.AllowedMethods), userDomains, row.SnPairingRequired);
+            BindingMethodNames.ToNames(row.AllowedMethods), userDomains, row.SnPairingRequired,
+            DeviceKeyFormatNames.ToName(row.KeyFormat));
 }
 
 public sealed record DeviceView(string Pk, string Dk, string Sn, string DeviceSecret, string ModuleType, string DataCenter)

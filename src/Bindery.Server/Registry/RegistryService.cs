@@ -33,7 +33,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
         """;
 
     private const string DeviceColumns = "pk, dk, sn, device_secret, module_type, data_center, created_at";
-    private const string ProductColumns = "pk, ps, name, logo_url, module_type, binding_mode, user_cap, methods, sn_pairing_required, created_at";
+    private const string ProductColumns = "pk, ps, name, logo_url, module_type, binding_mode, user_cap, methods, sn_pairing_required, device_key_format, created_at";
 
     /// <summary>The data center this deployment serves; the default of every device created here.</summary>
     public string DataCenter => options.Value.DataCenter;
@@ -138,6 +138,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
             UserCap = UserCap(input.UserCap ?? DefaultUserCap),
             Methods = (int)Methods(input.Methods ?? throw Missing("methods")),
             SnPairingRequired = input.SnPairingRequired ?? false,
+            DeviceKeyFormat = KeyFormat(input.DeviceKeyFormat ?? DeviceKeyFormatNames.ImeiOrMac),
             CreatedAt = Now,
         };
         var domains = UserDomainIds(input.UserDomains ?? []);
@@ -146,7 +147,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
             {
                 await RequireUserDomainsAsync(tx, domains);
                 var inserted = await tx.ExecuteAsync(
-                    $"INSERT INTO products ({ProductColumns}) VALUES (@Pk, @Ps, @Name, @LogoUrl, @ModuleType, @BindingMode, @UserCap, @Methods, @SnPairingRequired, @CreatedAt) ON CONFLICT DO NOTHING",
+                    $"INSERT INTO products ({ProductColumns}) VALUES (@Pk, @Ps, @Name, @LogoUrl, @ModuleType, @BindingMode, @UserCap, @Methods, @SnPairingRequired, @DeviceKeyFormat, @CreatedAt) ON CONFLICT DO NOTHING",
                     row);
                 if (inserted == 0)
                 {
@@ -199,6 +200,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
         var userCap = patch.UserCap is { } cap ? UserCap(cap) : (int?)null;
         var methods = patch.Methods is null ? (int?)null : (int)Methods(patch.Methods);
         var domains = patch.UserDomains is null ? null : UserDomainIds(patch.UserDomains);
+        var keyFormat = patch.DeviceKeyFormat is null ? null : KeyFormat(patch.DeviceKeyFormat);
         return await Guarded(
             db.WriteAsync(async tx =>
             {
@@ -214,6 +216,16 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
                     }
                     row.BindingMode = newMode;
                 }
+                if (keyFormat is not null && keyFormat != row.DeviceKeyFormat)
+                {
+                    // The stored keys were checked (and normalised) under the old format.
+                    var devices = await tx.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM devices WHERE pk = @Pk", new { Pk = pk });
+                    if (devices > 0)
+                    {
+                        throw new BinderyException(Errors.UnsupportedOperation, "deviceKeyFormat cannot change while the product has devices");
+                    }
+                    row.DeviceKeyFormat = keyFormat;
+                }
                 row.Ps = ps ?? row.Ps;
                 row.Name = name ?? row.Name;
                 row.LogoUrl = logoUrl ?? row.LogoUrl;
@@ -225,7 +237,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
                     """
                     UPDATE products SET ps = @Ps, name = @Name, logo_url = @LogoUrl, module_type = @ModuleType,
                         binding_mode = @BindingMode, user_cap = @UserCap, methods = @Methods,
-                        sn_pairing_required = @SnPairingRequired
+                        sn_pairing_required = @SnPairingRequired, device_key_format = @DeviceKeyFormat
                     WHERE pk = @Pk
                     """, row);
                 if (domains is not null)
@@ -269,8 +281,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
         await Guarded(
             db.WriteAsync(async tx =>
             {
-                _ = await tx.QuerySingleOrDefaultAsync<string>("SELECT pk FROM products WHERE pk = @Pk", new { Pk = pk })
-                    ?? throw ProductNotFound(pk);
+                await RequireSameKeyFormatAsync(tx, product);
                 if (await tx.ExecuteAsync(InsertDeviceSql, row) == 0)
                 {
                     throw new BinderyException(Errors.AlreadyExists, await DescribeConflictAsync(tx, row));
@@ -283,13 +294,14 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
     /// <summary>The device, or null when it does not exist (or <paramref name="dk"/> is not a device key).</summary>
     public async Task<DeviceRow?> GetDeviceAsync(string pk, string dk)
     {
-        var normalized = DeviceKeys.Normalize(dk);
-        if (normalized is null)
+        if (!DeviceKeys.IsPlausible(dk))
         {
             return null;
         }
+        var (normalized, exact) = DeviceKeyFormats.LookupKeys(dk);
         return await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<DeviceRow>(
-            $"SELECT {DeviceColumns} FROM devices WHERE pk = @Pk AND dk = @Dk", new { Pk = pk, Dk = normalized }));
+            $"SELECT {DeviceColumns} FROM devices WHERE pk = @Pk AND dk = {DeviceKeyFormats.StoredDkSql}",
+            new { Pk = pk, DkNormalized = normalized, DkExact = exact }));
     }
 
     public async Task<Page<DeviceView>> ListDevicesAsync(string pk, int? offset, int? limit)
@@ -314,10 +326,11 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
     /// </summary>
     public async Task<DeletedDevice> DeleteDeviceAsync(string pk, string dk)
     {
-        var normalized = DeviceKeys.Normalize(dk) ?? throw new BinderyException(Errors.DkFormat, "dk must be an IMEI or a MAC address");
+        RequirePlausibleDk(dk);
         return await Guarded(
             db.WriteAsync(async tx =>
             {
+                var normalized = await DeviceKeyFormats.ResolveAsync(tx, pk, dk);
                 var key = new { Pk = pk, Dk = normalized };
                 _ = await tx.QuerySingleOrDefaultAsync<string>("SELECT dk FROM devices WHERE pk = @Pk AND dk = @Dk" + tx.Dialect.ForUpdate, key)
                     ?? throw DeviceNotFound(pk, normalized);
@@ -365,7 +378,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
             {
                 return;
             }
-            var (inserted, conflicts) = await WriteImportBatchAsync(pk, batch, cancellationToken);
+            var (inserted, conflicts) = await WriteImportBatchAsync(product, batch, cancellationToken);
             imported += inserted;
             foreach (var (line, message) in conflicts)
             {
@@ -400,14 +413,13 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
     }
 
     private async Task<(int Inserted, List<(long Line, string Message)> Conflicts)> WriteImportBatchAsync(
-        string pk, List<(long Line, DeviceRow Device)> batch, CancellationToken cancellationToken)
+        ProductRow product, List<(long Line, DeviceRow Device)> batch, CancellationToken cancellationToken)
     {
         var createdAt = Now;
         return await Guarded(
             db.WriteAsync(async tx =>
             {
-                _ = await tx.QuerySingleOrDefaultAsync<string>("SELECT pk FROM products WHERE pk = @Pk", new { Pk = pk })
-                    ?? throw ProductNotFound(pk);
+                await RequireSameKeyFormatAsync(tx, product);
                 var inserted = 0;
                 var conflicts = new List<(long Line, string Message)>();
                 // One command, prepared once and re-bound per row: a batch costs one statement parse, not a thousand.
@@ -451,8 +463,8 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
         {
             throw new BinderyException(Errors.DeviceKeyMissing, "dk is required");
         }
-        var dk = DeviceKeys.Normalize(input.Dk)
-            ?? throw new BinderyException(Errors.DkFormat, "dk must be an IMEI (15 digits, valid check digit) or a MAC address (12 hex digits)");
+        var format = product.KeyFormat;
+        var dk = DeviceKeys.Normalize(input.Dk, format) ?? throw new BinderyException(Errors.DkFormat, DeviceKeys.Describe(format));
         if (string.IsNullOrWhiteSpace(input.Sn))
         {
             throw new BinderyException(Errors.SnMissing, "sn is required");
@@ -488,6 +500,20 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
         return dkTaken is not null
             ? $"dk {device.Dk} is already registered for this product"
             : "sn is already registered for this product";
+    }
+
+    /// <summary>
+    /// Inside the write: the product still exists and still has the key format its devices were checked against
+    /// (the format may change while a product has no devices).
+    /// </summary>
+    private static async Task RequireSameKeyFormatAsync(DbTx tx, ProductRow product)
+    {
+        var format = await tx.QuerySingleOrDefaultAsync<string>("SELECT device_key_format FROM products WHERE pk = @Pk", new { product.Pk })
+            ?? throw ProductNotFound(product.Pk);
+        if (format != product.DeviceKeyFormat)
+        {
+            throw new BinderyException(Errors.UnsupportedOperation, "the product's deviceKeyFormat changed meanwhile; retry");
+        }
     }
 
     private static readonly string[] DeviceParameterNames = ["Pk", "Dk", "Sn", "DeviceSecret", "ModuleType", "DataCenter", "CreatedAt"];
@@ -561,6 +587,19 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
             throw new BinderyException(Errors.InvalidParameterValue, "logoUrl must be an absolute http or https URL");
         }
         return value;
+    }
+
+    private static string KeyFormat(string name) => DeviceKeyFormatNames.Parse(name) is { } format
+        ? DeviceKeyFormatNames.ToName(format)
+        : throw new BinderyException(Errors.InvalidParameterValue, "deviceKeyFormat must be imei-or-mac, custom or tencent");
+
+    /// <summary>5361 unless <paramref name="dk"/> is a key of some format (the product's own is checked where it is read).</summary>
+    public static void RequirePlausibleDk(string? dk)
+    {
+        if (!DeviceKeys.IsPlausible(dk))
+        {
+            throw new BinderyException(Errors.DkFormat, "dk must be an IMEI, a MAC address, or a custom key or device name of the product's format");
+        }
     }
 
     private static int Mode(int mode) => Enum.IsDefined((BindingMode)mode)

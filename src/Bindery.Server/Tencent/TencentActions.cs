@@ -274,9 +274,14 @@ public sealed class TencentActions(UserSessions sessions, BindTokens tokens, Bin
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
-    /// <summary>A DeviceName is a device key; a name no device key can have names no device.</summary>
+    /// <summary>
+    /// A DeviceName is a device key, as sent: 5361 (InvalidParameterValue) when no device-key format accepts it; the
+    /// binding core and the family service check it against the product's own format (docs/binding.md).
+    /// </summary>
     private static string DeviceKeyOf(string deviceName) =>
-        DeviceKeys.Normalize(deviceName) ?? throw new BinderyException(Errors.DeviceNotExist);
+        DeviceKeys.IsPlausible(deviceName)
+            ? deviceName
+            : throw new BinderyException(Errors.DkFormat, "DeviceName must be 1-48 characters of A-Z a-z 0-9 : _ - (or an IMEI or a MAC address)");
 
     private static string? RoomOrDefault(string roomId) =>
         roomId.Length == 0 || roomId == DefaultRoomId ? null : roomId;

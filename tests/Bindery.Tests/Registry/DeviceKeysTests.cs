@@ -74,4 +74,47 @@ public sealed class DeviceKeysTests
             Assert.Equal(1, valid);
         }
     }
+
+    [Theory]
+    [InlineData("imei-or-mac", "a1:b2:c3:d4:e5:f6", "A1B2C3D4E5F6")]
+    [InlineData("imei-or-mac", "490154203237518", "490154203237518")]
+    [InlineData("imei-or-mac", "light1", null)]
+    [InlineData("custom", "12345678", "12345678")]
+    [InlineData("custom", "a1b2c3d4e5f6", "a1b2c3d4e5f6")] // a MAC-looking custom DK is not upper-cased
+    [InlineData("custom", "1234567890abcdefg", null)] // 17 characters
+    [InlineData("custom", "dk-1", null)]
+    [InlineData("tencent", "llsync_wifi_001", "llsync_wifi_001")]
+    [InlineData("tencent", "Light1", "Light1")]
+    [InlineData("tencent", "aa:bb:cc:dd:ee:ff", "aa:bb:cc:dd:ee:ff")] // kept exactly, separators included
+    [InlineData("tencent", "light.1", null)]
+    [InlineData("tencent", "light 1", null)]
+    [InlineData("tencent", "", null)]
+    public void Each_format_accepts_its_own_keys_and_only_imei_or_mac_normalises(string format, string dk, string? stored) =>
+        Assert.Equal(stored, DeviceKeys.Normalize(dk, DeviceKeyFormatNames.Parse(format)!.Value));
+
+    [Theory]
+    [InlineData("490154203237518", true)]
+    [InlineData("a1-b2-c3-d4-e5-f6", true)]
+    [InlineData("df2eSJyY", true)]
+    [InlineData("ESP32_D1", true)]
+    [InlineData("light 1", false)]
+    [InlineData("lümen", false)]
+    [InlineData("", false)]
+    [InlineData(null, false)]
+    public void A_key_is_plausible_when_some_format_accepts_it(string? dk, bool plausible)
+    {
+        Assert.Equal(plausible, DeviceKeys.IsPlausible(dk));
+        Assert.False(DeviceKeys.IsPlausible(new string('n', DeviceKeys.MaxLength + 1)));
+    }
+
+    [Fact]
+    public void Format_names_round_trip_and_unknown_ones_are_refused()
+    {
+        foreach (var format in Enum.GetValues<DeviceKeyFormat>())
+        {
+            Assert.Equal(format, DeviceKeyFormatNames.Parse(DeviceKeyFormatNames.ToName(format)));
+        }
+        Assert.Null(DeviceKeyFormatNames.Parse("Tencent"));
+        Assert.Null(DeviceKeyFormatNames.Parse(null));
+    }
 }

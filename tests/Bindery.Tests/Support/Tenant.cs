@@ -44,12 +44,13 @@ public sealed class Tenant
         return new Tenant(app, admin, data.GetProperty("id").GetString()!, data.GetProperty("secret").GetString()!, homeMode);
     }
 
-    /// <summary>POST /admin/v1/products → data {pk, ps, name, logoUrl, moduleType, bindingMode, userCap, methods, userDomains}.</summary>
+    /// <summary>POST /admin/v1/products → data {pk, ps, name, logoUrl, moduleType, bindingMode, userCap, methods, userDomains, snPairingRequired, deviceKeyFormat}.</summary>
     public async Task<Product> CreateProductAsync(int bindingMode, int userCap = 5, string[]? methods = null, string[]? userDomains = null,
-        bool snPairingRequired = false)
+        bool snPairingRequired = false, string? deviceKeyFormat = null)
     {
         var data = await PostOkAsync(_admin, "/admin/v1/products", new
         {
+            deviceKeyFormat,
             name = $"Test product mode {bindingMode}",
             logoUrl = "https://example.invalid/logo.png",
             moduleType = "EC200U",
@@ -67,12 +68,13 @@ public sealed class Tenant
 
     /// <summary>
     /// POST /admin/v1/products/{pk}/devices {dk, sn, dataCenter?} → data {pk, dk, sn, deviceSecret, moduleType, dataCenter}.
-    /// The dk is a fresh IMEI, or a fresh MAC address starting with the letters "AB" when <paramref name="mac"/>.
+    /// The dk is <paramref name="dk"/> when given (e.g. a Tencent device name), else a fresh IMEI, or a fresh MAC address
+    /// starting with the letters "AB" when <paramref name="mac"/>.
     /// </summary>
-    public async Task<Device> CreateDeviceAsync(string pk, string? dataCenter = null, bool mac = false)
+    public async Task<Device> CreateDeviceAsync(string pk, string? dataCenter = null, bool mac = false, string? dk = null)
     {
         var n = Interlocked.Increment(ref _deviceCounter);
-        var dk = mac ? "AB" + (n % 10_000_000_000).ToString("D10") : DeviceKeys.ImeiFromBody("86" + n.ToString("D12"));
+        dk ??= mac ? "AB" + (n % 10_000_000_000).ToString("D10") : DeviceKeys.ImeiFromBody("86" + n.ToString("D12"));
         var sn = "SN" + n.ToString("D12");
         var data = await PostOkAsync(_admin, $"/admin/v1/products/{pk}/devices", new { dk, sn, dataCenter });
         return new Device(pk, data.GetProperty("dk").GetString()!, data.GetProperty("sn").GetString()!, data.GetProperty("deviceSecret").GetString()!);

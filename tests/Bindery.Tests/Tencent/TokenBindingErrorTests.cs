@@ -31,8 +31,11 @@ public sealed class TokenBindingErrorTests(TencentFixture fx) : IClassFixture<Te
         bind["DeviceName"] = await UnregisteredImeiAsync();
         Assert.Equal("ResourceNotFound.DeviceNotExist", await api.ErrorAsync("AppTokenBindDeviceFamily", bind));
 
+        // A DeviceName the product's device-key format (here imei-or-mac) does not accept is a malformed parameter (5361).
         bind["DeviceName"] = "no-such-device";
-        Assert.Equal("ResourceNotFound.DeviceNotExist", await api.ErrorAsync("AppTokenBindDeviceFamily", bind));
+        Assert.Equal("InvalidParameterValue", await api.ErrorAsync("AppTokenBindDeviceFamily", bind));
+        bind["DeviceName"] = "no such device";
+        Assert.Equal("InvalidParameterValue", await api.ErrorAsync("AppTokenBindDeviceFamily", bind));
     }
 
     /// <summary>A well-formed device key of no registered device: register one under a throwaway product and use its key with the real product.</summary>
