@@ -106,31 +106,37 @@ public sealed class TencentActions(UserSessions sessions, BindTokens tokens, Bin
     // ---- dispatch --------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Runs <paramref name="action"/> for the user behind the request's AccessToken. Once the caller is identified
-    /// the answer's envelope is decided (their user domain's, else the deployment's), so the action's own refusals
-    /// answer in it too; refusals before that (unknown action, missing or bad AccessToken) answer in the deployment's.
+    /// Identifies the caller behind the request's AccessToken, first of all, and decides the answer's envelope from
+    /// their user domain (else the deployment's), so that every later refusal of the request answers in it. The
+    /// outcome (the user, or the refusal a missing or bad AccessToken earns) is kept for <see cref="RunAsync"/>;
+    /// such a refusal answers in the deployment's envelope, since no domain is known.
     /// </summary>
-    public async Task<(TencentShape Shape, object Data)> RunAsync(HttpContext http, string action, TencentParams parameters)
+    public async Task<Caller> IdentifyAsync(HttpContext http, TencentParams parameters)
+    {
+        try
+        {
+            var user = await sessions.AuthenticateAsync(parameters.Text("AccessToken", 4096));
+            TencentEnvelope.SetKind(http, await envelopes.ForDomainAsync(user.DomainId));
+            return new Caller(user, null);
+        }
+        catch (BinderyException e) when (e.Error == Errors.TokenMissing || e.Error == Errors.TokenVerificationFailed)
+        {
+            return new Caller(null, new BinderyException(Errors.InvalidAccessToken, e.Error == Errors.TokenMissing ? "AccessToken is required" : null));
+        }
+    }
+
+    /// <summary>The caller of a request: a user, or why there is none.</summary>
+    public sealed record Caller(AppUser? User, BinderyException? Refusal);
+
+    /// <summary>Runs <paramref name="action"/> for the <paramref name="caller"/> (an unknown action is refused before a missing caller).</summary>
+    public async Task<(TencentShape Shape, object Data)> RunAsync(string action, Caller caller, TencentParams parameters)
     {
         if (!Actions.TryGetValue(action, out var entry))
         {
             throw new BinderyException(Errors.InvalidParameter, $"Action {action} is not supported");
         }
-        var user = await AuthenticateAsync(parameters.Text("AccessToken", 4096));
-        TencentEnvelope.SetKind(http, await envelopes.ForDomainAsync(user.DomainId));
+        var user = caller.User ?? throw caller.Refusal!;
         return (entry.Shape, await entry.Run(this, user, parameters));
-    }
-
-    private async Task<AppUser> AuthenticateAsync(string? accessToken)
-    {
-        try
-        {
-            return await sessions.AuthenticateAsync(accessToken);
-        }
-        catch (BinderyException e) when (e.Error == Errors.TokenMissing || e.Error == Errors.TokenVerificationFailed)
-        {
-            throw new BinderyException(Errors.InvalidAccessToken, e.Error == Errors.TokenMissing ? "AccessToken is required" : null);
-        }
     }
 
     // ---- tokens ----------------------------------------------------------------------------------------------

@@ -70,8 +70,9 @@ public static class TencentEndpoints
         {
             TencentEnvelope.SetRequestId(http, requestId);
         }
+        var caller = await actions.IdentifyAsync(http, parameters);
         var name = ActionOf(parameters, action);
-        var (shape, data) = await actions.RunAsync(http, name, parameters);
+        var (shape, data) = await actions.RunAsync(name, caller, parameters);
         return TypedResults.Json(TencentEnvelope.Success(TencentEnvelope.Kind(http), shape, data, TencentEnvelope.RequestId(http)), TencentEnvelope.Json);
     }
 
