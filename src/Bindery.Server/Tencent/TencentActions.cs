@@ -113,14 +113,16 @@ public sealed class TencentActions(UserSessions sessions, BindTokens tokens, Bin
     /// </summary>
     public async Task<Caller> IdentifyAsync(HttpContext http, TencentParams parameters)
     {
+        var accessToken = parameters.Text("AccessToken", 4096);
         try
         {
-            var user = await sessions.AuthenticateAsync(parameters.Text("AccessToken", 4096));
+            var user = await sessions.AuthenticateAsync(accessToken);
             TencentEnvelope.SetKind(http, await envelopes.ForDomainAsync(user.DomainId));
             return new Caller(user, null);
         }
         catch (BinderyException e) when (e.Error == Errors.TokenMissing || e.Error == Errors.TokenVerificationFailed)
         {
+            TencentEnvelope.SetKind(http, await envelopes.ForUnauthenticatedAsync(accessToken));
             return new Caller(null, new BinderyException(Errors.InvalidAccessToken, e.Error == Errors.TokenMissing ? "AccessToken is required" : null));
         }
     }

@@ -277,6 +277,29 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
     }
 
     [Fact]
+    public async Task An_expired_login_of_a_client_domain_is_refused_in_the_client_envelope_so_the_app_logs_out()
+    {
+        using var app = new BinderyApp();
+        var tenant = await Tenant.CreateAsync(app, homeMode: true);
+        using var admin = app.CreateAdminClient();
+        (await admin.PatchAsJsonAsync($"/admin/v1/user-domains/{tenant.DomainId}", new { tencentEnvelope = "client" })).EnsureSuccessStatusCode();
+        var expiring = await tenant.CreateUserAsync();
+        var loggedOut = await tenant.CreateUserAsync();
+        using (var logout = await loggedOut.Client.PostAsync("/v2/enduser/enduserapi/logout", null))
+        {
+            logout.EnsureSuccessStatusCode();
+        }
+
+        // A logged-out token is gone: it names no domain, so the deployment default (Response) answers.
+        var gone = await new ClientApi(app.CreateClient(), loggedOut.Token).CallAsync("AppGetFamilyList");
+        Assert.Equal("InvalidParameterValue.InvalidAccessToken", gone.GetProperty("Response").GetProperty("Error").GetProperty("Code").GetString());
+
+        app.Clock.Advance(TimeSpan.FromDays(8));
+        var expired = await new ClientApi(app.CreateClient(), expiring.Token).CallAsync("AppGetFamilyList", null, "/api/exploreropen/tokenapi/AppGetFamilyList");
+        Assert.Equal("InvalidParameterValue.InvalidAccessToken", ClientApi.ErrorCode(expired));
+    }
+
+    [Fact]
     public async Task The_admin_API_sets_and_clears_a_domains_envelope()
     {
         using var admin = fx.App.CreateAdminClient();
