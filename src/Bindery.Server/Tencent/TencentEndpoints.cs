@@ -53,7 +53,7 @@ public static class TencentEndpoints
     }
 
     private static async Task<JsonHttpResult<object>> HandleAsync(
-        HttpContext http, TencentActions actions, IOptions<BinderyOptions> options, string? action = null)
+        HttpContext http, TencentActions actions, IOptions<BinderyOptions> options)
     {
         // The AccessToken travels in the body, so the Content-Type is the first thing there is to check.
         RequestGate.RequireJson(http.Request);
@@ -71,7 +71,8 @@ public static class TencentEndpoints
             TencentEnvelope.SetRequestId(http, requestId);
         }
         var caller = await actions.IdentifyAsync(http, parameters);
-        var name = ActionOf(parameters, action);
+        // Read from the route only (a handler parameter would also bind "?action=" from the query, which is ignored).
+        var name = ActionOf(parameters, http.Request.RouteValues["action"] as string);
         var (shape, data) = await actions.RunAsync(name, caller, parameters);
         return TypedResults.Json(TencentEnvelope.Success(TencentEnvelope.Kind(http), shape, data, TencentEnvelope.RequestId(http)), TencentEnvelope.Json);
     }

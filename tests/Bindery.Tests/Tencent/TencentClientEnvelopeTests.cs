@@ -204,6 +204,7 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
         "/api/studioapp/tokenapi/AppGetFamilyList",
         "/api/studioapp/tokenapi?uin=100012345&cmd=AppDeleteFamily",
         "/api/exploreropen/tokenapi?uin=x&cmd=AppGetFamilyList",
+        "/api/exploreropen/tokenapi/?action=AppDeleteFamily&Action=AppDeleteFamily",
     ];
 
     [Theory]
