@@ -59,6 +59,9 @@ public sealed class UserDomainRow
     public string Secret { get; set; } = "";
     public bool HomeMode { get; set; }
     public long CreatedAt { get; set; }
+
+    /// <summary><c>"response"</c> or <c>"client"</c>; null = the deployment's <c>Tencent:Envelope</c>.</summary>
+    public string? TencentEnvelope { get; set; }
 }
 
 /// <summary>A products row. The binding core extends it with what the caller's user domain may do.</summary>
@@ -100,9 +103,10 @@ public class DeviceRow
 
 // Inputs: every field nullable so that a missing one is reported by name rather than by the JSON binder.
 
-public sealed record UserDomainInput(string? Id, bool? HomeMode, string? Secret);
+public sealed record UserDomainInput(string? Id, bool? HomeMode, string? Secret, string? TencentEnvelope = null);
 
-public sealed record UserDomainPatch(bool? HomeMode, string? Secret, bool? RotateSecret);
+/// <summary>TencentEnvelope <c>"default"</c> clears the domain's choice (back to the deployment's).</summary>
+public sealed record UserDomainPatch(bool? HomeMode, string? Secret, bool? RotateSecret, string? TencentEnvelope = null);
 
 public sealed record ProductInput(
     string? Pk,
@@ -138,9 +142,10 @@ public sealed record DeviceImportRow(long Line, DeviceInput? Device, string? Par
 
 public sealed record DataCenterView(string DataCenter);
 
-public sealed record UserDomainView(string Id, string Secret, bool HomeMode)
+/// <summary>TencentEnvelope null: the domain follows the deployment's <c>Tencent:Envelope</c>.</summary>
+public sealed record UserDomainView(string Id, string Secret, bool HomeMode, string? TencentEnvelope = null)
 {
-    public static UserDomainView From(UserDomainRow row) => new(row.Id, row.Secret, row.HomeMode);
+    public static UserDomainView From(UserDomainRow row) => new(row.Id, row.Secret, row.HomeMode, row.TencentEnvelope);
 }
 
 public sealed record ProductView(

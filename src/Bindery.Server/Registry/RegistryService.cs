@@ -50,10 +50,11 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
             Id = input.Id is null ? "C.DM." + Secrets.NewId(12) : Identifier(input.Id, "id"),
             Secret = input.Secret is null ? Secrets.RandomAlphanumeric(40) : SecretText(input.Secret, "secret", MinSecretLength, MaxSecretLength),
             CreatedAt = Now,
+            TencentEnvelope = TencentEnvelopeName(input.TencentEnvelope),
         };
         var inserted = await Guarded(
             db.WriteAsync(tx => tx.ExecuteAsync(
-                "INSERT INTO user_domains (id, secret, home_mode, created_at) VALUES (@Id, @Secret, @HomeMode, @CreatedAt) ON CONFLICT DO NOTHING",
+                "INSERT INTO user_domains (id, secret, home_mode, created_at, tencent_envelope) VALUES (@Id, @Secret, @HomeMode, @CreatedAt, @TencentEnvelope) ON CONFLICT DO NOTHING",
                 row)),
             Errors.AlreadyExists, $"user domain '{row.Id}' already exists");
         if (inserted == 0)
@@ -65,7 +66,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
 
     public Task<UserDomainRow?> GetUserDomainAsync(string id) =>
         db.ReadAsync(c => c.QuerySingleOrDefaultAsync<UserDomainRow>(
-            "SELECT id, secret, home_mode, created_at FROM user_domains WHERE id = @Id", new { Id = id }));
+            "SELECT id, secret, home_mode, created_at, tencent_envelope FROM user_domains WHERE id = @Id", new { Id = id }));
 
     public async Task<Page<UserDomainView>> ListUserDomainsAsync(int? offset, int? limit)
     {
@@ -74,7 +75,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
         {
             var total = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM user_domains");
             var rows = await c.QueryAsync<UserDomainRow>(
-                "SELECT id, secret, home_mode, created_at FROM user_domains ORDER BY id LIMIT @Take OFFSET @Skip",
+                "SELECT id, secret, home_mode, created_at, tencent_envelope FROM user_domains ORDER BY id LIMIT @Take OFFSET @Skip",
                 new { Take = take, Skip = skip });
             return (total, rows.ToList());
         });
@@ -93,15 +94,32 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
         var row = await db.WriteAsync(async tx =>
         {
             var row = await tx.QuerySingleOrDefaultAsync<UserDomainRow>(
-                "SELECT id, secret, home_mode, created_at FROM user_domains WHERE id = @Id" + tx.Dialect.ForUpdate, new { Id = id })
+                "SELECT id, secret, home_mode, created_at, tencent_envelope FROM user_domains WHERE id = @Id" + tx.Dialect.ForUpdate, new { Id = id })
                 ?? throw UserDomainNotFound(id);
             row.HomeMode = patch.HomeMode ?? row.HomeMode;
             row.Secret = newSecret ?? row.Secret;
-            await tx.ExecuteAsync("UPDATE user_domains SET home_mode = @HomeMode, secret = @Secret WHERE id = @Id", row);
+            if (patch.TencentEnvelope is not null)
+            {
+                row.TencentEnvelope = string.Equals(patch.TencentEnvelope.Trim(), "default", StringComparison.OrdinalIgnoreCase)
+                    ? null
+                    : TencentEnvelopeName(patch.TencentEnvelope);
+            }
+            await tx.ExecuteAsync(
+                "UPDATE user_domains SET home_mode = @HomeMode, secret = @Secret, tencent_envelope = @TencentEnvelope WHERE id = @Id", row);
             return row;
         });
         return UserDomainView.From(row);
     }
+
+    /// <summary>The Tencent envelope a domain chooses (docs/tencent-api.md): <c>"response"</c> or <c>"client"</c>, stored lower case; null keeps the deployment's.</summary>
+    private static string? TencentEnvelopeName(string? name) => name is null
+        ? null
+        : Tencent.TencentEnvelopeChoice.Parse(name) switch
+        {
+            Tencent.TencentEnvelopeKind.Response => Tencent.TencentEnvelopeChoice.ResponseName,
+            Tencent.TencentEnvelopeKind.Client => Tencent.TencentEnvelopeChoice.ClientName,
+            _ => throw new BinderyException(Errors.InvalidParameterValue, "tencentEnvelope must be \"response\" or \"client\""),
+        };
 
     /// <summary>Deletes a user domain that has no users (and therefore no families); its product grants go with it.</summary>
     public async Task DeleteUserDomainAsync(string id)

@@ -219,25 +219,48 @@ public sealed class BindTokens(IDatabase db, TimeProvider clock, IOptions<Tencen
         };
     }
 
-    /// <summary>The proof a token binding offers: <paramref name="token"/>, created by the caller and reported by the device.</summary>
-    public static IPossessionProof Proof(string token) => new BindTokenProof(Secrets.Sha256Hex(token));
+    /// <summary>
+    /// The proof a token binding into family <paramref name="fid"/> offers: <paramref name="token"/>, created by the
+    /// caller and reported by the device. Consuming it records the family, so the token remembers what it bound.
+    /// </summary>
+    public static IPossessionProof Proof(string token, string? fid) => new BindTokenProof(Secrets.Sha256Hex(token), fid);
+
+    /// <summary>
+    /// Whether a bind that was just refused is the repeat of one that succeeded: <paramref name="token"/> is the
+    /// caller's, used, and bound this device (<paramref name="pk"/>, normalised <paramref name="dk"/>) into
+    /// <paramref name="fid"/>, and the binding it made still exists (same user, device, family and bind time — so an
+    /// unbind, or an unbind and a later bind by other means, ends the repeat). Never true for another user, device
+    /// or family.
+    /// </summary>
+    public async Task<bool> IsRepeatedBindAsync(AppUser user, string token, string pk, string dk, string fid)
+    {
+        var found = await db.ReadAsync(c => Dapper.SqlMapper.QuerySingleOrDefaultAsync<int?>(c,
+            """
+            SELECT 1 FROM bind_tokens t
+            JOIN bindings b ON b.pk = t.pk AND b.dk = t.dk AND b.user_id = t.user_id AND b.fid = t.fid AND b.bound_at = t.used_at
+            WHERE t.token_hash = @Hash AND t.user_id = @UserId AND t.state = 3 AND t.pk = @Pk AND t.dk = @Dk AND t.fid = @Fid
+              AND b.method = 'TOKEN'
+            """,
+            new { Hash = Secrets.Sha256Hex(token), UserId = user.Id, Pk = pk, Dk = dk, Fid = fid }));
+        return found == 1;
+    }
 
     /// <summary>
     /// Consumes the token inside the bind transaction, with the device row locked: one conditional update decides,
     /// so of two binds racing with one token exactly one changes the row. When it changes nothing, the row is read
     /// again only to say why.
     /// </summary>
-    private sealed class BindTokenProof(string tokenHash) : IPossessionProof
+    private sealed class BindTokenProof(string tokenHash, string? fid) : IPossessionProof
     {
         public async Task<ProofResult> VerifyAsync(ProofContext context)
         {
             var tx = context.Tx;
             var consumed = await tx.ExecuteAsync(
                 """
-                UPDATE bind_tokens SET state = 3, used_at = @Now
+                UPDATE bind_tokens SET state = 3, used_at = @Now, fid = @Fid
                 WHERE token_hash = @Hash AND state = 2 AND user_id = @UserId AND pk = @Pk AND dk = @Dk AND expires_at > @Now
                 """,
-                new { Now = context.Now, Hash = tokenHash, UserId = context.User.Id, context.Device.Pk, context.Device.Dk });
+                new { Now = context.Now, Hash = tokenHash, Fid = fid, UserId = context.User.Id, context.Device.Pk, context.Device.Dk });
             if (consumed == 1)
             {
                 return ProofResult.Proven;

@@ -12,7 +12,7 @@ namespace Bindery.Tencent;
 /// hold every rule. Ids on the wire: FamilyId = fid, RoomId = frid (<c>"0"</c> = no room, the family's default),
 /// ProductId = pk, DeviceName = the device key (dk). Times are Unix seconds.
 /// </summary>
-public sealed class TencentActions(UserSessions sessions, BindTokens tokens, BindingCore core, HomeService homes)
+public sealed class TencentActions(UserSessions sessions, BindTokens tokens, BindingCore core, HomeService homes, TencentEnvelopeChoice envelopes)
 {
     /// <summary>The RoomId that means "no room": the family's default room.</summary>
     public const string DefaultRoomId = "0";
@@ -31,27 +31,43 @@ public sealed class TencentActions(UserSessions sessions, BindTokens tokens, Bin
         AlreadyInFamily = Errors.CannotBindSameFamily,
     };
 
-    private static readonly Dictionary<string, Func<TencentActions, AppUser, TencentParams, Task<object>>> Actions = new(StringComparer.Ordinal)
+    private delegate Task<object> Run(TencentActions actions, AppUser user, TencentParams parameters);
+
+    /// <summary>One served action: where the client envelope puts its fields, and what runs it.</summary>
+    private sealed record Entry(TencentShape Shape, Run Run);
+
+    /// <summary>
+    /// THE table of served actions: every action's runner and its client-envelope shape (real-clients.md T3), so
+    /// neither envelope can serve an action the other does not place. Flat: the fields directly in <c>data</c>
+    /// (Android/iOS read <c>data.Token</c>, <c>data.State</c>, <c>data.FamilyList</c>, <c>data.RoomList</c>,
+    /// <c>data.DeviceList</c>); Wrapped: in <c>data.Data</c> (<c>data.Data.FamilyId</c>, <c>data.Data.RoomId</c>,
+    /// AppDescribeFamily's <c>data.Data</c>). Actions that answer no fields are Flat (the clients read only <c>code</c>).
+    /// </summary>
+    private static readonly Dictionary<string, Entry> Actions = new(StringComparer.Ordinal)
     {
-        ["AppCreateDeviceBindToken"] = (a, u, p) => a.CreateTokenAsync(u, p),
-        ["AppGetDeviceBindTokenState"] = (a, u, p) => a.TokenStateAsync(u, p),
-        ["AppTokenBindDeviceFamily"] = (a, u, p) => a.TokenBindAsync(u, p),
-        ["AppCreateFamily"] = (a, u, p) => a.CreateFamilyAsync(u, p),
-        ["AppGetFamilyList"] = (a, u, p) => a.FamilyListAsync(u, p),
-        ["AppDescribeFamily"] = (a, u, p) => a.DescribeFamilyAsync(u, p),
-        ["AppModifyFamily"] = (a, u, p) => a.ModifyFamilyAsync(u, p),
-        ["AppDeleteFamily"] = (a, u, p) => a.DeleteFamilyAsync(u, p),
-        ["AppCreateRoom"] = (a, u, p) => a.CreateRoomAsync(u, p),
-        ["AppGetRoomList"] = (a, u, p) => a.RoomListAsync(u, p),
-        ["AppModifyRoom"] = (a, u, p) => a.ModifyRoomAsync(u, p),
-        ["AppDeleteRoom"] = (a, u, p) => a.DeleteRoomAsync(u, p),
-        ["AppGetFamilyDeviceList"] = (a, u, p) => a.DeviceListAsync(u, p),
-        ["AppModifyFamilyDeviceRoom"] = (a, u, p) => a.MoveDeviceAsync(u, p),
-        ["AppDeleteDeviceInFamily"] = (a, u, p) => a.DeleteDeviceAsync(u, p),
+        ["AppCreateDeviceBindToken"] = new(TencentShape.Flat, (a, u, p) => a.CreateTokenAsync(u, p)),
+        ["AppGetDeviceBindTokenState"] = new(TencentShape.Flat, (a, u, p) => a.TokenStateAsync(u, p)),
+        ["AppTokenBindDeviceFamily"] = new(TencentShape.Flat, (a, u, p) => a.TokenBindAsync(u, p)),
+        ["AppCreateFamily"] = new(TencentShape.Wrapped, (a, u, p) => a.CreateFamilyAsync(u, p)),
+        ["AppGetFamilyList"] = new(TencentShape.Flat, (a, u, p) => a.FamilyListAsync(u, p)),
+        ["AppDescribeFamily"] = new(TencentShape.Wrapped, (a, u, p) => a.DescribeFamilyAsync(u, p)),
+        ["AppModifyFamily"] = new(TencentShape.Flat, (a, u, p) => a.ModifyFamilyAsync(u, p)),
+        ["AppDeleteFamily"] = new(TencentShape.Flat, (a, u, p) => a.DeleteFamilyAsync(u, p)),
+        ["AppCreateRoom"] = new(TencentShape.Wrapped, (a, u, p) => a.CreateRoomAsync(u, p)),
+        ["AppGetRoomList"] = new(TencentShape.Flat, (a, u, p) => a.RoomListAsync(u, p)),
+        ["AppModifyRoom"] = new(TencentShape.Flat, (a, u, p) => a.ModifyRoomAsync(u, p)),
+        ["AppDeleteRoom"] = new(TencentShape.Flat, (a, u, p) => a.DeleteRoomAsync(u, p)),
+        ["AppGetFamilyDeviceList"] = new(TencentShape.Flat, (a, u, p) => a.DeviceListAsync(u, p)),
+        ["AppModifyFamilyDeviceRoom"] = new(TencentShape.Flat, (a, u, p) => a.MoveDeviceAsync(u, p)),
+        ["AppDeleteDeviceInFamily"] = new(TencentShape.Flat, (a, u, p) => a.DeleteDeviceAsync(u, p)),
     };
 
     /// <summary>Every action this API answers, for docs and tests.</summary>
     public static IReadOnlyCollection<string> Names => Actions.Keys;
+
+    /// <summary>Every action's client-envelope shape (the same table <see cref="RunAsync"/> dispatches from).</summary>
+    public static IReadOnlyDictionary<string, TencentShape> Shapes { get; } =
+        Actions.ToDictionary(e => e.Key, e => e.Value.Shape, StringComparer.Ordinal);
 
     // ---- answers (field names are the wire names) ------------------------------------------------------------
 
@@ -71,7 +87,16 @@ public sealed class TencentActions(UserSessions sessions, BindTokens tokens, Bin
 
     public sealed record RoomItem(string RoomId, string RoomName, int DeviceNum, long CreateTime);
 
-    public sealed record RoomListData(IReadOnlyList<RoomItem> RoomList, int Total);
+    /// <summary>
+    /// <c>RoomList</c> is what iOS reads (<c>responseObject[@"RoomList"]</c>); Android's bean spells it
+    /// <c>Roomlist</c> (fastjson matches names without regard to case, but a stricter parser would not), so the
+    /// list is answered under both names.
+    /// </summary>
+    public sealed record RoomListData(IReadOnlyList<RoomItem> RoomList, int Total)
+    {
+        [System.Text.Json.Serialization.JsonPropertyName("Roomlist")]
+        public IReadOnlyList<RoomItem> AndroidRoomList => RoomList;
+    }
 
     public sealed record DeviceItem(string DeviceId, string ProductId, string DeviceName, string AliasName, string FamilyId,
         string RoomId, string BindType, long CreateTime);
@@ -80,35 +105,68 @@ public sealed class TencentActions(UserSessions sessions, BindTokens tokens, Bin
 
     // ---- dispatch --------------------------------------------------------------------------------------------
 
-    /// <summary>Runs <paramref name="action"/> for the user behind the request's AccessToken.</summary>
-    public async Task<object> RunAsync(string action, TencentParams parameters)
+    /// <summary>
+    /// Identifies the caller behind the request's AccessToken, first of all, and decides the answer's envelope from
+    /// their user domain (else the deployment's), so that every later refusal of the request answers in it. The
+    /// outcome (the user, or the refusal a missing or bad AccessToken earns) is kept for <see cref="RunAsync"/>;
+    /// such a refusal answers in the deployment's envelope, since no domain is known.
+    /// </summary>
+    public async Task<Caller> IdentifyAsync(HttpContext http, TencentParams parameters)
     {
-        if (!Actions.TryGetValue(action, out var run))
-        {
-            throw new BinderyException(Errors.InvalidParameter, $"Action {action} is not supported");
-        }
-        var user = await AuthenticateAsync(parameters.Text("AccessToken", 4096));
-        return await run(this, user, parameters);
-    }
-
-    private async Task<AppUser> AuthenticateAsync(string? accessToken)
-    {
+        var accessToken = parameters.Text("AccessToken", 4096);
         try
         {
-            return await sessions.AuthenticateAsync(accessToken);
+            var user = await sessions.AuthenticateAsync(accessToken);
+            TencentEnvelope.SetKind(http, await envelopes.ForDomainAsync(user.DomainId));
+            return new Caller(user, null);
         }
         catch (BinderyException e) when (e.Error == Errors.TokenMissing || e.Error == Errors.TokenVerificationFailed)
         {
-            throw new BinderyException(Errors.InvalidAccessToken, e.Error == Errors.TokenMissing ? "AccessToken is required" : null);
+            TencentEnvelope.SetKind(http, await envelopes.ForUnauthenticatedAsync(accessToken));
+            return new Caller(null, new BinderyException(Errors.InvalidAccessToken, e.Error == Errors.TokenMissing ? "AccessToken is required" : null));
         }
+    }
+
+    /// <summary>The caller of a request: a user, or why there is none.</summary>
+    public sealed record Caller(AppUser? User, BinderyException? Refusal);
+
+    /// <summary>Runs <paramref name="action"/> for the <paramref name="caller"/> (an unknown action is refused before a missing caller).</summary>
+    public async Task<(TencentShape Shape, object Data)> RunAsync(string action, Caller caller, TencentParams parameters)
+    {
+        if (!Actions.TryGetValue(action, out var entry))
+        {
+            throw new BinderyException(Errors.InvalidParameter, $"Action {action} is not supported");
+        }
+        var user = caller.User ?? throw caller.Refusal!;
+        return (entry.Shape, await entry.Run(this, user, parameters));
     }
 
     // ---- tokens ----------------------------------------------------------------------------------------------
 
     private async Task<object> CreateTokenAsync(AppUser user, TencentParams p)
     {
-        var created = await tokens.CreateAsync(user, p.Number("TokenLength", BindTokens.LongLength, 1, 1024));
+        var created = await tokens.CreateAsync(user, TokenLengthOf(p));
         return new TokenCreated(created.Token, Seconds(created.ExpiresAt));
+    }
+
+    /// <summary>
+    /// Bindery's <c>TokenLength</c> (32 or 6) or Tencent's <c>TokenLengthType</c> (<c>"1"</c> = 6 characters,
+    /// <c>"0"</c> or <c>""</c> = the default 32; a string in the docs, a number accepted too); the two disagreeing is refused.
+    /// </summary>
+    private static int TokenLengthOf(TencentParams p)
+    {
+        var length = p.Number("TokenLength", 0, 1, 1024);
+        var byType = p.TextOrNumber("TokenLengthType")?.Trim() switch
+        {
+            null or "" or "0" => 0,
+            "1" => BindTokens.ShortLength,
+            _ => throw new BinderyException(Errors.InvalidParameterValue, "TokenLengthType must be \"0\" or \"1\""),
+        };
+        if (length != 0 && byType != 0 && length != byType)
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, "TokenLength and TokenLengthType disagree");
+        }
+        return length != 0 ? length : byType != 0 ? byType : BindTokens.LongLength;
     }
 
     private async Task<object> TokenStateAsync(AppUser user, TencentParams p)
@@ -133,18 +191,31 @@ public sealed class TencentActions(UserSessions sessions, BindTokens tokens, Bin
         var pk = p.Required("ProductId", BindingCore.MaxPkLength);
         var dk = DeviceKeyOf(p.Required("DeviceName"));
         var fid = p.Required("FamilyId");
-        var frid = RoomOrDefault(p.Present("RoomId"));
-        await core.BindDeviceAsync(new BindRequest
+        // Android's wifiBindDevice sends no RoomId: the family's default room, like "0".
+        var frid = RoomOrDefault(p.Text("RoomId")?.Trim() ?? DefaultRoomId);
+        try
         {
-            User = user,
-            Pk = pk,
-            Device = new DeviceTarget.ByDk(dk),
-            Method = BindingMethods.Token,
-            Proof = BindTokens.Proof(token),
-            Fid = fid,
-            Frid = frid,
-            Errors = BindingErrors,
-        });
+            await core.BindDeviceAsync(new BindRequest
+            {
+                User = user,
+                Pk = pk,
+                Device = new DeviceTarget.ByDk(dk),
+                Method = BindingMethods.Token,
+                Proof = BindTokens.Proof(token, fid),
+                Fid = fid,
+                Frid = frid,
+                Errors = BindingErrors,
+            });
+        }
+        catch (BinderyException)
+        {
+            // A client retrying after a lost answer: the same user re-presenting the token that bound this very
+            // device into this family, while that binding still exists, is told success again.
+            if (!await tokens.IsRepeatedBindAsync(user, token, pk, dk, fid))
+            {
+                throw;
+            }
+        }
         return new NoData();
     }
 
@@ -162,14 +233,14 @@ public sealed class TencentActions(UserSessions sessions, BindTokens tokens, Bin
         var (offset, limit) = Page(p);
         var families = await homes.ListFamiliesAsync(user);
         return new FamilyListData(
-            families.Skip(offset).Take(limit).Select(f => new FamilyItem(f.Fid, f.Name, (int)f.Role, Seconds(f.CreatedAt))).ToList(),
+            families.Skip(offset).Take(limit).Select(f => new FamilyItem(f.Fid, f.Name, RoleOf(f.Role), Seconds(f.CreatedAt))).ToList(),
             families.Count);
     }
 
     private async Task<object> DescribeFamilyAsync(AppUser user, TencentParams p)
     {
         var family = await homes.GetFamilyAsync(user, p.Required("FamilyId"));
-        return new FamilyItem(family.Fid, family.Name, (int)family.Role, Seconds(family.CreatedAt));
+        return new FamilyItem(family.Fid, family.Name, RoleOf(family.Role), Seconds(family.CreatedAt));
     }
 
     /// <summary>Renames the family; without Name (an app changing only the address, which Bindery does not keep) it checks the right to modify.</summary>
@@ -261,18 +332,48 @@ public sealed class TencentActions(UserSessions sessions, BindTokens tokens, Bin
         return new NoData();
     }
 
-    /// <summary>Unbinds the caller's own binding of the device, when that binding is in the given family.</summary>
+    /// <summary>
+    /// Unbinds the caller's own binding of the device, when that binding is in the given family. The device is
+    /// ProductId + DeviceName (Android) or DeviceId = <c>ProductId/DeviceName</c> (mini-program); both given must agree.
+    /// </summary>
     private async Task<object> DeleteDeviceAsync(AppUser user, TencentParams p)
     {
         var fid = p.Required("FamilyId");
-        var pk = p.Required("ProductId", BindingCore.MaxPkLength);
-        var dk = DeviceKeyOf(p.Required("DeviceName"));
+        var (pk, deviceName) = DeviceOf(p);
+        var dk = DeviceKeyOf(deviceName);
         await homes.GetFamilyAsync(user, fid);
         await core.UnbindFromFamilyAsync(user, pk, dk, fid, Errors.DeviceNotExist);
         return new NoData();
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------
+
+    /// <summary>ProductId and DeviceName, from those fields or from DeviceId = <c>ProductId/DeviceName</c>.</summary>
+    private static (string Pk, string DeviceName) DeviceOf(TencentParams p)
+    {
+        var deviceId = p.Text("DeviceId", BindingCore.MaxPkLength + 1 + 128)?.Trim();
+        if (string.IsNullOrEmpty(deviceId))
+        {
+            return (p.Required("ProductId", BindingCore.MaxPkLength), p.Required("DeviceName"));
+        }
+        var slash = deviceId.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == deviceId.Length - 1)
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, "DeviceId must be ProductId/DeviceName");
+        }
+        var pk = deviceId[..slash];
+        var deviceName = deviceId[(slash + 1)..];
+        var givenPk = p.Text("ProductId", BindingCore.MaxPkLength)?.Trim();
+        var givenName = p.Text("DeviceName")?.Trim();
+        if ((!string.IsNullOrEmpty(givenPk) && givenPk != pk) || (!string.IsNullOrEmpty(givenName) && givenName != deviceName))
+        {
+            throw new BinderyException(Errors.InvalidParameter, "DeviceId names another device than ProductId/DeviceName");
+        }
+        return (pk, deviceName);
+    }
+
+    /// <summary>The family role as the clients read it (Android FamilyEntity.Role): 1 owner or admin (may manage), 0 member.</summary>
+    public static int RoleOf(FamilyRole role) => role.CanManage() ? 1 : 0;
 
     /// <summary>
     /// A DeviceName is a device key, as sent: 5361 (InvalidParameterValue) when no device-key format accepts it; the
@@ -286,8 +387,15 @@ public sealed class TencentActions(UserSessions sessions, BindTokens tokens, Bin
     private static string? RoomOrDefault(string roomId) =>
         roomId.Length == 0 || roomId == DefaultRoomId ? null : roomId;
 
-    private static (int Offset, int Limit) Page(TencentParams p) =>
-        (p.Number("Offset", 0, 0, int.MaxValue), p.Number("Limit", DefaultLimit, 1, MaxLimit));
+    /// <summary>
+    /// Offset and Limit. A Limit above <see cref="MaxLimit"/> is clamped to it (Android asks for 999), and 0 means
+    /// as many as allowed (iOS asks for 0); a negative one is refused.
+    /// </summary>
+    private static (int Offset, int Limit) Page(TencentParams p)
+    {
+        var limit = p.Number("Limit", DefaultLimit, 0, int.MaxValue);
+        return (p.Number("Offset", 0, 0, int.MaxValue), limit == 0 ? MaxLimit : Math.Min(limit, MaxLimit));
+    }
 
     private static long Seconds(long unixMs) => unixMs / 1000;
 }

@@ -7,12 +7,23 @@ namespace Bindery.Tencent;
 
 /// <summary>
 /// The Tencent-style action API (docs/tencent-api.md): <c>POST /api/exploreropen/tokenapi</c>, and the same
-/// actions on <c>/api/exploreropen/appapi</c>, each a JSON body with Action, RequestId, AccessToken and the
-/// action's parameters, answered in the <c>{"Response": …}</c> envelope.
+/// actions on <c>/api/exploreropen/appapi</c> and the open-source app's <c>/api/studioapp</c> and
+/// <c>/api/studioapp/tokenapi</c>, each with or without a trailing slash or an appended <c>/{Action}</c> (iOS), each
+/// a JSON body with Action, RequestId, AccessToken and the action's parameters (query parameters such as
+/// <c>uin</c> and <c>cmd</c> are ignored), answered in the envelope <see cref="TencentEnvelope"/> decides.
 /// </summary>
 public static class TencentEndpoints
 {
     public const string PathPrefix = "/api/exploreropen";
+
+    /// <summary>The open-source (non-OEM) app's base path.</summary>
+    public const string StudioPathPrefix = "/api/studioapp";
+
+    /// <summary>
+    /// The iOS <c>/{Action}</c> suffix: every Tencent app action is named <c>App…</c>, so under <c>/api/studioapp</c>
+    /// any other segment stays an unknown path (404) rather than a route taking every name.
+    /// </summary>
+    private const string ActionSegment = "{action:regex(^App[A-Za-z0-9]+$)}";
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16 };
 
@@ -21,18 +32,27 @@ public static class TencentEndpoints
         services.AddOptions<TencentOptions>().BindConfiguration("Tencent");
         services.AddSingleton<BindTokens>();
         services.AddSingleton<TencentActions>();
+        services.AddSingleton<TencentEnvelopeChoice>();
         return services;
     }
 
     public static IEndpointRouteBuilder MapTencent(this IEndpointRouteBuilder app)
     {
+        // A trailing slash matches the same endpoint (routing ignores it); the ActionSegment suffix is the iOS form.
         var group = app.MapGroup(PathPrefix).WithTags("Tencent").WithErrorEnvelope(ErrorEnvelopes.Tencent);
         group.MapPost("/tokenapi", HandleAsync);
+        group.MapPost("/tokenapi/" + ActionSegment, HandleAsync);
         group.MapPost("/appapi", HandleAsync);
+        group.MapPost("/appapi/" + ActionSegment, HandleAsync);
+        var studio = app.MapGroup(StudioPathPrefix).WithTags("Tencent").WithErrorEnvelope(ErrorEnvelopes.Tencent);
+        studio.MapPost("/", HandleAsync);
+        studio.MapPost("/" + ActionSegment, HandleAsync);
+        studio.MapPost("/tokenapi", HandleAsync);
+        studio.MapPost("/tokenapi/" + ActionSegment, HandleAsync);
         return app;
     }
 
-    private static async Task<JsonHttpResult<TencentResponse<TencentSuccessBody>>> HandleAsync(
+    private static async Task<JsonHttpResult<object>> HandleAsync(
         HttpContext http, TencentActions actions, IOptions<BinderyOptions> options)
     {
         // The AccessToken travels in the body, so the Content-Type is the first thing there is to check.
@@ -50,9 +70,31 @@ public static class TencentEndpoints
         {
             TencentEnvelope.SetRequestId(http, requestId);
         }
-        var action = parameters.Required("Action");
-        var data = await actions.RunAsync(action, parameters);
-        return TypedResults.Json(TencentEnvelope.Success(data, TencentEnvelope.RequestId(http)), TencentEnvelope.Json);
+        var caller = await actions.IdentifyAsync(http, parameters);
+        // Read from the route only (a handler parameter would also bind "?action=" from the query, which is ignored).
+        var name = ActionOf(parameters, http.Request.RouteValues["action"] as string);
+        var (shape, data) = await actions.RunAsync(name, caller, parameters);
+        return TypedResults.Json(TencentEnvelope.Success(TencentEnvelope.Kind(http), shape, data, TencentEnvelope.RequestId(http)), TencentEnvelope.Json);
+    }
+
+    /// <summary>The body's Action, else the path's; both present and different is refused.</summary>
+    private static string ActionOf(TencentParams parameters, string? pathAction)
+    {
+        var bodyAction = parameters.Text("Action")?.Trim();
+        pathAction = pathAction?.Trim();
+        if (pathAction?.Length > TencentParams.MaxIdLength)
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, $"Action is longer than {TencentParams.MaxIdLength} characters");
+        }
+        if (string.IsNullOrEmpty(bodyAction))
+        {
+            return string.IsNullOrEmpty(pathAction) ? throw new BinderyException(Errors.InvalidParameter, "Action is required") : pathAction;
+        }
+        if (!string.IsNullOrEmpty(pathAction) && !string.Equals(bodyAction, pathAction, StringComparison.Ordinal))
+        {
+            throw new BinderyException(Errors.InvalidParameter, $"the path names Action {pathAction} but the body names {bodyAction}");
+        }
+        return bodyAction;
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, long maxBytes)

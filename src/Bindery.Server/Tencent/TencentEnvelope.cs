@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Bindery.Infrastructure;
+using Microsoft.Extensions.Options;
 
 namespace Bindery.Tencent;
 
@@ -14,14 +15,26 @@ public sealed record TencentErrorBody(TencentError Error, string RequestId);
 
 public sealed record TencentResponse<T>(T Response);
 
+/// <summary>The client envelope: <c>{"code":0,"msg":"","data":{…}}</c>, <c>code</c> -1000 on failure.</summary>
+public sealed record TencentClientBody<T>(
+    [property: JsonPropertyName("code")] int Code,
+    [property: JsonPropertyName("msg")] string Msg,
+    [property: JsonPropertyName("data")] T Data);
+
 /// <summary>
-/// The <c>{"Response": …}</c> envelope of the Tencent-style action API. Every answer under
-/// <see cref="TencentEndpoints.PathPrefix"/>, failures included, carries the request's RequestId (a generated one
-/// when the request had none or could not be read). Business errors answer HTTP 200, as the cloud it imitates.
+/// The two envelopes of the Tencent-style action API (docs/tencent-api.md, "Envelopes"). Every answer under the
+/// Tencent paths, failures included, carries the request's RequestId (a generated one when the request had none or
+/// could not be read). Business errors answer HTTP 200, as the cloud it imitates. Which envelope answers is decided
+/// per request (<see cref="SetKind"/>, from the caller's user domain); until it is decided (the caller is not yet
+/// identified) the deployment's <see cref="TencentOptions.Envelope"/> answers.
 /// </summary>
 public static class TencentEnvelope
 {
+    /// <summary>The client envelope's <c>code</c> of every failure (the clients tell failures apart by <c>data.Error.Code</c>).</summary>
+    public const int ClientErrorCode = -1000;
+
     private static readonly object RequestIdKey = new();
+    private static readonly object KindKey = new();
 
     /// <summary>Field names exactly as declared (PascalCase), absent values left out.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General)
@@ -43,11 +56,33 @@ public static class TencentEnvelope
         return generated;
     }
 
-    public static TencentResponse<TencentSuccessBody> Success(object data, string requestId)
+    /// <summary>Decides the envelope of this request's answer, success or failure (once the caller is identified).</summary>
+    public static void SetKind(HttpContext context, TencentEnvelopeKind kind) => context.Items[KindKey] = kind;
+
+    /// <summary>The envelope decided for this request, else the deployment default.</summary>
+    public static TencentEnvelopeKind Kind(HttpContext context) =>
+        context.Items.TryGetValue(KindKey, out var value) && value is TencentEnvelopeKind kind
+            ? kind
+            : context.RequestServices?.GetService<IOptions<TencentOptions>>()?.Value.Envelope ?? TencentEnvelopeKind.Response;
+
+    /// <summary>
+    /// A success answer: in the Response envelope every action's fields sit in <c>Response.Data</c> (seed 003); in
+    /// the client envelope <paramref name="shape"/> puts them directly in <c>data</c> (Flat) or in <c>data.Data</c>
+    /// (Wrapped) — the latter being exactly what the Response envelope holds under <c>Response</c>.
+    /// </summary>
+    public static object Success(TencentEnvelopeKind kind, TencentShape shape, object data, string requestId)
     {
-        var node = JsonSerializer.SerializeToNode(data, data.GetType(), Json) as JsonObject ?? [];
-        node["RequestId"] = requestId;
-        return new(new TencentSuccessBody(node, requestId));
+        var fields = JsonSerializer.SerializeToNode(data, data.GetType(), Json) as JsonObject ?? [];
+        fields["RequestId"] = requestId;
+        if (kind == TencentEnvelopeKind.Response)
+        {
+            return new TencentResponse<TencentSuccessBody>(new TencentSuccessBody(fields, requestId));
+        }
+        return shape switch
+        {
+            TencentShape.Flat => new TencentClientBody<JsonObject>(0, "", fields),
+            _ => new TencentClientBody<TencentSuccessBody>(0, "", new TencentSuccessBody(fields, requestId)),
+        };
     }
 
     /// <summary>The <see cref="ErrorHandling.ErrorWriter"/> for the Tencent-style paths.</summary>
@@ -62,7 +97,9 @@ public static class TencentEnvelope
         {
             message += ": " + detail;
         }
-        var body = new TencentResponse<TencentErrorBody>(new TencentErrorBody(new TencentError(error.TencentCode, message), RequestId(context)));
-        return context.Response.WriteAsJsonAsync(body, Json);
+        var body = new TencentErrorBody(new TencentError(error.TencentCode, message), RequestId(context));
+        return Kind(context) == TencentEnvelopeKind.Client
+            ? context.Response.WriteAsJsonAsync(new TencentClientBody<TencentErrorBody>(ClientErrorCode, message, body), Json)
+            : context.Response.WriteAsJsonAsync(new TencentResponse<TencentErrorBody>(body), Json);
     }
 }

@@ -53,6 +53,10 @@ public sealed class TencentParams(JsonElement body)
     public string Present(string name, int maxLength = MaxIdLength) =>
         Text(name, maxLength)?.Trim() ?? throw new BinderyException(Errors.InvalidParameter, $"{name} is required");
 
+    /// <summary>A string field, or a number read as its text (a field the docs type String that clients may send as a number).</summary>
+    public string? TextOrNumber(string name, int maxLength = MaxIdLength) =>
+        Find(name) is { ValueKind: JsonValueKind.Number } number ? number.GetRawText() : Text(name, maxLength);
+
     /// <summary>An integer field (a JSON number), <paramref name="fallback"/> when absent.</summary>
     public int Number(string name, int fallback, int min, int max)
     {

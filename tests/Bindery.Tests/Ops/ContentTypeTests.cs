@@ -35,6 +35,12 @@ public sealed class ContentTypeTests : IAsyncLifetime, IDisposable
         "POST /v2/enduser/enduserapi/login",
         "POST /api/exploreropen/tokenapi",
         "POST /api/exploreropen/appapi",
+        "POST /api/exploreropen/tokenapi/{action:regex(^App[A-Za-z0-9]+$)}",
+        "POST /api/exploreropen/appapi/{action:regex(^App[A-Za-z0-9]+$)}",
+        "POST /api/studioapp",
+        "POST /api/studioapp/{action:regex(^App[A-Za-z0-9]+$)}",
+        "POST /api/studioapp/tokenapi",
+        "POST /api/studioapp/tokenapi/{action:regex(^App[A-Za-z0-9]+$)}",
     ];
 
     private static readonly (string Name, string? ContentType, string Body)[] Variants =
@@ -106,6 +112,7 @@ public sealed class ContentTypeTests : IAsyncLifetime, IDisposable
                 var declaresJson = endpoint.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes
                     .Any(t => t.StartsWith("application/json", StringComparison.Ordinal)) == true;
                 var readsOwnBody = method == "POST" && (pattern.StartsWith("/api/exploreropen/", StringComparison.Ordinal)
+                    || pattern.StartsWith("/api/studioapp", StringComparison.Ordinal)
                     || pattern.StartsWith("/device/v1/", StringComparison.Ordinal) || pattern.EndsWith("/devices/import", StringComparison.Ordinal));
                 if (declaresJson || readsOwnBody)
                 {
@@ -125,7 +132,8 @@ public sealed class ContentTypeTests : IAsyncLifetime, IDisposable
     private string Fill(string pattern) => pattern
         .Replace("{pk}", _device.Pk, StringComparison.Ordinal)
         .Replace("{dk}", _device.Dk, StringComparison.Ordinal)
-        .Replace("{id}", _tenant.DomainId, StringComparison.Ordinal);
+        .Replace("{id}", _tenant.DomainId, StringComparison.Ordinal)
+        .Replace("{action:regex(^App[A-Za-z0-9]+$)}", "AppGetFamilyList", StringComparison.Ordinal);
 
     /// <summary>The credentials the endpoint's family expects (the Tencent API carries its token in the body).</summary>
     private Action<HttpRequestMessage>? Authenticate(string method, string path, string body)

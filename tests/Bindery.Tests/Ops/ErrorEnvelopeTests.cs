@@ -31,6 +31,7 @@ public sealed class ErrorEnvelopeTests : IAsyncLifetime, IDisposable
         ("/admin/v1", ErrorEnvelopes.Admin),
         ("/device/v1", ErrorEnvelopes.Device),
         ("/api/exploreropen", ErrorEnvelopes.Tencent),
+        ("/api/studioapp", ErrorEnvelopes.Tencent),
     ];
 
     private readonly BinderyApp _app = new(new Dictionary<string, string?> { ["urls"] = "http://127.0.0.1:0" });
@@ -99,7 +100,8 @@ public sealed class ErrorEnvelopeTests : IAsyncLifetime, IDisposable
     [MemberData(nameof(Prefixes))]
     public async Task An_unknown_path_under_each_group_is_404_in_its_envelope(string prefix)
     {
-        var answer = await SendAsync(HttpMethod.Get, prefix + "/no-such-endpoint", credentials: true);
+        // Two segments: under /api/studioapp one segment is the iOS "/{Action}" route (POST only), which answers 405.
+        var answer = await SendAsync(HttpMethod.Get, prefix + "/no-such/endpoint", credentials: true);
         Assert.Equal(HttpStatusCode.NotFound, answer.Status);
         AssertError(prefix, answer, Errors.NotFound, "No such endpoint");
     }
@@ -125,6 +127,8 @@ public sealed class ErrorEnvelopeTests : IAsyncLifetime, IDisposable
         { "/admin/v1/user-domains", 400, 413 },
         { "/device/v1/binding-code", 400, 413 },
         { "/api/exploreropen/tokenapi", 200, 200 },
+        { "/api/exploreropen/tokenapi/AppGetFamilyList", 200, 200 },
+        { "/api/studioapp/tokenapi", 200, 200 },
     };
 
     [Theory]

@@ -93,7 +93,7 @@ public sealed class TencentEnvelopeTests(TencentFixture fx) : IClassFixture<Tenc
     public async Task Wrong_types_and_ranges_name_the_field()
     {
         var (_, api, familyId) = await fx.UserWithFamilyAsync();
-        var response = await api.CallAsync("AppGetRoomList", new() { ["FamilyId"] = familyId, ["Limit"] = 1000 });
+        var response = await api.CallAsync("AppGetRoomList", new() { ["FamilyId"] = familyId, ["Limit"] = -1 });
         Assert.Equal("InvalidParameterValue", TencentApi.ErrorCode(response));
         Assert.Contains("Limit", response.GetProperty("Error").GetProperty("Message").GetString());
 

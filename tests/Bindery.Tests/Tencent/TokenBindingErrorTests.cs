@@ -146,7 +146,6 @@ public sealed class TokenBindingErrorTests(TencentFixture fx) : IClassFixture<Te
     [InlineData("ProductId")]
     [InlineData("DeviceName")]
     [InlineData("FamilyId")]
-    [InlineData("RoomId")]
     public async Task Every_parameter_is_required_and_named_when_missing(string field)
     {
         var (_, device, _) = await fx.DeviceAsync();
