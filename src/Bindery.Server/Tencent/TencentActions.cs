@@ -12,7 +12,7 @@ namespace Bindery.Tencent;
 /// hold every rule. Ids on the wire: FamilyId = fid, RoomId = frid (<c>"0"</c> = no room, the family's default),
 /// ProductId = pk, DeviceName = the device key (dk). Times are Unix seconds.
 /// </summary>
-public sealed class TencentActions(UserSessions sessions, BindTokens tokens, BindingCore core, HomeService homes, TencentEnvelopeChoice envelopes)
+public sealed class TencentActions(UserSessions sessions, AccountService accounts, BindTokens tokens, BindingCore core, HomeService homes, TencentEnvelopeChoice envelopes)
 {
     /// <summary>The RoomId that means "no room": the family's default room.</summary>
     public const string DefaultRoomId = "0";
@@ -60,6 +60,10 @@ public sealed class TencentActions(UserSessions sessions, BindTokens tokens, Bin
         ["AppGetFamilyDeviceList"] = new(TencentShape.Flat, (a, u, p) => a.DeviceListAsync(u, p)),
         ["AppModifyFamilyDeviceRoom"] = new(TencentShape.Flat, (a, u, p) => a.MoveDeviceAsync(u, p)),
         ["AppDeleteDeviceInFamily"] = new(TencentShape.Flat, (a, u, p) => a.DeleteDeviceAsync(u, p)),
+        // The signed-in user (the mini-program SDK's login reads data.Data.UserID and NickName).
+        ["AppGetUser"] = new(TencentShape.Wrapped, (a, u, _) => Task.FromResult<object>(UserOf(u))),
+        ["AppLogoutUser"] = new(TencentShape.Flat, (a, u, p) => a.LogoutAsync(p)),
+        ["AppUserResetPassword"] = new(TencentShape.Flat, (a, u, p) => a.ResetPasswordAsync(u, p)),
     };
 
     /// <summary>Every action this API answers, for docs and tests.</summary>
@@ -101,6 +105,13 @@ public sealed class TencentActions(UserSessions sessions, BindTokens tokens, Bin
     public sealed record DeviceItem(string DeviceId, string ProductId, string DeviceName, string AliasName, string FamilyId,
         string RoomId, string BindType, long CreateTime);
 
+    /// <summary>
+    /// AppGetUser's <c>Data</c>. Bindery's accounts have a username (which may be an e-mail address or a phone number)
+    /// and no profile of their own yet: the nickname is the username, the rest is empty.
+    /// </summary>
+    public sealed record UserData(string UserID, string UserName, string NickName, string PhoneNumber, string CountryCode,
+        string Email, string Avatar, int HasPassword);
+
     public sealed record DeviceListData(IReadOnlyList<DeviceItem> DeviceList, int Total);
 
     // ---- dispatch --------------------------------------------------------------------------------------------
@@ -139,6 +150,30 @@ public sealed class TencentActions(UserSessions sessions, BindTokens tokens, Bin
         }
         var user = caller.User ?? throw caller.Refusal!;
         return (entry.Shape, await entry.Run(this, user, parameters));
+    }
+
+    // ---- the user ----------------------------------------------------------------------------------------------
+
+    private static UserData UserOf(AppUser user)
+    {
+        var isEmail = user.Username.Contains('@', StringComparison.Ordinal);
+        var isPhone = user.Username.StartsWith('+') && user.Username.Skip(1).All(char.IsAsciiDigit);
+        return new UserData(user.Id, user.Username, user.Username, isPhone ? user.Username[1..] : "", "", isEmail ? user.Username : "", "", 1);
+    }
+
+    /// <summary>Ends the session of the AccessToken the request carries; other sessions of the user stay.</summary>
+    private async Task<object> LogoutAsync(TencentParams p)
+    {
+        await sessions.RevokeAsync(p.Required("AccessToken", 4096));
+        return new NoData();
+    }
+
+    /// <summary>Replaces the password after checking the current one (same guess limit as logins); other sessions end.</summary>
+    private async Task<object> ResetPasswordAsync(AppUser user, TencentParams p)
+    {
+        await accounts.ChangePasswordAsync(user, p.Required("AccessToken", 4096), p.Required("Password", Passwords.MaxLength),
+            p.Required("NewPassword", Passwords.MaxLength));
+        return new NoData();
     }
 
     // ---- tokens ----------------------------------------------------------------------------------------------

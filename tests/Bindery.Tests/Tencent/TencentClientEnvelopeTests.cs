@@ -34,6 +34,9 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
         ["AppGetFamilyDeviceList"] = ("DeviceList", true),
         ["AppModifyFamilyDeviceRoom"] = (null, true),
         ["AppDeleteDeviceInFamily"] = (null, true),
+        ["AppGetUser"] = ("UserID", false),
+        ["AppLogoutUser"] = (null, true),
+        ["AppUserResetPassword"] = (null, true),
     };
 
     public static TheoryData<string> Actions => [.. TencentActions.Names];
@@ -93,7 +96,12 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
         switch (action)
         {
             case "AppCreateDeviceBindToken":
+            case "AppGetUser":
+            case "AppLogoutUser":
                 return [];
+            case "AppUserResetPassword":
+                // Tenant.CreateUserAsync's users all have this password.
+                return new() { ["Password"] = "correct horse battery staple", ["NewPassword"] = "a brand new passphrase" };
             case "AppGetDeviceBindTokenState":
                 return new() { ["Token"] = (await api.FieldsAsync("AppCreateDeviceBindToken")).GetProperty("Token").GetString() };
             case "AppCreateFamily":
