@@ -27,6 +27,11 @@ for arg in "$@"; do
   if [ "$arg" = "--filter" ]; then user_filter=yes; fi
 done
 
+# The official clients some tests drive (tests/node, pinned by its lockfile): installed once when npm is there.
+if [ ! -d tests/node/node_modules ] && command -v npm >/dev/null 2>&1; then
+  npm ci --prefix tests/node --no-audit --no-fund || echo "npm ci failed: the tests that drive official clients will say why"
+fi
+
 if ! dotnet build --nologo; then
   echo "Build failed."
   exit 1

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Bindery.Tests.Support;
 
 namespace Bindery.Tests;
 
@@ -23,7 +24,7 @@ public sealed partial class ArchitectureTests
     [Fact]
     public void No_provider_type_is_named_outside_storage_and_the_store_harness()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var offenders = new List<string>();
         foreach (var top in new[] { "src", "bench", "tests" })
         {
@@ -55,17 +56,5 @@ public sealed partial class ArchitectureTests
         Assert.Matches(ProviderIdentifier(), "catch (SqliteException e) when (e.SqliteErrorCode == 19)");
         Assert.Matches(ProviderIdentifier(), "using Npgsql;");
         Assert.DoesNotMatch(ProviderIdentifier(), "catch (UniqueViolationException)");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Bindery.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new DirectoryNotFoundException("Bindery.sln not found above " + AppContext.BaseDirectory);
     }
 }
