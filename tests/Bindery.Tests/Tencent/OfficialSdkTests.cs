@@ -27,6 +27,8 @@ public sealed class OfficialSdkTests : IDisposable
         settings["Bindery:SeedDemo"] = "false";
         settings["Bindery:DataCenter"] = "dc-test";
         settings["Bindery:Accounts:PasswordHashIterations"] = "1000";
+        // A deployment serving the official apps answers in their envelope, also where no caller is known (a bad token).
+        settings["Tencent:Envelope"] = "Client";
         await using var server = await ServerProcess.StartAsync(settings);
         using var admin = server.CreateAdminClient(BinderyApp.AdminKeyValue);
         using var anonymous = server.CreateClient();
