@@ -30,6 +30,9 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
     /// <summary>A refusal whose side effects (failure counts) must commit before the caller hears of it.</summary>
     private sealed record Refused(ErrorDef Error, string? Detail) : Outcome;
 
+    /// <summary>A refused bind by SN: the transaction wrote nothing; the failure is counted in a write of its own.</summary>
+    private sealed record SnRefused(ErrorDef Error, string? Detail) : Outcome;
+
     private sealed class DomainRow
     {
         public string Secret { get; set; } = "";
@@ -56,8 +59,12 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         await request.Proof.PresentAsync(db, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
         if (target is DeviceTarget.BySn)
         {
+            // Serial numbers are printed on boxes: the failures of all accounts together are held against the
+            // product's and the domain's budgets, and every attempt costs the caller one of a few per window
+            // (docs/binding.md). Both live outside the bind transaction: its conflicts stay about the device.
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            if (await db.ReadAsync(connection => guesses.IsSnBudgetSpentAsync(connection, pk, request.User.DomainId, now), cancellationToken))
+            if (await db.ReadAsync(connection => guesses.IsSnBudgetSpentAsync(connection, pk, request.User.DomainId, now), cancellationToken)
+                || !await db.WriteAsync(tx => guesses.TryClaimSnAttemptAsync(tx, request.User.Id, now), cancellationToken))
             {
                 throw new BinderyException(Errors.TooManyAttempts, "too many bind-by-SN attempts; wait for the window to pass");
             }
@@ -71,6 +78,16 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         {
             // The partial unique index on exclusive bindings, or UNIQUE (pk, dk, user_id), had the last word.
             throw new BinderyException(Errors.UniqueBindingMode, "the device was bound by someone else at the same moment");
+        }
+        if (outcome is SnRefused snRefused)
+        {
+            // Whatever an SN attempt is refused for (unknown, someone else's, already yours, no pairing window), it
+            // costs the same counted failure, so the answers are no cheaper a probe than a wrong guess. Recorded in a
+            // write of its own, after the bind transaction wrote nothing: on PostgreSQL, counters written by the racing
+            // losers inside their bind transactions would make them conflict with each other and retry.
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            await db.WriteAsync(tx => guesses.RecordSnFailureAsync(tx, request.User.Id, pk, request.User.DomainId, now), cancellationToken);
+            throw new BinderyException(snRefused.Error, snRefused.Detail);
         }
         return outcome switch
         {
@@ -110,32 +127,19 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             ?? throw new BinderyException(Errors.UserDomainAbnormal);
         await CheckFamilyAsync(tx, request, domain.HomeMode, fid, frid);
 
-        var bySn = target is DeviceTarget.BySn;
-        if (bySn)
+        if (target is DeviceTarget.BySn)
         {
-            // Serial numbers are printed on boxes: every attempt costs the caller one of a few per window (the failures
-            // of all accounts together were held against the product's and domain's budgets above; docs/binding.md).
-            if (!await guesses.TryClaimSnAttemptAsync(tx, user.Id, now))
-            {
-                return new Refused(Errors.TooManyAttempts, "too many bind-by-SN attempts; wait for the window to pass");
-            }
-            Outcome outcome;
             try
             {
-                outcome = await DecideOnDeviceAsync(tx, request, pk, target, deviceName, fid, frid, product, domain.Secret, now);
+                var outcome = await DecideOnDeviceAsync(tx, request, pk, target, deviceName, fid, frid, product, domain.Secret, now);
+                return outcome is Refused refused ? new SnRefused(refused.Error, refused.Detail) : outcome;
             }
             catch (BinderyException refused)
             {
-                // Nothing was written before an SN refusal, so the transaction may commit the failure counts.
-                outcome = new Refused(refused.Error, refused.Detail);
+                // An SN attempt writes nothing before it is refused: the transaction commits empty, and the caller
+                // records the failure afterwards.
+                return new SnRefused(refused.Error, refused.Detail);
             }
-            if (outcome is Refused)
-            {
-                // Whatever an SN attempt is refused for (unknown, someone else's, already yours, no pairing window),
-                // it costs the same counted failure: the answers are no cheaper a probe than a wrong guess.
-                await guesses.RecordSnFailureAsync(tx, user.Id, pk, user.DomainId, now);
-            }
-            return outcome;
         }
         return await DecideOnDeviceAsync(tx, request, pk, target, deviceName, fid, frid, product, domain.Secret, now);
     }
