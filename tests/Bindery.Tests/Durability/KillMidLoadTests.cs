@@ -116,11 +116,7 @@ public sealed class KillMidLoadTests : IDisposable
 
     private Dictionary<string, string?> ServerSettings()
     {
-        var settings = _storage.Settings();
-        settings["Bindery:AdminKey"] = BinderyApp.AdminKeyValue;
-        settings["Bindery:SeedDemo"] = "false";
-        settings["Bindery:DataCenter"] = "dc-test";
-        settings["Bindery:Accounts:PasswordHashIterations"] = "1000";
+        var settings = _storage.ForServerProcess();
         settings["Storage:Synchronous"] = "FULL";
         return settings;
     }

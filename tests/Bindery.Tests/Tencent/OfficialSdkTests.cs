@@ -22,11 +22,7 @@ public sealed class OfficialSdkTests : IDisposable
         var nodeDir = Path.Combine(Repository.Root, "tests", "node");
         NodeRequirement.SkipOrFailUnlessInstalled(nodeDir);
 
-        var settings = _storage.Settings();
-        settings["Bindery:AdminKey"] = BinderyApp.AdminKeyValue;
-        settings["Bindery:SeedDemo"] = "false";
-        settings["Bindery:DataCenter"] = "dc-test";
-        settings["Bindery:Accounts:PasswordHashIterations"] = "1000";
+        var settings = _storage.ForServerProcess();
         // A deployment serving the official apps answers in their envelope, also where no caller is known (a bad token).
         settings["Tencent:Envelope"] = "Client";
         await using var server = await ServerProcess.StartAsync(settings);
