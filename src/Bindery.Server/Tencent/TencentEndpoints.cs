@@ -33,6 +33,8 @@ public static class TencentEndpoints
         services.AddSingleton<BindTokens>();
         services.AddSingleton<TencentActions>();
         services.AddSingleton<TencentEnvelopeChoice>();
+        services.AddSingleton<TencentApps>();
+        services.AddSingleton<TencentAppApi>();
         return services;
     }
 
@@ -49,11 +51,33 @@ public static class TencentEndpoints
         studio.MapPost("/" + ActionSegment, HandleAsync);
         studio.MapPost("/tokenapi", HandleAsync);
         studio.MapPost("/tokenapi/" + ActionSegment, HandleAsync);
+
+        // The device maker registers the apps that log users in (AppKey, AppSecret shown once, user domain).
+        var admin = app.MapGroup("/admin/v1/tencent-apps").WithTags("Admin").WithErrorEnvelope(ErrorEnvelopes.Admin);
+        admin.MapPost("/", CreateAppAsync);
+        admin.MapGet("/", ListAppsAsync);
+        admin.MapDelete("/{appKey}", DeleteAppAsync);
         return app;
     }
 
+    private static async Task<Created<QuectelEnvelope<TencentApps.CreatedApp>>> CreateAppAsync(
+        [Microsoft.AspNetCore.Mvc.FromBody] TencentApps.AppInput? body, TencentApps apps)
+    {
+        var created = await apps.CreateAsync(body ?? new TencentApps.AppInput(null, null));
+        return TypedResults.Created($"/admin/v1/tencent-apps/{created.AppKey}", Envelope.Ok(created));
+    }
+
+    private static async Task<Ok<QuectelEnvelope<IReadOnlyList<TencentApps.AppView>>>> ListAppsAsync(TencentApps apps) =>
+        Envelope.OkResult(await apps.ListAsync());
+
+    private static async Task<Ok<QuectelEnvelope<object?>>> DeleteAppAsync(string appKey, TencentApps apps)
+    {
+        await apps.DeleteAsync(appKey);
+        return Envelope.OkResult<object?>(null);
+    }
+
     private static async Task<JsonHttpResult<object>> HandleAsync(
-        HttpContext http, TencentActions actions, IOptions<BinderyOptions> options)
+        HttpContext http, TencentActions actions, TencentAppApi appApi, IOptions<BinderyOptions> options)
     {
         // The AccessToken travels in the body, so the Content-Type is the first thing there is to check.
         RequestGate.RequireJson(http.Request);
@@ -69,6 +93,13 @@ public static class TencentEndpoints
         if (!string.IsNullOrEmpty(requestId))
         {
             TencentEnvelope.SetRequestId(http, requestId);
+        }
+        // A pre-login action (AppGetToken, …) is signed with the app's secret instead of carrying an AccessToken.
+        var routeAction = http.Request.RouteValues["action"] as string;
+        if (TencentAppApi.Serves(parameters.Text("Action")?.Trim() ?? routeAction?.Trim()))
+        {
+            var (appShape, appData) = await appApi.RunAsync(http, ActionOf(parameters, routeAction), document.RootElement, parameters);
+            return TypedResults.Json(TencentEnvelope.Success(TencentEnvelope.Kind(http), appShape, appData, TencentEnvelope.RequestId(http)), TencentEnvelope.Json);
         }
         var caller = await actions.IdentifyAsync(http, parameters);
         // Read from the route only (a handler parameter would also bind "?action=" from the query, which is ignored).
