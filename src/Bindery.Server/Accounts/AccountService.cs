@@ -132,6 +132,33 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
     /// Replaces the password after checking the current one (counted against the same guess limit as logins)
     /// and ends every other session of the user; the session that asked stays valid.
     /// </summary>
+    /// <summary>
+    /// Sets the password of a user who proved control of the account some other way (a verification code sent to it)
+    /// and ends every session of that user. 9006 when there is no such user, as for a wrong login.
+    /// </summary>
+    public async Task ResetPasswordAsync(string domainId, string username, string? newPassword)
+    {
+        var name = NormalizeUsername(username, strict: false);
+        var hash = passwords.Hash(CheckPassword(newPassword, "password"));
+        var reset = await db.WriteAsync(async tx =>
+        {
+            var id = await tx.QuerySingleOrDefaultAsync<string>(
+                "SELECT id FROM users WHERE domain_id = @Domain AND username = @Name", new { Domain = domainId, Name = name });
+            if (id is null)
+            {
+                return false;
+            }
+            await tx.ExecuteAsync("UPDATE users SET password_hash = @Hash WHERE id = @Id", new { Hash = hash, Id = id });
+            await tx.ExecuteAsync("DELETE FROM sessions WHERE user_id = @Id", new { Id = id });
+            await GuessCounters.ResetAsync(tx, LoginScope, domainId + "\n" + name);
+            return true;
+        });
+        if (!reset)
+        {
+            throw new BinderyException(Errors.LoginFailed);
+        }
+    }
+
     public async Task ChangePasswordAsync(AppUser user, string currentToken, string? oldPassword, string? newPassword)
     {
         var old = Validate.Required(oldPassword, Errors.InvalidParameter, Passwords.MaxLength, "oldPassword");

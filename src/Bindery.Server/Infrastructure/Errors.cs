@@ -89,6 +89,7 @@ public static class Errors
     public static readonly ErrorDef InvalidAccessToken = new(nameof(InvalidAccessToken), 9113, "InvalidParameterValue.InvalidAccessToken", "Invalid Token", "无效的Token");
     public static readonly ErrorDef AppSignatureInvalid = new(nameof(AppSignatureInvalid), 9115, "AuthFailure.SignatureFailure", "The request's AppKey, Timestamp or Signature is not valid, or the signed request was already used", "请求的AppKey、时间戳或签名无效，或该签名请求已使用过", 401);
     public static readonly ErrorDef UserLoginFailed = new(nameof(UserLoginFailed), 9116, "InvalidParameterValue.UserLoginFailed", "Wrong account or password", "账号或密码错误", 401);
+    public static readonly ErrorDef VerificationCodeInvalid = new(nameof(VerificationCodeInvalid), 9117, "InvalidParameterValue.VerificationCodeError", "The verification code is wrong, expired or used", "验证码错误、已过期或已使用");
     public static readonly ErrorDef RoomNotExist = new(nameof(RoomNotExist), 9114, "ResourceNotFound", "The room is not created or has been deleted", "房间不存在或已删除");
 
     /// <summary>Every entry, for docs and tests.</summary>

@@ -35,6 +35,8 @@ public static class TencentEndpoints
         services.AddSingleton<TencentEnvelopeChoice>();
         services.AddSingleton<TencentApps>();
         services.AddSingleton<TencentAppApi>();
+        services.AddSingleton<VerificationCodes>();
+        services.AddSingleton<IVerificationCodeSender, LogVerificationCodeSender>();
         return services;
     }
 

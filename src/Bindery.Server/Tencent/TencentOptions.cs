@@ -22,6 +22,9 @@ public sealed class TencentOptions
     /// that do not, and for every request whose caller cannot be identified.
     /// </summary>
     public TencentEnvelopeKind Envelope { get; set; } = TencentEnvelopeKind.Response;
+
+    /// <summary>Verification codes for registering by phone or e-mail and resetting passwords (<c>Tencent:VerificationCodes</c>).</summary>
+    public VerificationCodeOptions VerificationCodes { get; set; } = new();
 }
 
 /// <summary>The two answer envelopes of the Tencent-style API (docs/tencent-api.md, "Envelopes").</summary>

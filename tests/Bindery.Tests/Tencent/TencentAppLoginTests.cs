@@ -1,11 +1,9 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bindery.Infrastructure;
 using Bindery.Tests.Support;
+using static Bindery.Tests.Tencent.SignedAppRequests;
 
 namespace Bindery.Tests.Tencent;
 
@@ -19,41 +17,9 @@ public sealed class TencentAppLoginTests(TencentClientFixture fx) : IClassFixtur
 {
     private const string Password = "correct horse battery staple";
 
-    private sealed record App(string AppKey, string AppSecret);
+    private Task<App> CreateAppAsync(Tenant tenant) => SignedAppRequests.CreateAppAsync(fx.App, tenant);
 
-    private async Task<App> CreateAppAsync(Tenant tenant)
-    {
-        using var admin = fx.App.CreateAdminClient();
-        using var response = await admin.PostAsJsonAsync("/admin/v1/tencent-apps", new { userDomain = tenant.DomainId, name = "Smart Home" });
-        var data = (await response.ReadEnvelopeAsync()).Data();
-        return new App(data.GetProperty("appKey").GetString()!, data.GetProperty("appSecret").GetString()!);
-    }
-
-    /// <summary>Base64(HMAC-SHA1(AppSecret, "k=v&amp;…" over every parameter but Signature, sorted by name)).</summary>
-    private static string Sign(string secret, JsonObject body)
-    {
-        var text = string.Join('&', body.Where(p => p.Key != "Signature").OrderBy(p => p.Key, StringComparer.Ordinal)
-            .Select(p => $"{p.Key}={(p.Value is JsonValue v && v.TryGetValue<string>(out var s) ? s : p.Value!.ToJsonString())}"));
-        return Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(text)));
-    }
-
-    private static JsonObject Signed(App app, JsonObject parameters, long? timestamp = null, int? nonce = null, string? secret = null)
-    {
-        parameters["AppKey"] = app.AppKey;
-        parameters["Timestamp"] = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        parameters["Nonce"] = nonce ?? Random.Shared.Next(0, 10);
-        parameters["RequestId"] = Guid.NewGuid().ToString();
-        parameters["Signature"] = Sign(secret ?? app.AppSecret, parameters);
-        return parameters;
-    }
-
-    private async Task<JsonElement> PostAsync(string path, JsonObject body)
-    {
-        using var http = fx.App.CreateClient();
-        using var response = await http.PostAsync(path, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
+    private Task<JsonElement> PostAsync(string path, JsonObject body) => SignedAppRequests.PostAsync(fx.App, path, body);
 
     private static JsonObject PhoneLogin(string countryCode, string phone, string password) => new()
     {
@@ -66,7 +32,7 @@ public sealed class TencentAppLoginTests(TencentClientFixture fx) : IClassFixtur
         var app = await CreateAppAsync(fx.Client);
         var user = await fx.Client.CreateUserAsync("+8613800000001");
 
-        var root = await PostAsync("/api/exploreropen/appapi/AppGetToken", Signed(app, PhoneLogin("86", "13800000001", Password)));
+        var root = await PostAsync("/api/exploreropen/appapi/AppGetToken", SignRequest(app, PhoneLogin("86", "13800000001", Password)));
 
         var data = ClientApi.Data(root).GetProperty("Data");
         var token = data.GetProperty("Token").GetString()!;
@@ -82,7 +48,7 @@ public sealed class TencentAppLoginTests(TencentClientFixture fx) : IClassFixtur
         var email = $"ios-{Guid.NewGuid():N}@example.com"[..40];
         await fx.Client.CreateUserAsync(email);
 
-        var root = await PostAsync("/api/exploreropen/appapi", Signed(app, new JsonObject
+        var root = await PostAsync("/api/exploreropen/appapi", SignRequest(app, new JsonObject
         {
             ["Action"] = "AppGetToken", ["Type"] = "email", ["Email"] = email, ["Password"] = Password,
         }));
@@ -95,13 +61,13 @@ public sealed class TencentAppLoginTests(TencentClientFixture fx) : IClassFixtur
     {
         var app = await CreateAppAsync(fx.Client);
         await fx.Client.CreateUserAsync("+8613800000002");
-        var first = Signed(app, PhoneLogin("86", "13800000002", Password), nonce: 7);
+        var first = SignRequest(app, PhoneLogin("86", "13800000002", Password), nonce: 7);
 
         ClientApi.Data(await PostAsync("/api/exploreropen/appapi", first));
         Assert.Equal(Errors.AppSignatureInvalid.TencentCode, ClientApi.ErrorCode(await PostAsync("/api/exploreropen/appapi", first)));
 
         // Android draws the Nonce from 0-9 for every user of an AppKey: a new request with the same Nonce logs in.
-        var again = Signed(app, PhoneLogin("86", "13800000002", Password), nonce: 7);
+        var again = SignRequest(app, PhoneLogin("86", "13800000002", Password), nonce: 7);
         ClientApi.Data(await PostAsync("/api/exploreropen/appapi", again));
     }
 
@@ -112,11 +78,11 @@ public sealed class TencentAppLoginTests(TencentClientFixture fx) : IClassFixtur
         await fx.Client.CreateUserAsync("+8613800000003");
         var refusals = new[]
         {
-            Signed(app, PhoneLogin("86", "13800000003", Password), secret: "not the app secret"),
-            Signed(app, PhoneLogin("86", "13800000003", Password), timestamp: DateTimeOffset.UtcNow.AddMinutes(-6).ToUnixTimeSeconds()),
-            Signed(new App("ak-no-such-app", app.AppSecret), PhoneLogin("86", "13800000003", Password)),
+            SignRequest(app, PhoneLogin("86", "13800000003", Password), secret: "not the app secret"),
+            SignRequest(app, PhoneLogin("86", "13800000003", Password), timestamp: DateTimeOffset.UtcNow.AddMinutes(-6).ToUnixTimeSeconds()),
+            SignRequest(new App("ak-no-such-app", app.AppSecret), PhoneLogin("86", "13800000003", Password)),
         };
-        var tampered = Signed(app, PhoneLogin("86", "13800000003", Password));
+        var tampered = SignRequest(app, PhoneLogin("86", "13800000003", Password));
         tampered["PhoneNumber"] = "13800000004";
 
         foreach (var body in refusals.Append(tampered))
@@ -133,7 +99,7 @@ public sealed class TencentAppLoginTests(TencentClientFixture fx) : IClassFixtur
         var app = await CreateAppAsync(fx.Client);
         await fx.Client.CreateUserAsync("+8613800000005");
 
-        var wrong = await PostAsync("/api/exploreropen/appapi", Signed(app, PhoneLogin("86", "13800000005", "not the password")));
+        var wrong = await PostAsync("/api/exploreropen/appapi", SignRequest(app, PhoneLogin("86", "13800000005", "not the password")));
 
         Assert.Equal(Errors.UserLoginFailed.TencentCode, ClientApi.ErrorCode(wrong));
     }
@@ -153,7 +119,7 @@ public sealed class TencentAppLoginTests(TencentClientFixture fx) : IClassFixtur
         Assert.Equal(Errors.InvalidParameterValue.Code, (await missing.ReadEnvelopeAsync()).Code());
 
         Assert.Equal(200, (await (await admin.DeleteAsync($"/admin/v1/tencent-apps/{app.AppKey}")).ReadEnvelopeAsync()).Code());
-        var afterDelete = await PostAsync("/api/exploreropen/appapi", Signed(app, PhoneLogin("86", "13800000009", Password)));
+        var afterDelete = await PostAsync("/api/exploreropen/appapi", SignRequest(app, PhoneLogin("86", "13800000009", Password)));
         Assert.Equal(Errors.AppSignatureInvalid.TencentCode,
             (afterDelete.TryGetProperty("Response", out var r) ? r.GetProperty("Error") : afterDelete.GetProperty("data").GetProperty("Error")).GetProperty("Code").GetString());
     }
