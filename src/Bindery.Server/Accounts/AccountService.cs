@@ -132,6 +132,34 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
     /// Replaces the password after checking the current one (counted against the same guess limit as logins)
     /// and ends every other session of the user; the session that asked stays valid.
     /// </summary>
+    public const int MaxNicknameLength = 64;
+    public const int MaxAvatarUrlLength = 1024;
+
+    /// <summary>What a user says about themselves: a display name and an avatar URL (both optional).</summary>
+    public sealed record Profile(string? Nickname, string? AvatarUrl);
+
+    public Task<Profile> GetProfileAsync(AppUser user) =>
+        db.ReadAsync(async c => await c.QuerySingleOrDefaultAsync<Profile>(
+            "SELECT nickname, avatar_url FROM users WHERE id = @Id", new { user.Id }) ?? new Profile(null, null));
+
+    /// <summary>Sets the fields given (null leaves a field as it is): a nickname of 1–64 characters, an http(s) avatar URL.</summary>
+    public async Task UpdateProfileAsync(AppUser user, string? nickname, string? avatarUrl)
+    {
+        var name = nickname?.Trim();
+        if (name is not null && (name.Length is 0 or > MaxNicknameLength || name.Any(char.IsControl)))
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, $"NickName is 1-{MaxNicknameLength} characters without control characters");
+        }
+        var avatar = avatarUrl?.Trim();
+        if (avatar is not null && (avatar.Length > MaxAvatarUrlLength || !Uri.TryCreate(avatar, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, "Avatar must be an absolute http or https URL");
+        }
+        await db.WriteAsync(tx => tx.ExecuteAsync(
+            "UPDATE users SET nickname = COALESCE(@Nickname, nickname), avatar_url = COALESCE(@Avatar, avatar_url) WHERE id = @Id",
+            new { Nickname = name, Avatar = avatar, user.Id }));
+    }
+
     /// <summary>
     /// Sets the password of a user who proved control of the account some other way (a verification code sent to it)
     /// and ends every session of that user. 9006 when there is no such user, as for a wrong login.

@@ -61,7 +61,8 @@ public sealed class TencentActions(UserSessions sessions, AccountService account
         ["AppModifyFamilyDeviceRoom"] = new(TencentShape.Flat, (a, u, p) => a.MoveDeviceAsync(u, p)),
         ["AppDeleteDeviceInFamily"] = new(TencentShape.Flat, (a, u, p) => a.DeleteDeviceAsync(u, p)),
         // The signed-in user (the mini-program SDK's login reads data.Data.UserID and NickName).
-        ["AppGetUser"] = new(TencentShape.Wrapped, (a, u, _) => Task.FromResult<object>(UserOf(u))),
+        ["AppGetUser"] = new(TencentShape.Wrapped, (a, u, _) => a.UserAsync(u)),
+        ["AppUpdateUser"] = new(TencentShape.Flat, (a, u, p) => a.UpdateUserAsync(u, p)),
         ["AppLogoutUser"] = new(TencentShape.Flat, (a, u, p) => a.LogoutAsync(p)),
         ["AppUserResetPassword"] = new(TencentShape.Flat, (a, u, p) => a.ResetPasswordAsync(u, p)),
     };
@@ -154,11 +155,21 @@ public sealed class TencentActions(UserSessions sessions, AccountService account
 
     // ---- the user ----------------------------------------------------------------------------------------------
 
-    private static UserData UserOf(AppUser user)
+    private async Task<object> UserAsync(AppUser user)
     {
+        var profile = await accounts.GetProfileAsync(user);
         var isEmail = user.Username.Contains('@', StringComparison.Ordinal);
         var isPhone = user.Username.StartsWith('+') && user.Username.Skip(1).All(char.IsAsciiDigit);
-        return new UserData(user.Id, user.Username, user.Username, isPhone ? user.Username[1..] : "", "", isEmail ? user.Username : "", "", 1);
+        return new UserData(user.Id, user.Username, profile.Nickname ?? user.Username, isPhone ? user.Username[1..] : "", "",
+            isEmail ? user.Username : "", profile.AvatarUrl ?? "", 1);
+    }
+
+    /// <summary>AppUpdateUser {NickName?, Avatar?}: what the user says about themselves.</summary>
+    private async Task<object> UpdateUserAsync(AppUser user, TencentParams p)
+    {
+        await accounts.UpdateProfileAsync(user, p.Text("NickName", AccountService.MaxNicknameLength + 1),
+            p.Text("Avatar", AccountService.MaxAvatarUrlLength + 1));
+        return new NoData();
     }
 
     /// <summary>Ends the session of the AccessToken the request carries; other sessions of the user stay.</summary>

@@ -36,6 +36,7 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
         ["AppDeleteDeviceInFamily"] = (null, true),
         ["AppGetUser"] = ("UserID", false),
         ["AppLogoutUser"] = (null, true),
+        ["AppUpdateUser"] = (null, true),
         ["AppUserResetPassword"] = (null, true),
     };
 
@@ -99,6 +100,8 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
             case "AppGetUser":
             case "AppLogoutUser":
                 return [];
+            case "AppUpdateUser":
+                return new() { ["NickName"] = "Ming", ["Avatar"] = "https://example.com/ming.png" };
             case "AppUserResetPassword":
                 // Tenant.CreateUserAsync's users all have this password.
                 return new() { ["Password"] = "correct horse battery staple", ["NewPassword"] = "a brand new passphrase" };

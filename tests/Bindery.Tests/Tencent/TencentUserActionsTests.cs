@@ -24,6 +24,22 @@ public sealed class TencentUserActionsTests(TencentClientFixture fx) : IClassFix
     }
 
     [Fact]
+    public async Task AppUpdateUser_sets_the_nickname_and_avatar_AppGetUser_reads()
+    {
+        var user = await fx.Client.CreateUserAsync();
+        var api = new ClientApi(fx.App.CreateClient(), user.Token);
+
+        await api.OkAsync("AppUpdateUser", new() { ["NickName"] = "Xiao Ming", ["Avatar"] = "https://example.com/ming.png" });
+        await api.OkAsync("AppUpdateUser", new() { ["NickName"] = "Ming" });   // a field left out stays as it is
+
+        var data = (await api.OkAsync("AppGetUser")).GetProperty("Data");
+        Assert.Equal("Ming", data.GetProperty("NickName").GetString());
+        Assert.Equal("https://example.com/ming.png", data.GetProperty("Avatar").GetString());
+        Assert.Equal("InvalidParameterValue", ClientApi.ErrorCode(await api.CallAsync("AppUpdateUser", new() { ["Avatar"] = "javascript:alert(1)" })));
+        Assert.Equal("InvalidParameterValue", ClientApi.ErrorCode(await api.CallAsync("AppUpdateUser", new() { ["NickName"] = new string('x', 65) })));
+    }
+
+    [Fact]
     public async Task AppLogoutUser_ends_this_session_so_the_apps_log_the_user_out()
     {
         var user = await fx.Client.CreateUserAsync();
