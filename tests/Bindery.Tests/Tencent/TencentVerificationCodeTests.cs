@@ -51,8 +51,15 @@ public sealed class VerificationCodeFixture : IAsyncLifetime
 
     public SignedAppRequests.App SignedApp { get; private set; } = null!;
 
+    /// <summary>A second user domain that keeps the documented Response envelope, with an app of its own.</summary>
+    public Tenant Documented { get; private set; } = null!;
+
+    public SignedAppRequests.App DocumentedApp { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
+        Documented = await Tenant.CreateAsync(App, homeMode: true);
+        DocumentedApp = await CreateAppAsync(App, Documented);
         Tenant = await Tenant.CreateAsync(App, homeMode: true);
         using var admin = App.CreateAdminClient();
         using var patched = await admin.PatchAsJsonAsync($"/admin/v1/user-domains/{Tenant.DomainId}", new { tencentEnvelope = "client" });
@@ -188,6 +195,106 @@ public sealed class TencentVerificationCodeTests(VerificationCodeFixture fx) : I
 
         var soon = await CallAsync(new JsonObject { ["Action"] = "AppSendVerificationCode", ["CountryCode"] = "86", ["PhoneNumber"] = fresh });
         Assert.Equal(Errors.TooManyAttempts.TencentCode, ErrorCodeOf(soon));
+    }
+
+    public static TheoryData<string> PreLoginActions => [.. TencentAppApi.Names];
+
+    /// <summary>
+    /// Every signed pre-login action succeeds in both envelopes with its fields where each reads them: the client
+    /// envelope per the action's shape (flat <c>data.X</c> or wrapped <c>data.Data.X</c>), the documented one in
+    /// <c>Response.Data</c>.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PreLoginActions))]
+    public async Task Every_pre_login_action_answers_in_both_envelopes(string action)
+    {
+        (string? Field, bool Flat) placement = action switch
+        {
+            "AppGetToken" => ("Token", false),
+            "AppCreateCellphoneUser" or "AppCreateEmailUser" => ("UserID", true),
+            _ => (null, true),
+        };
+        Assert.Equal(placement.Flat, TencentAppApi.Shapes[action] == TencentShape.Flat);
+        foreach (var (tenant, app, client) in new[] { (fx.Tenant, fx.SignedApp, true), (fx.Documented, fx.DocumentedApp, false) })
+        {
+            var root = await SignedAppRequests.CallAsync(fx.App, app, await ScenarioAsync(action, tenant, app));
+            JsonElement holder;
+            if (client)
+            {
+                var data = ClientApi.Data(root);
+                holder = placement.Flat ? data : data.GetProperty("Data");
+            }
+            else
+            {
+                Assert.False(root.TryGetProperty("code", out _), root.ToString());
+                var response = root.GetProperty("Response");
+                Assert.False(response.TryGetProperty("Error", out _), root.ToString());
+                holder = response.GetProperty("Data");
+            }
+            if (placement.Field is { } field)
+            {
+                Assert.True(holder.TryGetProperty(field, out _), $"{action}: no {field} in {root}");
+            }
+        }
+    }
+
+    /// <summary>A successful request of <paramref name="action"/> for a fresh phone number or address of the tenant.</summary>
+    private async Task<JsonObject> ScenarioAsync(string action, Tenant tenant, SignedAppRequests.App app)
+    {
+        var phone = NewPhone();
+        var email = $"p{phone}@example.com";
+        const string password = "correct horse battery staple";
+        async Task<string> CodeAsync(string sendAction, string purpose, JsonObject target)
+        {
+            target["Action"] = sendAction;
+            target["Type"] = purpose;
+            var sent = await SignedAppRequests.CallAsync(fx.App, app, target);
+            Assert.False(sent.TryGetProperty("Response", out var r) && r.TryGetProperty("Error", out _), sent.ToString());
+            return fx.App.Codes.Last(sendAction == "AppSendVerificationCode" ? "+86" + phone : email, purpose);
+        }
+        switch (action)
+        {
+            case "AppGetToken":
+                await tenant.CreateUserAsync("+86" + phone);
+                return new JsonObject { ["Action"] = action, ["Type"] = "phone", ["CountryCode"] = "86", ["PhoneNumber"] = phone, ["Password"] = password };
+            case "AppSendVerificationCode":
+                return new JsonObject { ["Action"] = action, ["CountryCode"] = "86", ["PhoneNumber"] = phone };
+            case "AppSendEmailVerificationCode":
+                return new JsonObject { ["Action"] = action, ["Email"] = email };
+            case "AppCheckVerificationCode":
+            case "AppCreateCellphoneUser":
+            {
+                var code = await CodeAsync("AppSendVerificationCode", "register", new JsonObject { ["CountryCode"] = "86", ["PhoneNumber"] = phone });
+                return new JsonObject { ["Action"] = action, ["CountryCode"] = "86", ["PhoneNumber"] = phone, ["Password"] = password, ["VerificationCode"] = code };
+            }
+            case "AppCheckEmailVerificationCode":
+            case "AppCreateEmailUser":
+            {
+                var code = await CodeAsync("AppSendEmailVerificationCode", "register", new JsonObject { ["Email"] = email });
+                return new JsonObject { ["Action"] = action, ["Email"] = email, ["Password"] = password, ["VerificationCode"] = code };
+            }
+            case "AppResetPasswordByCellphone":
+            {
+                await tenant.CreateUserAsync("+86" + phone);
+                var code = await CodeAsync("AppSendVerificationCode", "resetpass", new JsonObject { ["CountryCode"] = "86", ["PhoneNumber"] = phone });
+                return new JsonObject { ["Action"] = action, ["CountryCode"] = "86", ["PhoneNumber"] = phone, ["Password"] = "a fresh passphrase", ["VerificationCode"] = code };
+            }
+            case "AppResetPasswordByEmail":
+            {
+                await tenant.CreateUserAsync(email);
+                var code = await CodeAsync("AppSendEmailVerificationCode", "resetpass", new JsonObject { ["Email"] = email });
+                return new JsonObject { ["Action"] = action, ["Email"] = email, ["Password"] = "a fresh passphrase", ["VerificationCode"] = code };
+            }
+            default:
+                throw new InvalidOperationException($"no scenario for {action}: add one here and a placement above");
+        }
+    }
+
+    [Fact]
+    public void The_pre_login_actions_and_the_token_actions_are_told_apart_by_name()
+    {
+        Assert.Empty(TencentAppApi.Names.Intersect(TencentActions.Names));
+        Assert.All(TencentAppApi.Names, name => Assert.True(TencentAppApi.Shapes.ContainsKey(name)));
     }
 
     [Theory]
