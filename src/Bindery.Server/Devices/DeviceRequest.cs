@@ -24,7 +24,7 @@ public sealed record DeviceRequest(AuthenticatedDevice Device, byte[] Body, Json
     public static async ValueTask<DeviceRequest?> BindAsync(HttpContext context)
     {
         var request = context.Request;
-        var body = await ReadBodyAsync(request);
+        var body = await RequestBodies.ReadBoundedAsync(request, MaxBodyBytes);
         var headers = request.Headers;
         var credentials = new DeviceCredentials(
             headers[DeviceSignature.PkHeader].ToString(),
@@ -47,25 +47,5 @@ public sealed record DeviceRequest(AuthenticatedDevice Device, byte[] Body, Json
             RequestGate.RequireJson(request);
         }
         return new DeviceRequest(device, body, services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions);
-    }
-
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
-    {
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            throw new BinderyException(Errors.RequestTooLarge);
-        }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[4096];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                throw new BinderyException(Errors.RequestTooLarge);
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 }

@@ -83,7 +83,7 @@ public static class TencentEndpoints
     {
         // The AccessToken travels in the body, so the Content-Type is the first thing there is to check.
         RequestGate.RequireJson(http.Request);
-        var body = await ReadBodyAsync(http.Request, options.Value.MaxRequestBodyBytes);
+        var body = await RequestBodies.ReadBoundedAsync(http.Request, options.Value.MaxRequestBodyBytes);
         using var document = JsonDocument.Parse(body, DocumentOptions);
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
@@ -128,25 +128,5 @@ public static class TencentEndpoints
             throw new BinderyException(Errors.InvalidParameter, $"the path names Action {pathAction} but the body names {bodyAction}");
         }
         return bodyAction;
-    }
-
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, long maxBytes)
-    {
-        if (request.ContentLength > maxBytes)
-        {
-            throw new BinderyException(Errors.RequestTooLarge);
-        }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk)) > 0)
-        {
-            if (buffer.Length + read > maxBytes)
-            {
-                throw new BinderyException(Errors.RequestTooLarge);
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 }
