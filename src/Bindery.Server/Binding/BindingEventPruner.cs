@@ -1,3 +1,4 @@
+using Bindery.Infrastructure;
 using Bindery.Storage;
 using Microsoft.Extensions.Options;
 
@@ -9,11 +10,17 @@ namespace Bindery.Binding;
 /// node runs it; concurrent runs delete the same rows and are harmless.
 /// </summary>
 public sealed class BindingEventPruner(IDatabase db, TimeProvider clock, IOptions<BindingOptions> options, ILogger<BindingEventPruner> logger)
-    : BackgroundService
+    : PeriodicWork(logger)
 {
     public const int BatchSize = 1000;
 
-    private static readonly TimeSpan FirstRunDelay = TimeSpan.FromMinutes(1);
+    protected override TimeSpan FirstRunDelay => TimeSpan.FromMinutes(1);
+
+    protected override TimeSpan Interval => options.Value.EventPruneInterval;
+
+    protected override string WhatItRemoves => "binding events past their retention";
+
+    protected override Task<int> RunOnceAsync(CancellationToken cancellationToken) => PruneAsync(cancellationToken);
 
     /// <summary>Deletes every event older than the retention; returns how many went.</summary>
     public async Task<int> PruneAsync(CancellationToken cancellationToken = default)
@@ -38,35 +45,6 @@ public sealed class BindingEventPruner(IDatabase db, TimeProvider clock, IOption
             {
                 return total;
             }
-        }
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await Task.Delay(FirstRunDelay, stoppingToken);
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    var pruned = await PruneAsync(stoppingToken);
-                    if (pruned > 0 && logger.IsEnabled(LogLevel.Information))
-                    {
-                        logger.LogInformation("Pruned {Count} binding events older than {Retention}", pruned, options.Value.EventRetention);
-                    }
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogWarning(ex, "Pruning binding events failed; retrying at the next interval");
-                }
-                var interval = options.Value.EventPruneInterval;
-                await Task.Delay(interval > TimeSpan.Zero ? interval : TimeSpan.FromHours(1), stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
         }
     }
 }

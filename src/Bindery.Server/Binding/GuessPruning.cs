@@ -1,3 +1,4 @@
+using Bindery.Infrastructure;
 using Bindery.Storage;
 using Microsoft.Extensions.Options;
 
@@ -9,8 +10,16 @@ namespace Bindery.Binding;
 /// node runs it; the deletes are idempotent, so several nodes on one database do no harm.
 /// </summary>
 public sealed class GuessPruning(IDatabase db, TimeProvider clock, GuessLimiter guesses, IOptions<BindingOptions> options, ILogger<GuessPruning> logger)
-    : BackgroundService
+    : PeriodicWork(logger)
 {
+    protected override TimeSpan FirstRunDelay => options.Value.PruneInterval;
+
+    protected override TimeSpan Interval => options.Value.PruneInterval;
+
+    protected override string WhatItRemoves => "expired guess records";
+
+    protected override Task<int> RunOnceAsync(CancellationToken cancellationToken) => PruneOnceAsync(cancellationToken);
+
     public async Task<int> PruneOnceAsync(CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -19,26 +28,5 @@ public sealed class GuessPruning(IDatabase db, TimeProvider clock, GuessLimiter 
             + await tx.ExecuteAsync(
                 "DELETE FROM guess_counters WHERE window_started_at < @Before",
                 new { Before = now - (long)options.Value.GuessCounterRetention.TotalMilliseconds }), cancellationToken);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.PruneInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                var deleted = await PruneOnceAsync(stoppingToken);
-                if (logger.IsEnabled(LogLevel.Debug))
-                {
-                    logger.LogDebug("Pruned {Rows} expired guess records", deleted);
-                }
-            }
-            catch (Exception ex) when (ex is StorageUnavailableException or UniqueViolationException)
-            {
-                // The next tick tries again; nothing depends on a prune having happened.
-                logger.LogWarning("Pruning guess records failed: {ExceptionType}", ex.GetType().Name);
-            }
-        }
     }
 }

@@ -1,0 +1,47 @@
+namespace Bindery.Infrastructure;
+
+/// <summary>
+/// A background chore every node runs on a timer (pruning old rows): a first run after <see cref="FirstRunDelay"/>,
+/// then one every <see cref="Interval"/>. A failed run is logged and tried again at the next tick; it never stops
+/// the host, and nothing may depend on a run having happened.
+/// </summary>
+public abstract class PeriodicWork(ILogger logger) : BackgroundService
+{
+    protected abstract TimeSpan FirstRunDelay { get; }
+
+    protected abstract TimeSpan Interval { get; }
+
+    /// <summary>What the chore does, for the log ("Pruned 12 …").</summary>
+    protected abstract string WhatItRemoves { get; }
+
+    /// <summary>One run; returns how many rows it removed.</summary>
+    protected abstract Task<int> RunOnceAsync(CancellationToken cancellationToken);
+
+    protected sealed override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(FirstRunDelay, stoppingToken);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    var removed = await RunOnceAsync(stoppingToken);
+                    if (removed > 0 && logger.IsEnabled(LogLevel.Information))
+                    {
+                        logger.LogInformation("Pruned {Count} {What}", removed, WhatItRemoves);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning("Pruning {What} failed ({ExceptionType}); trying again at the next interval", WhatItRemoves, ex.GetType().Name);
+                }
+                await Task.Delay(Interval > TimeSpan.Zero ? Interval : TimeSpan.FromHours(1), stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+}
