@@ -60,40 +60,39 @@ public sealed class PureBtProof : IPossessionProof
     public static ProofResult Failure { get; } = ProofResult.Fail(Errors.DeviceVerificationFailed, null, countsAsGuess: true);
 
     /// <summary>
-    /// Checks the shapes (<see cref="Create"/>) and spends the body's <c>random</c> and ciphertexts for the device in a
+    /// Spends the body's <c>random</c> and ciphertexts for the device in a
     /// write of its own, committed before the bind decides anything: whatever the bind answers, they are spent.
     /// </summary>
     public async Task PresentAsync(IDatabase db, long now, CancellationToken cancellationToken)
     {
-        var proof = this;
         var fields = _fields;
         await db.WriteAsync(async tx =>
         {
             // Only for a device that exists: unknown devices (and dks not of the product's format) leave no rows behind.
-            var dk = DeviceKeys.Normalize(proof._dk, await DeviceKeyFormats.ReadAsync(tx, fields.Pk));
+            var dk = DeviceKeys.Normalize(_dk, await DeviceKeyFormats.ReadAsync(tx, fields.Pk));
             if (dk is null)
             {
                 return 0;
             }
-            var key = new { fields.Pk, Dk = dk, fields.Random, Now = now, Id = proof._presentationId };
+            var key = new { fields.Pk, Dk = dk, fields.Random, Now = now, Id = _presentationId };
             await tx.ExecuteAsync(
                 """
                 INSERT INTO bt_randoms (pk, dk, random, used_at, request_id)
                 SELECT pk, dk, @Random, @Now, @Id FROM devices WHERE pk = @Pk AND dk = @Dk
                 ON CONFLICT (pk, dk, random) DO NOTHING
                 """, key);
-            foreach (var fingerprint in proof._fingerprints.Distinct())
+            foreach (var fingerprint in _fingerprints.Distinct())
             {
                 await tx.ExecuteAsync(
                     """
                     INSERT INTO bt_ciphertexts (pk, dk, fingerprint, request_id, seen_at)
                     SELECT pk, dk, @Fingerprint, @Id, @Now FROM devices WHERE pk = @Pk AND dk = @Dk
                     ON CONFLICT (pk, dk, fingerprint) DO NOTHING
-                    """, new { fields.Pk, Dk = dk, Fingerprint = fingerprint, Now = now, Id = proof._presentationId });
+                    """, new { fields.Pk, Dk = dk, Fingerprint = fingerprint, Now = now, Id = _presentationId });
             }
             return 0;
         }, cancellationToken);
-        proof._spent = true;
+        _spent = true;
     }
 
     /// <summary>Checks the shape of every field (no secrets needed): 5179, 5213, 5357, 9000, 9001.</summary>

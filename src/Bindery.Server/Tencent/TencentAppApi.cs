@@ -49,11 +49,12 @@ public sealed class TencentAppApi(TencentApps apps, AccountService accounts, Ten
     {
         var entry = Actions[action];
         // The app's users read its domain's envelope, refusals of a bad signature included.
-        if (await apps.DomainOfAsync(parameters.Text("AppKey", 64)?.Trim()) is { } domainId)
+        var registered = await apps.FindAsync(TencentApps.AppKeyOf(body));
+        if (registered is not null)
         {
-            TencentEnvelope.SetKind(http, await envelopes.ForDomainAsync(domainId));
+            TencentEnvelope.SetKind(http, await envelopes.ForDomainAsync(registered.DomainId));
         }
-        var app = await apps.VerifyAsync(body);
+        var app = await apps.VerifyAsync(body, registered);
         return (entry.Shape, await entry.Run(this, app, parameters));
     }
 

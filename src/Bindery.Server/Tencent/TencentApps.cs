@@ -91,11 +91,21 @@ public sealed class TencentApps(IDatabase db, TimeProvider clock)
         }
     }
 
-    /// <summary>The user domain of an app (an AppKey is built into every copy of the app: it is no secret), or null.</summary>
-    public Task<string?> DomainOfAsync(string? appKey) =>
+    /// <summary>A registered app (an AppKey is built into every copy of the app: it is no secret), or null.</summary>
+    public sealed class RegisteredApp
+    {
+        public string AppKey { get; set; } = "";
+
+        public string AppSecret { get; set; } = "";
+
+        public string DomainId { get; set; } = "";
+    }
+
+    public Task<RegisteredApp?> FindAsync(string? appKey) =>
         appKey is null or { Length: > 64 }
-            ? Task.FromResult<string?>(null)
-            : db.ReadAsync(c => c.QuerySingleOrDefaultAsync<string?>("SELECT domain_id FROM tencent_apps WHERE app_key = @AppKey", new { AppKey = appKey }));
+            ? Task.FromResult<RegisteredApp?>(null)
+            : db.ReadAsync(c => c.QuerySingleOrDefaultAsync<RegisteredApp?>(
+                "SELECT app_key, app_secret, domain_id FROM tencent_apps WHERE app_key = @AppKey", new { AppKey = appKey }));
 
     /// <summary>
     /// Verifies a signed pre-login request: a known AppKey, a Timestamp (Unix seconds) within
@@ -104,7 +114,7 @@ public sealed class TencentApps(IDatabase db, TimeProvider clock)
     /// the same signed request is refused a second time. Every failure answers the same
     /// <c>InvalidParameterValue.SignatureFailure</c>-style refusal (no hint which check failed).
     /// </summary>
-    public async Task<VerifiedApp> VerifyAsync(JsonElement body)
+    public async Task<VerifiedApp> VerifyAsync(JsonElement body, RegisteredApp? app)
     {
         var appKey = Text(body, "AppKey");
         var signature = Text(body, "Signature");
@@ -114,9 +124,11 @@ public sealed class TencentApps(IDatabase db, TimeProvider clock)
         {
             throw new BinderyException(Errors.AppSignatureInvalid, "AppKey, Timestamp, Nonce and Signature are required");
         }
+        if (app is not null && !string.Equals(app.AppKey, appKey, StringComparison.Ordinal))
+        {
+            app = null;   // looked up for another key than the body names: as good as unknown
+        }
         var now = clock.GetUtcNow();
-        var app = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<AppRow>(
-            "SELECT app_key, app_secret, domain_id, name, created_at FROM tencent_apps WHERE app_key = @AppKey", new { AppKey = appKey }));
         var expected = Sign(app?.AppSecret ?? "no app has this key", body);
         var fresh = long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
             && Math.Abs(now.ToUnixTimeSeconds() - seconds) <= (long)TimestampWindow.TotalSeconds;
@@ -157,6 +169,9 @@ public sealed class TencentApps(IDatabase db, TimeProvider clock)
         JsonValueKind.Null => "null",
         _ => value.GetRawText(),
     };
+
+    /// <summary>The request's AppKey, read exactly as <see cref="VerifyAsync"/> reads it.</summary>
+    public static string? AppKeyOf(JsonElement body) => Text(body, "AppKey");
 
     private static string? Text(JsonElement body, string name) =>
         body.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.String or JsonValueKind.Number
