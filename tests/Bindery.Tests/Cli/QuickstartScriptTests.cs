@@ -14,9 +14,9 @@ public sealed class QuickstartScriptTests
     [SkippableFact]
     public async Task The_quickstart_script_walks_wifi_sn_and_pure_bt_binding_end_to_end()
     {
-        var repo = RepositoryRoot();
+        var repo = Repository.TryRoot is { } root && File.Exists(Path.Combine(root, "docs", "quickstart.sh")) ? root : null;
         Skip.If(repo is null, "docs/quickstart.sh is not next to this build (tests run outside the repository)");
-        var missing = new[] { "bash", "curl" }.FirstOrDefault(tool => !OnPath(tool));
+        var missing = new[] { "bash", "curl" }.FirstOrDefault(tool => !Repository.OnPath(tool));
         Skip.If(missing is not null, $"{missing} is not installed; the quickstart script needs bash and curl");
         var simulator = Path.Combine(AppContext.BaseDirectory, "bindery-sim.dll");
 
@@ -67,20 +67,4 @@ public sealed class QuickstartScriptTests
             Assert.Contains($"\"bindingType\":\"{type}\"", output, StringComparison.Ordinal);
         }
     }
-
-    private static string? RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Bindery.sln")) && File.Exists(Path.Combine(dir.FullName, "docs", "quickstart.sh")))
-            {
-                return dir.FullName;
-            }
-        }
-        return null;
-    }
-
-    private static bool OnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-            .Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, tool)));
 }

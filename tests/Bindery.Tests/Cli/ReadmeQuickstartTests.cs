@@ -29,9 +29,9 @@ public sealed partial class ReadmeQuickstartTests(ITestOutputHelper output)
     public async Task The_README_set_up_and_quickstart_work_verbatim_from_a_fresh_copy_of_the_repository()
     {
         Skip.If(TestStore.IsPostgres, "the README runs the server on its default store (SQLite); the SQLite pass covers it");
-        var repo = RepositoryRoot();
+        var repo = Repository.TryRoot is { } checkout && File.Exists(Path.Combine(checkout, "README.md")) ? checkout : null;
         Skip.If(repo is null, "README.md is not next to this build (tests run outside the repository)");
-        var missing = new[] { "bash", "curl", "git" }.FirstOrDefault(tool => !OnPath(tool));
+        var missing = new[] { "bash", "curl", "git" }.FirstOrDefault(tool => !Repository.OnPath(tool));
         Skip.If(missing is not null, $"{missing} is not installed; the README's commands need bash, curl and git");
 
         var blocks = ShellBlocks(await File.ReadAllTextAsync(Path.Combine(repo!, "README.md")));
@@ -293,20 +293,4 @@ public sealed partial class ReadmeQuickstartTests(ITestOutputHelper output)
             return text.Length <= 4000 ? text : text[^4000..];
         }
     }
-
-    private static string? RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Bindery.sln")) && File.Exists(Path.Combine(dir.FullName, "README.md")))
-            {
-                return dir.FullName;
-            }
-        }
-        return null;
-    }
-
-    private static bool OnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-            .Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, tool)));
 }

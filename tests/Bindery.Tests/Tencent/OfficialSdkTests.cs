@@ -140,7 +140,7 @@ public static class NodeRequirement
 {
     public static void SkipOrFailUnlessInstalled(string nodeDir)
     {
-        var missing = !OnPath("node") ? "node is not installed (apt-get install nodejs npm)"
+        var missing = !Repository.OnPath("node") ? "node is not installed (apt-get install nodejs npm)"
             : !Directory.Exists(Path.Combine(nodeDir, "node_modules")) ? $"the npm packages are not installed (npm ci --prefix {nodeDir})"
             : null;
         if (missing is null)
@@ -153,8 +153,4 @@ public static class NodeRequirement
         }
         Skip.If(true, missing);
     }
-
-    private static bool OnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, program)));
 }
