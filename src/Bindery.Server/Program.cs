@@ -70,6 +70,8 @@ app.UseBinderyErrors();
 // whether a JSON body is declared JSON.
 app.UseAdminKey();
 app.UseRequestGate();
+// Then the /v2 API's query parameters posted as a form (or a flat JSON object) are read as query parameters.
+app.UseQueryParametersFromBody();
 
 app.MapOpenApi("/openapi/{documentName}.json").WithErrorEnvelope(ErrorEnvelopes.Plain);
 app.MapHealth();
