@@ -139,7 +139,7 @@ public sealed class UserDevices(IDatabase db)
         var row = await db.ReadAsync(async c =>
         {
             var (sql, param) = Query(scope, count: false, new PageRequest(1, 1));
-            return await c.QuerySingleOrDefaultAsync<DeviceRow>(sql, param);
+            return await c.QueryFirstOrDefaultAsync<DeviceRow>(sql, param);
         });
         return row is null ? throw new BinderyException(notFound) : Details(row, user);
     }
@@ -281,14 +281,19 @@ public sealed class UserDevices(IDatabase db)
         }
         if (scope.Dk is { } dk)
         {
-            where.Add("(d.dk = @DkNormalized OR d.dk = @DkExact)");
+            // Each product's own spelling of the key: normalised for imei-or-mac, exact otherwise.
+            where.Add("d.dk = CASE WHEN d.key_format = 'imei-or-mac' THEN @DkNormalized ELSE @DkExact END");
             param.Add("DkNormalized", dk.Normalized);
             param.Add("DkExact", dk.Exact);
         }
         if (scope.Pks is { } pks)
         {
-            where.Add("d.pk IN @Pks");
-            param.Add("Pks", pks);
+            // One parameter each: the same SQL on both stores (Dapper would hand Npgsql an array, which IN cannot take).
+            where.Add("d.pk IN (" + string.Join(", ", pks.Select((_, i) => "@PkList" + i.ToString(CultureInfo.InvariantCulture))) + ")");
+            for (var i = 0; i < pks.Count; i++)
+            {
+                param.Add("PkList" + i.ToString(CultureInfo.InvariantCulture), pks[i]);
+            }
         }
         if (scope.Pk is { } pk)
         {
@@ -307,14 +312,14 @@ public sealed class UserDevices(IDatabase db)
                    CASE WHEN b.verified THEN 1 ELSE 0 END AS verified, b.capabilities AS capabilities, b.fid AS fid,
                    b.frid AS frid, b.bound_at AS bound_at, NULL AS owner_uid, NULL AS share_id, p.name AS product_name,
                    p.logo_url AS product_logo, p.binding_mode AS binding_mode,
-                   CASE WHEN b.matter_info IS NULL THEN 0 ELSE 1 END AS is_matter
+                   CASE WHEN b.matter_info IS NULL THEN 0 ELSE 1 END AS is_matter, p.device_key_format AS key_format
             FROM bindings b JOIN products p ON p.pk = b.pk
             WHERE b.user_id = @UserId
             UNION ALL
             SELECT s.pk, s.dk, COALESCE(s.device_name, ob.device_name, p.name), COALESCE(ob.method, 'SHARE'), 2,
                    CASE WHEN ob.verified THEN 1 ELSE 0 END, ob.capabilities, NULL, NULL, COALESCE(s.accepted_at, s.created_at),
                    s.owner_user_id, s.share_id, p.name, p.logo_url, p.binding_mode,
-                   CASE WHEN ob.matter_info IS NULL THEN 0 ELSE 1 END
+                   CASE WHEN ob.matter_info IS NULL THEN 0 ELSE 1 END, p.device_key_format
             FROM device_shares s JOIN products p ON p.pk = s.pk
             LEFT JOIN bindings ob ON ob.pk = s.pk AND ob.dk = s.dk AND ob.user_id = s.owner_user_id
             WHERE s.user_id = @UserId{shareAccepted}
