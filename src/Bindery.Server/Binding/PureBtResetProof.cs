@@ -78,28 +78,7 @@ public sealed class PureBtResetProof
     /// </summary>
     public async Task PresentAsync(IDatabase db, long now, CancellationToken cancellationToken)
     {
-        await db.WriteAsync(async tx =>
-        {
-            // Only for a device that exists: unknown devices (and dks not of the product's format) leave no rows behind.
-            var dk = DeviceKeys.Normalize(_dk, await DeviceKeyFormats.ReadAsync(tx, _pk));
-            if (dk is null)
-            {
-                return 0;
-            }
-            await tx.ExecuteAsync(
-                """
-                INSERT INTO bt_randoms (pk, dk, random, used_at, request_id)
-                SELECT pk, dk, @Random, @Now, @Id FROM devices WHERE pk = @Pk AND dk = @Dk
-                ON CONFLICT (pk, dk, random) DO NOTHING
-                """, new { Pk = _pk, Dk = dk, Random = _random, Now = now, Id = _presentationId });
-            await tx.ExecuteAsync(
-                """
-                INSERT INTO bt_ciphertexts (pk, dk, fingerprint, request_id, seen_at)
-                SELECT pk, dk, @Fingerprint, @Id, @Now FROM devices WHERE pk = @Pk AND dk = @Dk
-                ON CONFLICT (pk, dk, fingerprint) DO NOTHING
-                """, new { Pk = _pk, Dk = dk, Fingerprint = _fingerprint, Now = now, Id = _presentationId });
-            return 0;
-        }, cancellationToken);
+        await PureBtSpending.SpendAsync(db, _pk, _dk, _random, [_fingerprint], _presentationId, now, cancellationToken);
         _spent = true;
     }
 
@@ -110,19 +89,13 @@ public sealed class PureBtResetProof
         {
             throw new InvalidOperationException("a reset proof must be presented (PresentAsync) before it is verified");
         }
-        var randomOwner = await tx.QuerySingleOrDefaultAsync<string>(
-            "SELECT request_id FROM bt_randoms WHERE pk = @Pk AND dk = @Dk AND random = @Random",
-            new { device.Pk, device.Dk, Random = _random });
-        var cipherOwner = await tx.QuerySingleOrDefaultAsync<string>(
-            "SELECT request_id FROM bt_ciphertexts WHERE pk = @Pk AND dk = @Dk AND fingerprint = @Fingerprint",
-            new { device.Pk, device.Dk, Fingerprint = _fingerprint });
+        var spentHere = await PureBtSpending.SpentByAsync(tx, device, _random, [_fingerprint], _presentationId);
         var key = PureBtCrypto.KeyOf(productSecret);
         var payload = PureBtCrypto.ParseSecretPayload(PureBtCrypto.TryDecrypt(key ?? NoKey, _random, _credentials));
 
         // Non-short-circuiting &: every check runs, whichever fails.
         var ok = key is not null;
-        ok &= string.Equals(randomOwner, _presentationId, StringComparison.Ordinal);
-        ok &= string.Equals(cipherOwner, _presentationId, StringComparison.Ordinal);
+        ok &= spentHere;
         ok &= payload is not null;
         ok &= string.Equals(payload?.Pk, _pk, StringComparison.Ordinal) & string.Equals(payload?.Dk, _dk, StringComparison.Ordinal);
         ok &= Secrets.MatchesHash(payload?.Secret ?? "", device.BindingSecretHash ?? NoHash) & device.BindingSecretHash is not null;
