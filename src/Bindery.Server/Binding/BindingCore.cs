@@ -317,29 +317,105 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         }
     }
 
-    /// <summary>Removes the caller's binding of a device (or their share of it). 5052 when they have neither.</summary>
-    public async Task<UnbindResult> UnbindAsync(AppUser user, string? pk, string? dk, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Removes the caller's binding of a device (or their share of it); 5052 when they have neither. With
+    /// <see cref="UnbindRequest.IsInit"/> the device's binding state is reset too (docs/binding.md, "Unbind"): allowed
+    /// for a holder whose verified binding is the device's only one (owner and rotation mode always; multi-user mode
+    /// for the last holder), or for any holder who presents a valid pure-BT reset proof; otherwise 5041 and nothing
+    /// changes. A failed reset proof is 5009 and counts as a failed guess.
+    /// </summary>
+    public async Task<UnbindResult> UnbindAsync(UnbindRequest request, CancellationToken cancellationToken = default)
     {
-        var validPk = Validate.Required(pk, Errors.ProductKeyMissing, MaxPkLength, "pk");
-        var validDk = RequireDk(dk);
-        return await db.WriteAsync(async tx =>
+        var user = request.User;
+        var validPk = Validate.Required(request.Pk, Errors.ProductKeyMissing, MaxPkLength, "pk");
+        var validDk = RequireDk(request.Dk);
+        var proof = PureBtResetProof.Create(validPk, validDk, request.PureBtResetCredentials, request.Random);
+        if (proof is not null)
+        {
+            await proof.PresentAsync(db, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        }
+        var outcome = await db.WriteAsync(async tx =>
         {
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             var actor = BindingActor.User(user.Id);
             var device = await LockDeviceAsync(tx, validPk, new DeviceTarget.ByDk(await DeviceKeyFormats.ResolveAsync(tx, validPk, validDk)))
                 ?? throw new BinderyException(Errors.DeviceNotBound);
             var binding = await BindingLifecycle.ReadHolderAsync(tx, device.Pk, device.Dk, user.Id);
-            if (binding is not null)
+            if (binding is null)
             {
-                await BindingLifecycle.RemoveBindingAsync(tx, binding, BindingEventKinds.Unbound, actor, now);
-                return new UnbindResult(device.Pk, device.Dk, WasShare: false);
+                if (request.IsInit)
+                {
+                    // A share's recipient (or a stranger: the same answer as unbinding without isInit) resets nothing.
+                    var shared = await tx.ExecuteScalarAsync<long>(
+                        "SELECT COUNT(*) FROM device_shares WHERE pk = @Pk AND dk = @Dk AND user_id = @UserId",
+                        new { device.Pk, device.Dk, UserId = user.Id });
+                    throw shared > 0
+                        ? new BinderyException(Errors.NoPermission, "a shared device is left without isInit; only a holder resets it")
+                        : new BinderyException(Errors.DeviceNotBound);
+                }
+                var leftShare = await BindingLifecycle.RemoveShareToUserAsync(tx, device.Pk, device.Dk, user.Id, actor, now);
+                return leftShare > 0
+                    ? (Outcome)new Unbound(new UnbindResult(device.Pk, device.Dk, WasShare: true) { BindingSum = await CountBindingsAsync(tx, device) })
+                    : throw new BinderyException(Errors.DeviceNotBound);
             }
-            var leftShare = await BindingLifecycle.RemoveShareToUserAsync(tx, device.Pk, device.Dk, user.Id, actor, now);
-            return leftShare > 0
-                ? new UnbindResult(device.Pk, device.Dk, WasShare: true)
-                : throw new BinderyException(Errors.DeviceNotBound);
+            var proven = false;
+            if (proof is not null)
+            {
+                if (await guesses.IsUserLockedAsync(tx, user.Id, now))
+                {
+                    throw new BinderyException(Errors.TooManyAttempts, "too many failed attempts; wait for the window to pass");
+                }
+                var product = await ReadProductAsync(tx, device.Pk, user.DomainId) ?? throw new BinderyException(Errors.DeviceNotBound);
+                proven = await proof.VerifyAsync(tx, device, product.Ps);
+                if (!proven)
+                {
+                    // Committed with the refusal: the failure counts.
+                    await guesses.RecordUserFailureAsync(tx, user.Id, now);
+                    return new Refused(Errors.DeviceVerificationFailed, null);
+                }
+            }
+            if (request.IsInit)
+            {
+                var others = await tx.ExecuteScalarAsync<long>(
+                    "SELECT COUNT(*) FROM bindings WHERE pk = @Pk AND dk = @Dk AND user_id <> @UserId",
+                    new { device.Pk, device.Dk, UserId = user.Id });
+                if (!proven && !(binding.Verified && others == 0))
+                {
+                    throw new BinderyException(Errors.NoPermission, binding.Verified
+                        ? "other users hold this device; isInit resets it only for its last holder or with the device's reset proof"
+                        : "an unverified (SN) binding cannot reset the device; unbind without isInit");
+                }
+            }
+            await BindingLifecycle.RemoveBindingAsync(tx, binding, BindingEventKinds.Unbound, actor, now);
+            if (request.IsInit)
+            {
+                await tx.ExecuteAsync(
+                    """
+                    UPDATE devices SET binding_code_hash = NULL, binding_code_reported_at = NULL, binding_code_expires_at = NULL,
+                        binding_code_used_at = NULL, binding_code_failures = 0, binding_secret_hash = NULL,
+                        binding_secret_reported_at = NULL, pairing_window_expires_at = NULL
+                    WHERE pk = @Pk AND dk = @Dk
+                    """,
+                    new { device.Pk, device.Dk });
+            }
+            return new Unbound(new UnbindResult(device.Pk, device.Dk, WasShare: false)
+            {
+                BindingSum = await CountBindingsAsync(tx, device),
+                DeviceReset = request.IsInit,
+            });
         }, cancellationToken);
+        return outcome switch
+        {
+            Unbound unbound => unbound.Result,
+            Refused refused => throw new BinderyException(refused.Error, refused.Detail),
+            _ => throw new InvalidOperationException("unknown outcome"),
+        };
     }
+
+    private sealed record Unbound(UnbindResult Result) : Outcome;
+
+    private static async Task<int> CountBindingsAsync(DbTx tx, BindingDevice device) =>
+        (int)await tx.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM bindings WHERE pk = @Pk AND dk = @Dk", new { device.Pk, device.Dk });
 
     /// <summary>
     /// Removes the caller's own binding of a device when that binding is in family <paramref name="fid"/> (the Tencent
@@ -435,4 +511,11 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }
 
-public sealed record UnbindResult(string Pk, string Dk, bool WasShare);
+public sealed record UnbindResult(string Pk, string Dk, bool WasShare)
+{
+    /// <summary>Bindings of the device left after the unbind, unverified ones included (not shares).</summary>
+    public int BindingSum { get; init; }
+
+    /// <summary>The unbind also reset the device's binding state (isInit).</summary>
+    public bool DeviceReset { get; init; }
+}

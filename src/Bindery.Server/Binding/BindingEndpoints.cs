@@ -33,11 +33,13 @@ public static class BindingEndpoints
         group.MapPost("/bindDeviceSn", BindBySnAsync);
         group.MapPost("/v2/deviceBindingByWifi", BindByWifiAsync);
         group.MapPost("/deviceBindingByPureBt", BindByPureBtAsync);
-        group.MapPost("/unbindDevice", UnbindAsync);
+        group.MapDelete("/unbundlingDeviceDk", UnbindAsync);
+        group.MapGet("/getDeviceInfoByBinding", PreCheckAsync);
         group.MapGet("/userDeviceList", ListAsync);
-        group.MapGet("/productBindingInfo", ProductInfoAsync);
-        group.MapPost("/shareDevice", ShareAsync);
-        group.MapPost("/acceptShare", AcceptShareAsync);
+        group.MapGet("/deviceInfo", DeviceInfoAsync);
+        group.MapPut("/setDeviceInfo", RenameAsync);
+        group.MapPost("/shareByUid", ShareByUidAsync);
+        group.MapPost("/shareDevice", AcceptShareAsync);
         return app;
     }
 
@@ -117,37 +119,52 @@ public static class BindingEndpoints
     }
 
     private static async Task<Ok<QuectelEnvelope<UnbindData>>> UnbindAsync(
-        AppUser user, BindingCore core, [FromQuery] string? pk, [FromQuery] string? dk)
+        AppUser user, BindingCore core, [FromQuery] string? pk, [FromQuery] string? dk, [FromQuery] bool? isInit,
+        [FromQuery] string? pureBtResetCredentials, [FromQuery] string? random)
     {
-        var result = await core.UnbindAsync(user, pk, dk);
-        return Envelope.OkResult(new UnbindData(result.Pk, result.Dk, result.WasShare));
+        var result = await core.UnbindAsync(new UnbindRequest
+        {
+            User = user,
+            Pk = pk,
+            Dk = dk,
+            IsInit = isInit ?? false,
+            PureBtResetCredentials = pureBtResetCredentials,
+            Random = random,
+        });
+        return Envelope.OkResult(new UnbindData(result.BindingSum));
     }
 
-    private static async Task<Ok<QuectelEnvelope<UserDevices.DevicePage>>> ListAsync(
-        AppUser user, UserDevices devices, [FromQuery] int? page, [FromQuery] int? pageSize)
+    private static async Task<Ok<QuectelEnvelope<BindingPreCheckData>>> PreCheckAsync(
+        AppUser user, UserDevices devices, [FromQuery] string? pk, [FromQuery] string? dk, [FromQuery] string? fid,
+        [FromQuery] bool? checkExistInCloud) =>
+        Envelope.OkResult(await devices.PreCheckAsync(user, pk, dk, fid, checkExistInCloud));
+
+    private static async Task<Ok<QuectelEnvelope<PageInfo<DeviceDetails>>>> ListAsync(
+        AppUser user, UserDevices devices, [FromQuery] int? page, [FromQuery] int? pageSize,
+        [FromQuery] string? deviceName, [FromQuery] string? dk, [FromQuery] string? pkList) =>
+        Envelope.OkResult(await devices.ListAsync(user, new UserDevices.ListFilter(deviceName, dk, pkList), PageRequest.From(page, pageSize)));
+
+    private static async Task<Ok<QuectelEnvelope<DeviceDetails>>> DeviceInfoAsync(
+        AppUser user, UserDevices devices, [FromQuery] string? pk, [FromQuery] string? dk, [FromQuery] string? shareCode) =>
+        Envelope.OkResult(await devices.DeviceInfoAsync(user, pk, dk, shareCode));
+
+    private static async Task<Ok<QuectelEnvelope<NoData>>> RenameAsync(
+        AppUser user, UserDevices devices, [FromQuery] string? pk, [FromQuery] string? dk, [FromQuery] string? deviceName)
     {
-        return Envelope.OkResult(await devices.ListAsync(user, page, pageSize));
+        await devices.RenameAsync(user, pk, dk, deviceName);
+        return Envelope.OkResult(new NoData());
     }
 
-    private static async Task<Ok<QuectelEnvelope<UserDevices.ProductBindingInfo>>> ProductInfoAsync(
-        AppUser user, UserDevices devices, [FromQuery] string? pk)
-    {
-        return Envelope.OkResult(await devices.ProductInfoAsync(user, pk));
-    }
+    private static async Task<Ok<QuectelEnvelope<string>>> ShareByUidAsync(
+        AppUser user, DeviceSharing sharing, [FromQuery] string? pk, [FromQuery] string? dk,
+        [FromQuery] string? shareUid, [FromQuery] string? email, [FromQuery] string? phone, [FromQuery] string? username) =>
+        Envelope.OkResult(await sharing.ShareByUidAsync(user, pk, dk, new DeviceSharing.Recipient(shareUid, email, phone, username)));
 
-    private static async Task<Ok<QuectelEnvelope<ShareData>>> ShareAsync(
-        AppUser user, DeviceSharing sharing,
-        [FromQuery] string? pk, [FromQuery] string? dk, [FromQuery] string? username)
+    private static async Task<Ok<QuectelEnvelope<NoData>>> AcceptShareAsync(
+        AppUser user, DeviceSharing sharing, [FromQuery] string? shareCode, [FromQuery] string? deviceName)
     {
-        var share = await sharing.ShareAsync(user, pk, dk, username);
-        return Envelope.OkResult(new ShareData(share.ShareId, share.Pk, share.Dk));
-    }
-
-    private static async Task<Ok<QuectelEnvelope<ShareData>>> AcceptShareAsync(
-        AppUser user, DeviceSharing sharing, [FromQuery] string? shareId)
-    {
-        var share = await sharing.AcceptAsync(user, shareId);
-        return Envelope.OkResult(new ShareData(share.ShareId, share.Pk, share.Dk));
+        await sharing.AcceptAsync(user, shareCode, deviceName);
+        return Envelope.OkResult(new NoData());
     }
 
     /// <summary>0 is what apps send for "not given" (the seed's example value); other values must be 1–15.</summary>

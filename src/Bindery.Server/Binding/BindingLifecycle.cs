@@ -16,7 +16,7 @@ public static class BindingEventKinds
     /// <summary>A binding was created (SN, Wi-Fi, pure BT, token).</summary>
     public const string Bound = "bound";
 
-    /// <summary>The holder removed their own binding (<c>unbindDevice</c>, Tencent <c>AppDeleteDeviceInFamily</c>).</summary>
+    /// <summary>The holder removed their own binding (<c>unbundlingDeviceDk</c>, Tencent <c>AppDeleteDeviceInFamily</c>).</summary>
     public const string Unbound = "unbound";
 
     /// <summary>

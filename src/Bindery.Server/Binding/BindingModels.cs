@@ -99,3 +99,25 @@ public static class BindingMethodWireNames
         _ => throw new ArgumentOutOfRangeException(nameof(method), "exactly one binding method"),
     };
 }
+
+/// <summary>
+/// One unbind request (docs/binding.md, "Unbind"): the caller gives up their binding of the device (or leaves their
+/// share of it). <see cref="IsInit"/> also resets the device's binding state — its reported bindingCode and
+/// bindingSecret and any open pairing window are void, so the next binding needs fresh proof from the device — which
+/// only a holder whose device it is to reset may ask (<see cref="BindingCore.UnbindAsync"/>).
+/// </summary>
+public sealed record UnbindRequest
+{
+    public required AppUser User { get; init; }
+
+    public required string? Pk { get; init; }
+
+    public required string? Dk { get; init; }
+
+    public bool IsInit { get; init; }
+
+    /// <summary>Raw <c>pureBtResetCredentials</c> and <c>random</c>: a pure-BT device's proof that the app is at it (<see cref="PureBtResetProof"/>).</summary>
+    public string? PureBtResetCredentials { get; init; }
+
+    public string? Random { get; init; }
+}

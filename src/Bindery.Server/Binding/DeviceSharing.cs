@@ -7,20 +7,49 @@ using Bindery.Storage;
 namespace Bindery.Binding;
 
 /// <summary>
-/// A binding holder shares a device with another user of the same user domain; once that user accepts, the
-/// device appears in their list (bindingType SHARE). A share lives as long as the sharer's binding.
+/// A binding holder shares a device with one known user of the same user domain (<c>shareByUid</c>): the answer
+/// is a share code addressed to that user, who accepts it with <c>shareDevice?shareCode=…</c>; then the device
+/// appears in their list (<c>deviceType</c> 2). A share lives as long as the sharer's binding.
+/// <para>
+/// A share code of this kind is an identifier, not a bearer secret: only the addressed user can accept it, and any
+/// other user — or a code that does not exist — gets the same 5137. (Open code-based sharing, where whoever holds
+/// the code may accept, is a later issue; its codes will have to be stored hashed.)
+/// </para>
 /// </summary>
 public sealed class DeviceSharing(IDatabase db, TimeProvider clock)
 {
-    public const int MaxUsernameLength = 64;
+    public const int MaxRecipientLength = 64;
 
-    public sealed record Share(string ShareId, string Pk, string Dk);
+    /// <summary>What every share code starts with, as on the real cloud (<c>share_dv_…</c>).</summary>
+    public const string ShareCodePrefix = "share_dv_";
 
-    public async Task<Share> ShareAsync(AppUser owner, string? pk, string? dk, string? username)
+    /// <summary>Who a share is addressed to: exactly one of these (5891 when none).</summary>
+    public sealed record Recipient(string? ShareUid, string? Email, string? Phone, string? Username);
+
+    public static string ShareCodeOf(string shareId) => ShareCodePrefix + shareId;
+
+    /// <summary>The share id a code names, or null when it is not of the share-code shape.</summary>
+    public static string? ShareIdOf(string? shareCode)
+    {
+        var code = shareCode?.Trim();
+        if (code is null || !code.StartsWith(ShareCodePrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var id = code[ShareCodePrefix.Length..];
+        return id.Length is > 0 and <= BindingCore.MaxIdLength ? id : null;
+    }
+
+    /// <summary>
+    /// Shares the caller's device with one user; returns the share code. Not a holder 5052, an unverified (SN)
+    /// binding 5360, no recipient 5891, more than one 9001, unknown user 9003, the caller themselves 9001, the target
+    /// already holds it 5049, already shared with them (pending or accepted) 9008.
+    /// </summary>
+    public async Task<string> ShareByUidAsync(AppUser owner, string? pk, string? dk, Recipient recipient)
     {
         var validPk = Validate.Required(pk, Errors.ProductKeyMissing, BindingCore.MaxPkLength, "pk");
         var validDk = BindingCore.RequireDk(dk);
-        var validUsername = Validate.Required(username, Errors.InvalidParameter, MaxUsernameLength, "username");
+        var (column, value) = RecipientKey(recipient);
         return await db.WriteAsync(async tx =>
         {
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -39,8 +68,8 @@ public sealed class DeviceSharing(IDatabase db, TimeProvider clock)
                 throw new BinderyException(Errors.UnverifiedBindingCannotShare);
             }
             var targetId = await tx.QuerySingleOrDefaultAsync<string>(
-                "SELECT id FROM users WHERE domain_id = @DomainId AND username = @Username",
-                new { owner.DomainId, Username = validUsername })
+                $"SELECT id FROM users WHERE domain_id = @DomainId AND {column} = @Value",
+                new { owner.DomainId, Value = value })
                 ?? throw new BinderyException(Errors.NotFound, "no such user");
             if (targetId == owner.Id)
             {
@@ -68,33 +97,81 @@ public sealed class DeviceSharing(IDatabase db, TimeProvider clock)
             await BindingLifecycle.RecordSharedAsync(tx,
                 new DeviceShareRow { ShareId = shareId, Pk = device.Pk, Dk = device.Dk, OwnerUserId = owner.Id, UserId = targetId },
                 BindingActor.User(owner.Id), now);
-            return new Share(shareId, device.Pk, device.Dk);
+            return ShareCodeOf(shareId);
         });
     }
 
-    /// <summary>Accepts a share addressed to <paramref name="user"/>; accepting twice is harmless.</summary>
-    public async Task<Share> AcceptAsync(AppUser user, string? shareId)
+    /// <summary>
+    /// The addressed user accepts a share code (<c>shareDevice</c>), optionally naming the device for themselves.
+    /// No code 5136; a code that does not exist or is addressed to someone else 5137 (never told apart); a name over
+    /// 64 characters 5333; accepted already 6040; the caller holds a binding of the device themselves 5049.
+    /// </summary>
+    public async Task AcceptAsync(AppUser user, string? shareCode, string? deviceName)
     {
-        var id = Validate.Required(shareId, Errors.InvalidParameter, BindingCore.MaxIdLength, "shareId");
-        return await db.WriteAsync(async tx =>
+        if (string.IsNullOrWhiteSpace(shareCode))
+        {
+            throw new BinderyException(Errors.ShareCodeMissing);
+        }
+        var name = string.IsNullOrWhiteSpace(deviceName) ? null : deviceName.Trim();
+        if (name is { Length: > BindingCore.MaxDeviceNameLength })
+        {
+            throw new BinderyException(Errors.DeviceNameTooLong, $"deviceName is limited to {BindingCore.MaxDeviceNameLength} characters");
+        }
+        var id = ShareIdOf(shareCode) ?? throw new BinderyException(Errors.ShareCodeInvalid);
+        await db.WriteAsync(async tx =>
         {
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             var share = await tx.QuerySingleOrDefaultAsync<DeviceShareRow>(
                 "SELECT share_id, pk, dk, owner_user_id, user_id, accepted_at FROM device_shares WHERE share_id = @Id AND user_id = @UserId",
                 new { Id = id, UserId = user.Id })
-                ?? throw new BinderyException(Errors.NotFound, "no such share");
+                ?? throw new BinderyException(Errors.ShareCodeInvalid);
             await BindingCore.LockDeviceAsync(tx, share.Pk, new DeviceTarget.ByDk(share.Dk));
-            if (share.AcceptedAt is null)
+            if (share.AcceptedAt is not null)
             {
-                var accepted = await tx.ExecuteAsync(
-                    "UPDATE device_shares SET accepted_at = @Now WHERE share_id = @Id AND accepted_at IS NULL",
-                    new { Now = now, Id = id });
-                if (accepted == 1)
-                {
-                    await BindingLifecycle.RecordShareAcceptedAsync(tx, share, BindingActor.User(user.Id), now);
-                }
+                throw new BinderyException(Errors.AlreadyAcceptedShare);
             }
-            return new Share(id, share.Pk, share.Dk);
+            if (await BindingLifecycle.ReadHolderAsync(tx, share.Pk, share.Dk, user.Id) is not null)
+            {
+                throw new BinderyException(Errors.DeviceAlreadyBound, "you hold a binding of this device yourself");
+            }
+            var accepted = await tx.ExecuteAsync(
+                "UPDATE device_shares SET accepted_at = @Now, device_name = @Name WHERE share_id = @Id AND accepted_at IS NULL",
+                new { Now = now, Name = name, Id = id });
+            if (accepted != 1)
+            {
+                throw new BinderyException(Errors.AlreadyAcceptedShare);
+            }
+            await BindingLifecycle.RecordShareAcceptedAsync(tx, share, BindingActor.User(user.Id), now);
         });
+    }
+
+    /// <summary>
+    /// The users column and value a recipient is looked up by: <c>shareUid</c> the user id; <c>email</c>, <c>phone</c>
+    /// and <c>username</c> the account name (an account registered by e-mail or phone is named by it, lower case).
+    /// </summary>
+    private static (string Column, string Value) RecipientKey(Recipient recipient)
+    {
+        var given = new[]
+        {
+            ("id", recipient.ShareUid),
+            ("username", recipient.Email),
+            ("username", recipient.Phone),
+            ("username", recipient.Username),
+        }.Where(r => !string.IsNullOrWhiteSpace(r.Item2)).ToList();
+        if (given.Count == 0)
+        {
+            throw new BinderyException(Errors.ShareRecipientMissing);
+        }
+        if (given.Count > 1)
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, "name the recipient once: shareUid, email, phone or username");
+        }
+        var (column, raw) = given[0];
+        var value = raw!.Trim();
+        if (value.Length > MaxRecipientLength)
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, $"the recipient is at most {MaxRecipientLength} characters");
+        }
+        return (column, column == "id" ? value : value.ToLowerInvariant());
     }
 }

@@ -65,33 +65,7 @@ public sealed class PureBtProof : IPossessionProof
     /// </summary>
     public async Task PresentAsync(IDatabase db, long now, CancellationToken cancellationToken)
     {
-        var fields = _fields;
-        await db.WriteAsync(async tx =>
-        {
-            // Only for a device that exists: unknown devices (and dks not of the product's format) leave no rows behind.
-            var dk = DeviceKeys.Normalize(_dk, await DeviceKeyFormats.ReadAsync(tx, fields.Pk));
-            if (dk is null)
-            {
-                return 0;
-            }
-            var key = new { fields.Pk, Dk = dk, fields.Random, Now = now, Id = _presentationId };
-            await tx.ExecuteAsync(
-                """
-                INSERT INTO bt_randoms (pk, dk, random, used_at, request_id)
-                SELECT pk, dk, @Random, @Now, @Id FROM devices WHERE pk = @Pk AND dk = @Dk
-                ON CONFLICT (pk, dk, random) DO NOTHING
-                """, key);
-            foreach (var fingerprint in _fingerprints.Distinct())
-            {
-                await tx.ExecuteAsync(
-                    """
-                    INSERT INTO bt_ciphertexts (pk, dk, fingerprint, request_id, seen_at)
-                    SELECT pk, dk, @Fingerprint, @Id, @Now FROM devices WHERE pk = @Pk AND dk = @Dk
-                    ON CONFLICT (pk, dk, fingerprint) DO NOTHING
-                    """, new { fields.Pk, Dk = dk, Fingerprint = fingerprint, Now = now, Id = _presentationId });
-            }
-            return 0;
-        }, cancellationToken);
+        await PureBtSpending.SpendAsync(db, _fields.Pk, _dk, _fields.Random!, _fingerprints, _presentationId, now, cancellationToken);
         _spent = true;
     }
 
@@ -169,17 +143,7 @@ public sealed class PureBtProof : IPossessionProof
         var ok = PureBtCrypto.SignatureMatches(f.Signature!, PureBtCrypto.Signature(f.Pk, f.Dk, codeField, f.Pwd, context.UserDomainSecret));
 
         // This request, and no earlier one, spent the random and each ciphertext (compared byte for byte).
-        var randomOwner = await context.Tx.QuerySingleOrDefaultAsync<string>(
-            "SELECT request_id FROM bt_randoms WHERE pk = @Pk AND dk = @Dk AND random = @Random",
-            new { device.Pk, device.Dk, f.Random });
-        ok &= string.Equals(randomOwner, _presentationId, StringComparison.Ordinal);
-        foreach (var fingerprint in _fingerprints)
-        {
-            var owner = await context.Tx.QuerySingleOrDefaultAsync<string>(
-                "SELECT request_id FROM bt_ciphertexts WHERE pk = @Pk AND dk = @Dk AND fingerprint = @Fingerprint",
-                new { device.Pk, device.Dk, Fingerprint = fingerprint });
-            ok &= string.Equals(owner, _presentationId, StringComparison.Ordinal);
-        }
+        ok &= await PureBtSpending.SpentByAsync(context.Tx, device, f.Random!, _fingerprints, _presentationId);
         // No ciphertext twice in one body (e.g. encryptedOldBindingSecret = encryptedNewBindingSecret).
         ok &= _fingerprints.Distinct().Count() == _fingerprints.Count;
 
@@ -248,5 +212,62 @@ public sealed class PureBtProof : IPossessionProof
         var named = string.Equals(payload.Pk, _fields.Pk, StringComparison.Ordinal)
             & string.Equals(payload.Dk, _fields.Dk, StringComparison.Ordinal);
         return named ? payload.Secret : null;
+    }
+}
+
+/// <summary>
+/// The single-use records of the pure-Bluetooth flow, shared by the bind (<see cref="PureBtProof"/>) and the reset
+/// proof of an unbind (<see cref="PureBtResetProof"/>): a <c>random</c> and each ciphertext fingerprint are spent for
+/// a device once, by one presentation, whichever of the two presented them.
+/// </summary>
+internal static class PureBtSpending
+{
+    /// <summary>
+    /// Records, in a write of its own that commits whatever the request answers, that presentation
+    /// <paramref name="presentationId"/> spent <paramref name="random"/> and <paramref name="fingerprints"/> for the
+    /// device — unless an earlier presentation did. Unknown devices (and dks not of the product's format) leave no rows.
+    /// </summary>
+    public static Task SpendAsync(IDatabase db, string pk, string dkAsSent, string random, IReadOnlyCollection<string> fingerprints,
+        string presentationId, long now, CancellationToken cancellationToken) =>
+        db.WriteAsync(async tx =>
+        {
+            var dk = DeviceKeys.Normalize(dkAsSent, await DeviceKeyFormats.ReadAsync(tx, pk));
+            if (dk is null)
+            {
+                return 0;
+            }
+            await tx.ExecuteAsync(
+                """
+                INSERT INTO bt_randoms (pk, dk, random, used_at, request_id)
+                SELECT pk, dk, @Random, @Now, @Id FROM devices WHERE pk = @Pk AND dk = @Dk
+                ON CONFLICT (pk, dk, random) DO NOTHING
+                """, new { Pk = pk, Dk = dk, Random = random, Now = now, Id = presentationId });
+            foreach (var fingerprint in fingerprints.Distinct())
+            {
+                await tx.ExecuteAsync(
+                    """
+                    INSERT INTO bt_ciphertexts (pk, dk, fingerprint, request_id, seen_at)
+                    SELECT pk, dk, @Fingerprint, @Id, @Now FROM devices WHERE pk = @Pk AND dk = @Dk
+                    ON CONFLICT (pk, dk, fingerprint) DO NOTHING
+                    """, new { Pk = pk, Dk = dk, Fingerprint = fingerprint, Now = now, Id = presentationId });
+            }
+            return 0;
+        }, cancellationToken);
+
+    /// <summary>Whether this very presentation spent the random and every fingerprint (all are read, whatever fails).</summary>
+    public static async Task<bool> SpentByAsync(DbTx tx, BindingDevice device, string random, IEnumerable<string> fingerprints, string presentationId)
+    {
+        var randomOwner = await tx.QuerySingleOrDefaultAsync<string>(
+            "SELECT request_id FROM bt_randoms WHERE pk = @Pk AND dk = @Dk AND random = @Random",
+            new { device.Pk, device.Dk, Random = random });
+        var ok = string.Equals(randomOwner, presentationId, StringComparison.Ordinal);
+        foreach (var fingerprint in fingerprints)
+        {
+            var owner = await tx.QuerySingleOrDefaultAsync<string>(
+                "SELECT request_id FROM bt_ciphertexts WHERE pk = @Pk AND dk = @Dk AND fingerprint = @Fingerprint",
+                new { device.Pk, device.Dk, Fingerprint = fingerprint });
+            ok &= string.Equals(owner, presentationId, StringComparison.Ordinal);
+        }
+        return ok;
     }
 }

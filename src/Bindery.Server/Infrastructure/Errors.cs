@@ -30,6 +30,10 @@ public static class Errors
     public static readonly ErrorDef BindingCodeMissing = new(nameof(BindingCodeMissing), 5179, "InvalidParameter", "Please enter bindingCode", "请输入bindingCode");
     public static readonly ErrorDef BindingCodeFormat = new(nameof(BindingCodeFormat), 5213, "InvalidParameterValue", "Incorrect bindingCode format", "bindingCode格式不正确");
     public static readonly ErrorDef DomainNotAuthorizedForProduct = new(nameof(DomainNotAuthorizedForProduct), 5229, "UnauthorizedOperation.APPNoPermissionToStudioProduct", "User domain not authorized for this product", "用户域未授权此产品");
+    public static readonly ErrorDef DeviceNameMissing = new(nameof(DeviceNameMissing), 5068, "InvalidParameter", "Please enter device name", "请输入设备名称");
+    public static readonly ErrorDef ShareCodeMissing = new(nameof(ShareCodeMissing), 5136, "InvalidParameter", "Please enter share code", "请输入分享码");
+    public static readonly ErrorDef ShareCodeInvalid = new(nameof(ShareCodeInvalid), 5137, "InvalidParameterValue", "Invalid share code", "分享码无效");
+    public static readonly ErrorDef DeviceQueryKeysMissing = new(nameof(DeviceQueryKeysMissing), 5140, "InvalidParameter", "Please enter pk, dk or share code", "请输入pk、dk或分享码");
     public static readonly ErrorDef DeviceQueryFailed = new(nameof(DeviceQueryFailed), 5314, "InternalError.InternalServerExceptionDB", "Device query failed in cloud platform", "云平台中设备查询失败");
     public static readonly ErrorDef NoProductPermission = new(nameof(NoProductPermission), 5327, "UnauthorizedOperation.APPNoPermissionToStudioProduct", "No permission for this product", "没有此产品的权限");
     public static readonly ErrorDef DeviceNameTooLong = new(nameof(DeviceNameTooLong), 5333, "InvalidParameterValue", "Device name exceeds length limit", "设备名称超出长度限制");
@@ -53,6 +57,8 @@ public static class Errors
     public static readonly ErrorDef MatterFabricIdMissing = new(nameof(MatterFabricIdMissing), 5883, "InvalidParameter", "Please enter fabricId", "请输入fabricId");
     public static readonly ErrorDef MatterNodeIdMissing = new(nameof(MatterNodeIdMissing), 5885, "InvalidParameter", "Node ID cannot be empty", "节点ID不能为空");
     public static readonly ErrorDef CommonDeviceAddFailed = new(nameof(CommonDeviceAddFailed), 5893, "InternalError", "Failed to add common device", "添加常用设备失败");
+    public static readonly ErrorDef ShareRecipientMissing = new(nameof(ShareRecipientMissing), 5891, "InvalidParameter", "Please enter recipient's uid, email, or phone", "请输入被分享人的uid、邮箱或手机号");
+    public static readonly ErrorDef NoPermissionToBind = new(nameof(NoPermissionToBind), 5913, "UnauthorizedOperation", "No permission to bind", "没有绑定权限");
     public static readonly ErrorDef AlreadyAcceptedShare = new(nameof(AlreadyAcceptedShare), 6040, "UnsupportedOperation", "Already accepted device sharing", "已接受该设备分享");
     public static readonly ErrorDef WrongDataCenter = new(nameof(WrongDataCenter), 6083, "UnsupportedOperation", "Bound device does not belong to current data center", "绑定的设备不属于当前数据中心");
 

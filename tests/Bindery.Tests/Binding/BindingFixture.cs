@@ -57,17 +57,23 @@ public static class BindingApi
     public static async Task<JsonElement> BindPureBtAsync(HttpClient client, object body) =>
         await (await client.PostAsJsonAsync($"{Base}/deviceBindingByPureBt", body)).ReadEnvelopeAsync();
 
-    public static async Task<JsonElement> UnbindAsync(HttpClient client, string pk, string dk) =>
-        await (await client.PostAsync($"{Base}/unbindDevice?{Query(("pk", pk), ("dk", dk))}", null)).ReadEnvelopeAsync();
+    /// <summary>DELETE unbundlingDeviceDk?pk&amp;dk[&amp;isInit&amp;pureBtResetCredentials&amp;random] → data {bindingSum}.</summary>
+    public static async Task<JsonElement> UnbindAsync(HttpClient client, string pk, string dk, params (string Name, object? Value)[] extra) =>
+        await (await client.DeleteAsync($"{Base}/unbundlingDeviceDk?{Query([("pk", pk), ("dk", dk), .. extra])}")).ReadEnvelopeAsync();
 
     public static async Task<JsonElement> ListAsync(HttpClient client, int page = 1, int pageSize = 10) =>
         await (await client.GetAsync($"{Base}/userDeviceList?{Query(("page", page), ("pageSize", pageSize))}")).ReadEnvelopeAsync();
 
+    /// <summary>POST shareByUid?pk&amp;dk&amp;username (or shareUid/email/phone) → data "share_dv_…" (the share code).</summary>
     public static async Task<JsonElement> ShareAsync(HttpClient client, string pk, string dk, string username) =>
-        await (await client.PostAsync($"{Base}/shareDevice?{Query(("pk", pk), ("dk", dk), ("username", username))}", null)).ReadEnvelopeAsync();
+        await ShareByAsync(client, pk, dk, ("username", username));
 
-    public static async Task<JsonElement> AcceptShareAsync(HttpClient client, string shareId) =>
-        await (await client.PostAsync($"{Base}/acceptShare?{Query(("shareId", shareId))}", null)).ReadEnvelopeAsync();
+    public static async Task<JsonElement> ShareByAsync(HttpClient client, string pk, string dk, params (string Name, object? Value)[] recipient) =>
+        await (await client.PostAsync($"{Base}/shareByUid?{Query([("pk", pk), ("dk", dk), .. recipient])}", null)).ReadEnvelopeAsync();
+
+    /// <summary>POST shareDevice?shareCode[&amp;deviceName]: the addressed recipient accepts → data {}.</summary>
+    public static async Task<JsonElement> AcceptShareAsync(HttpClient client, string shareCode, string? deviceName = null) =>
+        await (await client.PostAsync($"{Base}/shareDevice?{Query(("shareCode", shareCode), ("deviceName", deviceName))}", null)).ReadEnvelopeAsync();
 
     public static Dictionary<string, object?> WifiBody(Tenant.Device device, string? code) => new()
     {

@@ -1,3 +1,4 @@
+using Bindery.Infrastructure;
 using System.Net.Http.Json;
 using Bindery.Tests.Support;
 
@@ -88,14 +89,14 @@ public sealed class BindingLifecycleTests(BindingFixture fx) : IClassFixture<Bin
         Assert.Equal(3, page1.GetProperty("total").GetInt64());
         Assert.Equal(2, page1.GetProperty("list").GetArrayLength());
         var first = page1.GetProperty("list")[0];
-        Assert.Equal(devices[2].Dk, first.GetProperty("dk").GetString());
+        Assert.Equal(devices[2].Dk, first.GetProperty("deviceKey").GetString());
         Assert.Equal(product.Name, first.GetProperty("productName").GetString());
-        Assert.True(first.GetProperty("boundAt").GetInt64() > 0);
+        Assert.True(first.GetProperty("deviceBindTimeTs").GetInt64() > 0);
         var page2 = (await BindingApi.ListAsync(user.Client, page: 2, pageSize: 2)).Data().GetProperty("list");
         Assert.Equal(1, page2.GetArrayLength());
-        var types = page1.GetProperty("list").EnumerateArray().Concat(page2.EnumerateArray()).Select(d => d.GetProperty("bindingType").GetString()!).Order().ToArray();
-        Assert.Equal(new[] { "SN", "SN", "WIFI" }, types);
-        Assert.Equal(9001, (await BindingApi.ListAsync(user.Client, page: 0)).Code());
+        var types = page1.GetProperty("list").EnumerateArray().Concat(page2.EnumerateArray()).Select(d => d.GetProperty("bindingType").GetInt32()).Order().ToArray();
+        Assert.Equal(new[] { 1, 1, 2 }, types);
+        Assert.Equal(9001, (await BindingApi.ListAsync(user.Client, page: -1)).Code());
     }
 
     [Fact]
@@ -109,22 +110,6 @@ public sealed class BindingLifecycleTests(BindingFixture fx) : IClassFixture<Bin
     }
 
     [Fact]
-    public async Task Product_binding_info_tells_the_mode_before_binding()
-    {
-        var product = await fx.Tenant.CreateProductAsync(3, userCap: 1, methods: ["WIFI", "BT"]);
-        var user = await fx.Tenant.CreateUserAsync();
-        var envelope = await (await user.Client.GetAsync($"{BindingApi.Base}/productBindingInfo?pk={product.Pk}")).ReadEnvelopeAsync();
-        Assert.Equal(200, envelope.Code());
-        var data = envelope.Data();
-        Assert.Equal(3, data.GetProperty("bindingMode").GetInt32());
-        Assert.Equal(new[] { "WIFI", "BT" }, data.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!).ToArray());
-        Assert.Equal(product.Name, data.GetProperty("productName").GetString());
-        Assert.Equal(5553, (await (await user.Client.GetAsync($"{BindingApi.Base}/productBindingInfo?pk=nope")).ReadEnvelopeAsync()).Code());
-        var stranger = await (await Tenant.CreateAsync(fx.App)).CreateUserAsync();
-        Assert.Equal(5229, (await (await stranger.Client.GetAsync($"{BindingApi.Base}/productBindingInfo?pk={product.Pk}")).ReadEnvelopeAsync()).Code());
-    }
-
-    [Fact]
     public async Task Accepted_share_shows_in_the_list_and_binding_on_top_of_it_is_6040()
     {
         var (_, device, _) = await DeviceAsync(2);
@@ -133,12 +118,12 @@ public sealed class BindingLifecycleTests(BindingFixture fx) : IClassFixture<Bin
         await BindingApi.BindWifiOkAsync(fx, owner, device);
         var share = await BindingApi.ShareAsync(owner.Client, device.Pk, device.Dk, guest.Username);
         Assert.Equal(200, share.Code());
-        Assert.Equal(9003, (await BindingApi.AcceptShareAsync(owner.Client, share.Data().GetProperty("shareId").GetString()!)).Code());
-        Assert.Equal(200, (await BindingApi.AcceptShareAsync(guest.Client, share.Data().GetProperty("shareId").GetString()!)).Code());
+        Assert.Equal(Errors.ShareCodeInvalid.Code, (await BindingApi.AcceptShareAsync(owner.Client, share.Data().GetString()!)).Code());
+        Assert.Equal(200, (await BindingApi.AcceptShareAsync(guest.Client, share.Data().GetString()!)).Code());
 
         var item = (await BindingApi.ListAsync(guest.Client)).Data().GetProperty("list")[0];
-        Assert.Equal("SHARE", item.GetProperty("bindingType").GetString());
-        Assert.Equal(device.Dk, item.GetProperty("dk").GetString());
+        Assert.Equal(2, item.GetProperty("deviceType").GetInt32());
+        Assert.Equal(device.Dk, item.GetProperty("deviceKey").GetString());
 
         Assert.Equal(6040, (await BindingApi.BindSnAsync(guest.Client, device.Pk, device.Sn)).Code());
 
@@ -156,11 +141,11 @@ public sealed class BindingLifecycleTests(BindingFixture fx) : IClassFixture<Bin
         Assert.Equal(5052, (await BindingApi.ShareAsync(guest.Client, device.Pk, device.Dk, owner.Username)).Code());
         await BindingApi.BindWifiOkAsync(fx, owner, device);
         Assert.Equal(9003, (await BindingApi.ShareAsync(owner.Client, device.Pk, device.Dk, "nobody-" + Guid.NewGuid().ToString("N"))).Code());
-        var shareId = (await BindingApi.ShareAsync(owner.Client, device.Pk, device.Dk, guest.Username)).Data().GetProperty("shareId").GetString()!;
+        var shareCode = (await BindingApi.ShareAsync(owner.Client, device.Pk, device.Dk, guest.Username)).Data().GetString()!;
         Assert.Equal(9008, (await BindingApi.ShareAsync(owner.Client, device.Pk, device.Dk, guest.Username)).Code());
-        await BindingApi.AcceptShareAsync(guest.Client, shareId);
+        await BindingApi.AcceptShareAsync(guest.Client, shareCode);
         var left = await BindingApi.UnbindAsync(guest.Client, device.Pk, device.Dk);
-        Assert.True(left.Data().GetProperty("wasShare").GetBoolean());
+        Assert.Equal(1, left.Data().GetProperty("bindingSum").GetInt32());
         Assert.Equal(1, (await BindingApi.ListAsync(owner.Client)).Data().GetProperty("total").GetInt64());
     }
 

@@ -178,7 +178,7 @@ public sealed class PureBtReplayTests(PureBtReplayFixture fx) : IClassFixture<Pu
     {
         Assert.True(await owned.Side.IsAuthKeyValidAsync(owned.AuthKey), "the owner's authKey was voided");
         var list = (await BindingApi.ListAsync(owned.Owner.Client)).Data();
-        Assert.Contains(list.GetProperty("list").EnumerateArray(), d => d.GetProperty("dk").GetString() == owned.Device.Dk);
+        Assert.Contains(list.GetProperty("list").EnumerateArray(), d => d.GetProperty("deviceKey").GetString() == owned.Device.Dk);
         Assert.Equal(1, (await owned.Side.StateAsync()).GetProperty("boundUsers").GetInt32());
         foreach (var other in others)
         {

@@ -26,7 +26,7 @@ public sealed class SnBindingTests(BindingFixture fx) : IClassFixture<BindingFix
         Assert.False(string.IsNullOrEmpty(data.GetProperty("authKey").GetString()));
         var list = (await BindingApi.ListAsync(user.Client)).Data().GetProperty("list");
         Assert.Equal("Garage", list[0].GetProperty("deviceName").GetString());
-        Assert.Equal("SN", list[0].GetProperty("bindingType").GetString());
+        Assert.Equal(1, list[0].GetProperty("bindingType").GetInt32());
     }
 
     [Theory]

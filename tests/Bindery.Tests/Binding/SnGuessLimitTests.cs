@@ -119,7 +119,7 @@ public sealed class SnGuessLimitTests(SnLimitsFixture fx) : IClassFixture<SnLimi
         // Four attempts, whatever each answered: the fifth is refused, although it would bind.
         Assert.Equal(Code(Errors.TooManyAttempts), (await BindingApi.BindSnAsync(prober.Client, product.Pk, free2.Sn)).Code());
         Assert.Equal(0, (await BindingApi.ListAsync(prober.Client)).Data().GetProperty("list").EnumerateArray()
-            .Count(d => d.GetProperty("dk").GetString() == free2.Dk));
+            .Count(d => d.GetProperty("deviceKey").GetString() == free2.Dk));
     }
 
     [Fact]

@@ -31,9 +31,9 @@ public sealed class SnPossessionTests(BindingFixture fx) : IClassFixture<Binding
         var list = (await BindingApi.ListAsync(user.Client, pageSize: 100)).Data().GetProperty("list");
         foreach (var item in list.EnumerateArray())
         {
-            if (item.GetProperty("dk").GetString() == device.Dk)
+            if (item.GetProperty("deviceKey").GetString() == device.Dk)
             {
-                return item.GetProperty("verified").GetBoolean();
+                return item.GetProperty("verified").GetInt32() == 1;
             }
         }
         return null;

@@ -62,9 +62,9 @@ public sealed class QuickstartScriptTests
         Assert.Contains("-> code 5462, as expected", output, StringComparison.Ordinal);
         Assert.Contains("-> code 5412, as expected", output, StringComparison.Ordinal);
         Assert.Contains("\"verified\":\"1\"", output, StringComparison.Ordinal);
-        foreach (var type in new[] { "WIFI", "SN", "BT" })
+        foreach (var type in new[] { 2, 1, 4 }) // Wi-Fi, SN, Bluetooth
         {
-            Assert.Contains($"\"bindingType\":\"{type}\"", output, StringComparison.Ordinal);
+            Assert.Contains($"\"bindingType\":{type},", output, StringComparison.Ordinal);
         }
     }
 }

@@ -91,7 +91,7 @@ public sealed partial class SimulatorCommandTests(SimulatorFixture sim) : IClass
         Assert.Equal(200, (await PostJsonAsync(demo2, PureBtBind, rebind)).Code());
 
         var list = await (await demo.GetAsync("/v2/binding/enduserapi/userDeviceList")).ReadEnvelopeAsync();
-        Assert.DoesNotContain(list.Data().GetProperty("list").EnumerateArray(), d => d.GetProperty("dk").GetString() == device.Dk);
+        Assert.DoesNotContain(list.Data().GetProperty("list").EnumerateArray(), d => d.GetProperty("deviceKey").GetString() == device.Dk);
     }
 
     [Fact]
@@ -148,7 +148,7 @@ public sealed partial class SimulatorCommandTests(SimulatorFixture sim) : IClass
 
             Assert.Contains("one bind-by-SN is accepted", output, StringComparison.Ordinal);
             Assert.Equal(200, await BindBySnAsync());
-            Assert.Equal(200, (await (await demo.PostAsync($"/v2/binding/enduserapi/unbindDevice?pk={product.Pk}&dk={device.Dk}", null)).ReadEnvelopeAsync()).Code());
+            Assert.Equal(200, (await (await demo.DeleteAsync($"/v2/binding/enduserapi/unbundlingDeviceDk?pk={product.Pk}&dk={device.Dk}")).ReadEnvelopeAsync()).Code());
         }
         finally
         {

@@ -22,9 +22,9 @@ public sealed class ContentTypeTests : IAsyncLifetime, IDisposable
     private static readonly HashSet<string> QueryOnly =
     [
         "POST /v2/binding/enduserapi/bindDeviceSn",
-        "POST /v2/binding/enduserapi/unbindDevice",
+        "POST /v2/binding/enduserapi/shareByUid",
         "POST /v2/binding/enduserapi/shareDevice",
-        "POST /v2/binding/enduserapi/acceptShare",
+        "PUT /v2/binding/enduserapi/setDeviceInfo",
         "POST /v2/enduser/enduserapi/logout",
     ];
 

@@ -119,7 +119,10 @@ public sealed partial class LogPrivacyTests
             await PostTencentAsync(http, new { Action = "AppTokenBindDeviceFamily", AccessToken = Secret("LeakAccessToken"), Token = Secret("LeakBindToken") });
 
             // Unbind (query), log out.
-            await PostOkAsync(user, $"/v2/binding/enduserapi/unbindDevice?pk={pk}&dk={devices[0].Dk}", null);
+            using (var unbound = await user.DeleteAsync($"/v2/binding/enduserapi/unbundlingDeviceDk?pk={pk}&dk={devices[0].Dk}"))
+            {
+                Assert.Equal(200, (await unbound.ReadEnvelopeAsync()).GetProperty("code").GetInt32());
+            }
             await PostOkAsync(user, "/v2/enduser/enduserapi/logout", null);
         }
         finally

@@ -55,10 +55,10 @@ public sealed class TokenLifecycleTests(TencentFixture fx) : IClassFixture<Tence
 
         var v2 = await BindingApi.ListAsync(user.Client);
         var listed = Assert.Single(v2.Data().GetProperty("list").EnumerateArray());
-        Assert.Equal(device.Dk, listed.GetProperty("dk").GetString());
-        Assert.Equal("TOKEN", listed.GetProperty("bindingType").GetString());
+        Assert.Equal(device.Dk, listed.GetProperty("deviceKey").GetString());
+        Assert.Equal(2, listed.GetProperty("bindingType").GetInt32()); // a token binding lists as Wi-Fi (docs/binding.md)
         Assert.Equal(familyId, listed.GetProperty("fid").GetString());
-        Assert.True(listed.GetProperty("verified").GetBoolean());
+        Assert.Equal(1, listed.GetProperty("verified").GetInt32());
     }
 
     [Fact]
