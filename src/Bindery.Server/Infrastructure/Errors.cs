@@ -54,6 +54,11 @@ public static class Errors
     public static readonly ErrorDef MatterNodeIdMissing = new(nameof(MatterNodeIdMissing), 5885, "InvalidParameter", "Node ID cannot be empty", "节点ID不能为空");
     public static readonly ErrorDef CommonDeviceAddFailed = new(nameof(CommonDeviceAddFailed), 5893, "InternalError", "Failed to add common device", "添加常用设备失败");
     public static readonly ErrorDef AlreadyAcceptedShare = new(nameof(AlreadyAcceptedShare), 6040, "UnsupportedOperation", "Already accepted device sharing", "已接受该设备分享");
+    public static readonly ErrorDef OldPasswordWrong = new(nameof(OldPasswordWrong), 5008, "InvalidParameterValue", "Original password is incorrect", "原密码错误");
+    public static readonly ErrorDef SmsVerificationFailed = new(nameof(SmsVerificationFailed), 5037, "InvalidParameterValue.VerificationCodeError", "Verification code verification failed", "验证码校验失败");
+    public static readonly ErrorDef NewPasswordSameAsOld = new(nameof(NewPasswordSameAsOld), 5063, "InvalidParameterValue", "New password cannot be the same as the original password", "新密码不能与原密码相同");
+    public static readonly ErrorDef SignatureVerificationFailed = new(nameof(SignatureVerificationFailed), 5420, "AuthFailure.SignatureFailure", "Signature verification failed", "签名校验失败");
+    public static readonly ErrorDef PasswordDecryptionFailed = new(nameof(PasswordDecryptionFailed), 5508, "InvalidParameterValue", "Password decryption failed", "密码解密失败");
     public static readonly ErrorDef WrongDataCenter = new(nameof(WrongDataCenter), 6083, "UnsupportedOperation", "Bound device does not belong to current data center", "绑定的设备不属于当前数据中心");
 
     // Bindery's own codes (9xxx): situations the seeds do not name a code for.
