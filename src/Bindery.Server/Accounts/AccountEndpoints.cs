@@ -29,7 +29,7 @@ public static class AccountEndpoints
 
     /// <summary>userInfo, by the real field names (absent values are empty strings, as the real cloud answers).</summary>
     public sealed record UserInfoResponse(
-        string Uid, string UserName, string UserDomain, string Email, string Phone, string InternationalCode,
+        string Uid, string Username, string UserDomain, string Email, string Phone, string InternationalCode,
         string NikeName, string Headimg, long RegisterTime, long RegisterTimeTs, int Status);
 
     public static IServiceCollection AddAccounts(this IServiceCollection services)

@@ -120,7 +120,10 @@ public sealed partial class LogPrivacyTests
 
             // Unbind (query), log out.
             await PostOkAsync(user, $"/v2/binding/enduserapi/unbindDevice?pk={pk}&dk={devices[0].Dk}", null);
-            await PostOkAsync(user, "/v2/enduser/enduserapi/logout", null);
+            using (var logout = await user.DeleteAsync("/v2/enduser/enduserapi/userLogout"))
+            {
+                Assert.Equal(200, (await logout.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetInt32());
+            }
         }
         finally
         {
