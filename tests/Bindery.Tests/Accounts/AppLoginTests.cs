@@ -212,6 +212,37 @@ public sealed class AppLoginTests(AppAccountsApp app) : IClassFixture<AppAccount
     }
 
     [Fact]
+    public async Task Two_refreshes_racing_with_one_token_never_both_win()
+    {
+        var (tenant, user, email) = await EmailUserAsync();
+        var tokens = await LoginOkAsync("emailPwdLogin", EmailLogin(tenant.DomainId, tenant.DomainSecret, email, user.Password));
+        var url = Base + "refreshToken?" + Query(("refreshToken", tokens.RefreshToken.Token));
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ => await CodeAsync(await app.CreateClient().PutAsync(url, null))));
+
+        Assert.True(answers.Count(c => c == 200) <= 1, string.Join(",", answers));
+        Assert.All(answers, c => Assert.Contains(c, new[] { 200, Errors.TokenVerificationFailed.Code }));
+    }
+
+    [Fact]
+    public async Task Set_user_pwd_ends_the_other_logins_refresh_tokens_and_keeps_the_callers_chain()
+    {
+        var (tenant, user, email) = await EmailUserAsync();
+        var mine = await LoginOkAsync("emailPwdLogin", EmailLogin(tenant.DomainId, tenant.DomainSecret, email, user.Password));
+        var other = await LoginOkAsync("emailPwdLogin", EmailLogin(tenant.DomainId, tenant.DomainSecret, email, user.Password));
+        var random = NewRandom();
+
+        var changed = await Authorized(mine.AccessToken.Token).PutAsync(Base + "setUserPwd?" +
+            Query(("oldPwd", EncryptPwd(user.Password, random)), ("newPwd", EncryptPwd("a brand new passphrase", random)), ("random", random)), null);
+
+        Assert.Equal(200, await CodeAsync(changed));
+        Assert.Equal(Errors.TokenVerificationFailed.Code, await CodeAsync(await Authorized(other.AccessToken.Token).GetAsync(Base + "userInfo")));
+        Assert.Equal(Errors.TokenVerificationFailed.Code,
+            await CodeAsync(await app.CreateClient().PutAsync(Base + "refreshToken?" + Query(("refreshToken", other.RefreshToken.Token)), null)));
+        Assert.Equal(200, await CodeAsync(await app.CreateClient().PutAsync(Base + "refreshToken?" + Query(("refreshToken", mine.RefreshToken.Token)), null)));
+    }
+
+    [Fact]
     public async Task Refresh_reads_a_JSON_body_and_refuses_nonsense()
     {
         var (tenant, user, email) = await EmailUserAsync();
