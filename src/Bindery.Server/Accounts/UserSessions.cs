@@ -18,7 +18,7 @@ public sealed record AppUser(string Id, string DomainId, string Username)
 
 /// <summary>
 /// Access tokens, stored as SHA-256 hashes and looked up on every request, with expiry and logout; and the refresh
-/// tokens of the app logins, single use, rotated in chains (docs/accounts-and-homes.md, "Sessions").
+/// tokens of the app logins, single use, rotated in chains (docs/accounts-and-homes.md, "Rules and limits").
 /// </summary>
 public sealed class UserSessions(IDatabase db, TimeProvider clock, IOptions<BinderyOptions> options, IOptions<AccountOptions> accountOptions)
 {
