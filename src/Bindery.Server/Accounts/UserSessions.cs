@@ -178,9 +178,8 @@ public sealed class UserSessions(IDatabase db, TimeProvider clock, IOptions<Bind
     public Task RevokeAsync(string token) =>
         db.WriteAsync(async tx =>
         {
-            var hash = Secrets.Sha256Hex(token);
-            var chain = await tx.ExecuteScalarAsync<string?>("SELECT chain_id FROM sessions WHERE token_hash = @Hash", new { Hash = hash });
-            await tx.ExecuteAsync("DELETE FROM sessions WHERE token_hash = @Hash", new { Hash = hash });
+            var chain = await ChainOfAsync(tx, token);
+            await tx.ExecuteAsync("DELETE FROM sessions WHERE token_hash = @Hash", new { Hash = Secrets.Sha256Hex(token) });
             if (chain is not null)
             {
                 await EndChainAsync(tx, chain);
