@@ -16,6 +16,7 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
     public const int UsernameMaxLength = 64;
     public const int UserDomainMaxLength = 128;
     private const string LoginScope = "login";
+    private const string LoginDomainScope = "login-domain";
     private const string RegistrationScope = "register-domain";
 
     public sealed record LoginResult(string Uid, UserSessions.IssuedToken AccessToken);
@@ -43,7 +44,10 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
 
     private static bool IsUsernameChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@' or '+';
 
-    private static string CheckPassword(string? password, string field)
+    /// <summary>The e-mail address and phone number an account was registered with (shown by userInfo).</summary>
+    public sealed record Identity(string? Email, string? InternationalCode, string? Phone);
+
+    internal static string CheckPassword(string? password, string field)
     {
         var value = Validate.Required(password, Errors.InvalidParameter, Passwords.MaxLength, field);
         if (value.Length < Passwords.MinLength)
@@ -62,7 +66,7 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
     }
 
     /// <summary>Creates a user; 5093 for an unknown user domain, 9005 when the username is taken, 9007 when the domain's registrations fill the window.</summary>
-    public async Task<string> RegisterAsync(string? userDomain, string? username, string? password)
+    public async Task<string> RegisterAsync(string? userDomain, string? username, string? password, Identity? identity = null)
     {
         var name = NormalizeUsername(username, strict: true);
         var secret = CheckPassword(password, "password");
@@ -78,10 +82,16 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
             }
             return await tx.ExecuteAsync(
                 """
-                INSERT INTO users (id, domain_id, username, password_hash, created_at) VALUES (@Uid, @Domain, @Name, @Hash, @Now)
-                ON CONFLICT (domain_id, username) DO NOTHING
+                INSERT INTO users (id, domain_id, username, password_hash, created_at, email, international_code, phone)
+                VALUES (@Uid, @Domain, @Name, @Hash, @Now, @Email, @Code, @Phone)
+                ON CONFLICT DO NOTHING
                 """,
-                new { Uid = uid, Domain = domain, Name = name, Hash = hash, Now = now });
+                new
+                {
+                    Uid = uid, Domain = domain, Name = name, Hash = hash, Now = now,
+                    Email = identity?.Email ?? (name.Contains('@', StringComparison.Ordinal) ? name : null),
+                    Code = identity?.InternationalCode, identity?.Phone,
+                });
         });
         return inserted switch
         {
@@ -101,21 +111,43 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
         var name = NormalizeUsername(username, strict: false);
         var secret = Validate.Required(password, Errors.InvalidParameter, Passwords.MaxLength, "password");
         var domain = await RequireDomainAsync(userDomain);
+        var (uid, token) = await VerifyAndIssueAsync(domain, name, secret, sessions.IssueAsync);
+        return new LoginResult(uid, token);
+    }
+
+    /// <summary>
+    /// The app login (emailPwdLogin, phonePwdLogin) once its signature is checked: the same password check and
+    /// guess limits as <see cref="LoginAsync"/>, opening a refreshable token chain. A null
+    /// <paramref name="password"/> (a <c>pwd</c> that did not decrypt) fails like a wrong password, after the same work.
+    /// </summary>
+    public Task<(string Uid, UserSessions.TokenPair Tokens)> AppLoginAsync(string domain, string accountName, string? password) =>
+        VerifyAndIssueAsync(domain, NormalizeUsername(accountName, strict: false), password, sessions.IssuePairAsync);
+
+    /// <summary>
+    /// Checks the password and opens a session with <paramref name="issue"/>. An unknown user and a wrong password
+    /// answer the same (9006) after the same work; after <see cref="AccountOptions.LoginFailureLimit"/> attempts on
+    /// the account, or <see cref="AccountOptions.LoginFailuresPerUserDomain"/> failures in the user domain, in the
+    /// window, every attempt, right or wrong, answers 9007 until the window has passed.
+    /// </summary>
+    private async Task<(string Uid, T Issued)> VerifyAndIssueAsync<T>(string domain, string name, string? secret, Func<DbTx, string, Task<T>> issue)
+    {
         var subject = domain + "\n" + name;
-        var (allowed, user) = await ClaimAttemptAsync(subject, tx => tx.QuerySingleOrDefaultAsync<UserRow>(
+        var (allowed, user) = await ClaimAttemptAsync(domain, subject, tx => tx.QuerySingleOrDefaultAsync<UserRow>(
             "SELECT id, password_hash FROM users WHERE domain_id = @Domain AND username = @Name",
             new { Domain = domain, Name = name }));
         if (!allowed)
         {
             throw new BinderyException(Errors.TooManyAttempts);
         }
-        var outcome = passwords.Verify(user?.PasswordHash, secret);
-        if (user is null || outcome == Passwords.Outcome.Wrong)
+        // A pwd that did not decrypt is checked as the empty password, which no account has (8 characters at least).
+        var outcome = passwords.Verify(user?.PasswordHash, secret ?? "");
+        if (user is null || secret is null || outcome == Passwords.Outcome.Wrong)
         {
+            await RecordDomainFailureAsync(domain);
             throw new BinderyException(Errors.LoginFailed);
         }
         var rehash = outcome == Passwords.Outcome.CorrectButRehashNeeded ? passwords.Hash(secret) : null;
-        var token = await db.WriteAsync(async tx =>
+        var issued = await db.WriteAsync(async tx =>
         {
             await GuessCounters.ResetAsync(tx, LoginScope, subject);
             if (rehash is not null)
@@ -123,9 +155,15 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
                 await tx.ExecuteAsync("UPDATE users SET password_hash = @Hash WHERE id = @Id AND password_hash = @Old",
                     new { Hash = rehash, user.Id, Old = user.PasswordHash });
             }
-            return await sessions.IssueAsync(tx, user.Id);
+            return await issue(tx, user.Id);
         });
-        return new LoginResult(user.Id, token);
+        return (user.Id, issued);
+    }
+
+    private Task<long> RecordDomainFailureAsync(string domain)
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        return db.WriteAsync(tx => GuessCounters.RecordFailureAsync(tx, LoginDomainScope, domain, options.Value.LoginFailureWindow, now));
     }
 
     /// <summary>
@@ -137,6 +175,17 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
 
     /// <summary>What a user says about themselves: a display name and an avatar URL (both optional).</summary>
     public sealed record Profile(string? Nickname, string? AvatarUrl);
+
+    /// <summary>What userInfo shows about an account. <see cref="CreatedAt"/> is Unix milliseconds.</summary>
+    public sealed record Account(string Id, string Username, string DomainId, string? Email, string? InternationalCode, string? Phone,
+        string? Nickname, string? AvatarUrl, long CreatedAt);
+
+    public Task<Account> GetAccountAsync(AppUser user) =>
+        db.ReadAsync(async c => await c.QuerySingleOrDefaultAsync<Account>(
+            """
+            SELECT id, username, domain_id, email, international_code, phone, nickname, avatar_url, created_at
+            FROM users WHERE id = @Id
+            """, new { user.Id }) ?? throw new BinderyException(Errors.TokenVerificationFailed));
 
     public Task<Profile> GetProfileAsync(AppUser user) =>
         db.ReadAsync(async c => await c.QuerySingleOrDefaultAsync<Profile>(
@@ -178,6 +227,7 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
             }
             await tx.ExecuteAsync("UPDATE users SET password_hash = @Hash WHERE id = @Id", new { Hash = hash, Id = id });
             await tx.ExecuteAsync("DELETE FROM sessions WHERE user_id = @Id", new { Id = id });
+            await tx.ExecuteAsync("DELETE FROM refresh_tokens WHERE user_id = @Id", new { Id = id });
             await GuessCounters.ResetAsync(tx, LoginScope, domainId + "\n" + name);
             return true;
         });
@@ -187,12 +237,14 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
         }
     }
 
-    public async Task ChangePasswordAsync(AppUser user, string currentToken, string? oldPassword, string? newPassword)
+    /// <param name="wrongOldPassword">The error a wrong <paramref name="oldPassword"/> answers (default 9006; the app API's setUserPwd: 5008).</param>
+    public async Task ChangePasswordAsync(AppUser user, string currentToken, string? oldPassword, string? newPassword, ErrorDef? wrongOldPassword = null)
     {
+        var wrong = wrongOldPassword ?? Errors.LoginFailed;
         var old = Validate.Required(oldPassword, Errors.InvalidParameter, Passwords.MaxLength, "oldPassword");
         var replacement = CheckPassword(newPassword, "newPassword");
         var subject = user.DomainId + "\n" + user.Username;
-        var (allowed, storedHash) = await ClaimAttemptAsync(subject, tx => tx.QuerySingleOrDefaultAsync<string>(
+        var (allowed, storedHash) = await ClaimAttemptAsync(user.DomainId, subject, tx => tx.QuerySingleOrDefaultAsync<string>(
             "SELECT password_hash FROM users WHERE id = @Id", new { user.Id }));
         if (!allowed)
         {
@@ -200,7 +252,8 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
         }
         if (passwords.Verify(storedHash, old) == Passwords.Outcome.Wrong)
         {
-            throw new BinderyException(Errors.LoginFailed, "oldPassword is wrong");
+            await RecordDomainFailureAsync(user.DomainId);
+            throw new BinderyException(wrong, "oldPassword is wrong");
         }
         var hash = passwords.Hash(replacement);
         var changed = await db.WriteAsync(async tx =>
@@ -211,24 +264,31 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
                 new { Hash = hash, user.Id, Old = storedHash });
             if (updated > 0)
             {
+                // Every other session ends, and every other chain's refresh token; the caller's chain lives on.
+                var chain = await UserSessions.ChainOfAsync(tx, currentToken);
                 await tx.ExecuteAsync("DELETE FROM sessions WHERE user_id = @Id AND token_hash <> @Current",
                     new { user.Id, Current = Secrets.Sha256Hex(currentToken) });
+                await tx.ExecuteAsync(chain is null
+                        ? "DELETE FROM refresh_tokens WHERE user_id = @Id"
+                        : "DELETE FROM refresh_tokens WHERE user_id = @Id AND chain_id <> @Chain",
+                    new { user.Id, Chain = chain });
             }
             return updated > 0;
         });
         if (!changed)
         {
-            throw new BinderyException(Errors.LoginFailed, "oldPassword is wrong");
+            throw new BinderyException(wrong, "oldPassword is wrong");
         }
     }
 
-    private Task<(bool Allowed, T? Row)> ClaimAttemptAsync<T>(string subject, Func<DbTx, Task<T?>> read)
+    private Task<(bool Allowed, T? Row)> ClaimAttemptAsync<T>(string domain, string subject, Func<DbTx, Task<T?>> read)
     {
         var limits = options.Value;
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         return db.WriteAsync(async tx =>
         {
-            if (!await GuessCounters.TryClaimAsync(tx, LoginScope, subject, limits.LoginFailureLimit, limits.LoginFailureWindow, now))
+            if (await GuessCounters.FailuresAsync(tx, LoginDomainScope, domain, limits.LoginFailureWindow, now) >= limits.LoginFailuresPerUserDomain
+                || !await GuessCounters.TryClaimAsync(tx, LoginScope, subject, limits.LoginFailureLimit, limits.LoginFailureWindow, now))
             {
                 return (false, default(T));
             }

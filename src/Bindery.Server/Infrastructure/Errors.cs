@@ -60,6 +60,11 @@ public static class Errors
     public static readonly ErrorDef ShareRecipientMissing = new(nameof(ShareRecipientMissing), 5891, "InvalidParameter", "Please enter recipient's uid, email, or phone", "请输入被分享人的uid、邮箱或手机号");
     public static readonly ErrorDef NoPermissionToBind = new(nameof(NoPermissionToBind), 5913, "UnauthorizedOperation", "No permission to bind", "没有绑定权限");
     public static readonly ErrorDef AlreadyAcceptedShare = new(nameof(AlreadyAcceptedShare), 6040, "UnsupportedOperation", "Already accepted device sharing", "已接受该设备分享");
+    public static readonly ErrorDef OldPasswordWrong = new(nameof(OldPasswordWrong), 5008, "InvalidParameterValue", "Original password is incorrect", "原密码错误");
+    public static readonly ErrorDef SmsVerificationFailed = new(nameof(SmsVerificationFailed), 5037, "InvalidParameterValue.VerificationCodeError", "Verification code verification failed", "验证码校验失败");
+    public static readonly ErrorDef NewPasswordSameAsOld = new(nameof(NewPasswordSameAsOld), 5063, "InvalidParameterValue", "New password cannot be the same as the original password", "新密码不能与原密码相同");
+    public static readonly ErrorDef SignatureVerificationFailed = new(nameof(SignatureVerificationFailed), 5420, "AuthFailure.SignatureFailure", "Signature verification failed", "签名校验失败");
+    public static readonly ErrorDef PasswordDecryptionFailed = new(nameof(PasswordDecryptionFailed), 5508, "InvalidParameterValue", "Password decryption failed", "密码解密失败");
     public static readonly ErrorDef WrongDataCenter = new(nameof(WrongDataCenter), 6083, "UnsupportedOperation", "Bound device does not belong to current data center", "绑定的设备不属于当前数据中心");
 
     // Bindery's own codes (9xxx): situations the seeds do not name a code for.

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -40,10 +39,8 @@ public static class QueryParameters
         {
             return false;
         }
-        var accepts = endpoint.Metadata.GetMetadata<IAcceptsMetadata>();
-        var declaresBody = accepts?.ContentTypes.Count > 0
-            || endpoint.Metadata.GetMetadata<MethodInfo>()?.GetParameters().Any(p => p.ParameterType == typeof(HttpRequest) || p.ParameterType == typeof(HttpContext)) == true;
-        return !declaresBody;
+        // An endpoint that declares a body (a JSON document) reads it itself; no /v2 handler reads a raw body.
+        return !(endpoint.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes.Count > 0);
     }
 
     private static async Task FoldAsync(HttpRequest request)

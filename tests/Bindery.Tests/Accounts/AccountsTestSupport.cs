@@ -107,6 +107,12 @@ public static class Seed
     public static async Task<JsonElement> PostRawAsync(HttpClient client, string url, string json) =>
         await (await client.PostAsync(url, new StringContent(json, Encoding.UTF8, "application/json"))).ReadEnvelopeAsync();
 
+    public static async Task<JsonElement> DeleteAsync(HttpClient client, string url) =>
+        await (await client.DeleteAsync(url)).ReadEnvelopeAsync();
+
+    public static async Task<JsonElement> PutAsync(HttpClient client, string url) =>
+        await (await client.PutAsync(url, null)).ReadEnvelopeAsync();
+
     public static async Task<JsonElement> GetAsync(HttpClient client, string url) =>
         await (await client.GetAsync(url)).ReadEnvelopeAsync();
 

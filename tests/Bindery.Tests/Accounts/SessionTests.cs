@@ -1,3 +1,4 @@
+using Bindery.Infrastructure;
 using System.Net.Http.Json;
 using Bindery.Tests.Support;
 
@@ -6,6 +7,11 @@ namespace Bindery.Tests.Accounts;
 public sealed class SessionTests(SharedApp app) : IClassFixture<SharedApp>
 {
     private const string UserInfo = "/v2/enduser/enduserapi/userInfo";
+    private const string Logout = "/v2/enduser/enduserapi/userLogout";
+
+    /// <summary>setUserPwd with the passwords in the clear (no <c>random</c>), as Bindery accepts them.</summary>
+    private static string SetUserPwd(string oldPwd, string newPwd) =>
+        $"/v2/enduser/enduserapi/setUserPwd?oldPwd={Uri.EscapeDataString(oldPwd)}&newPwd={Uri.EscapeDataString(newPwd)}";
 
     [Fact]
     public async Task A_missing_token_is_5106()
@@ -58,27 +64,27 @@ public sealed class SessionTests(SharedApp app) : IClassFixture<SharedApp>
         var other = await Tenant.PostOkAsync(app.CreateClient(), "/v2/enduser/enduserapi/login", new { userDomain = domain, username = user.Username, password = user.Password });
         var otherClient = Seed.ClientWithToken(app, other.GetProperty("accessToken").GetProperty("token").GetString()!);
 
-        Assert.Equal(200, (await Seed.PostAsync(user.Client, "/v2/enduser/enduserapi/logout", new { })).Code());
+        Assert.Equal(200, (await Seed.DeleteAsync(user.Client, Logout)).Code());
         Assert.Equal(5032, (await Seed.GetAsync(user.Client, UserInfo)).Code());
-        Assert.Equal(5032, (await Seed.PostAsync(user.Client, "/v2/enduser/enduserapi/logout", new { })).Code());
+        Assert.Equal(5032, (await Seed.DeleteAsync(user.Client, Logout)).Code());
         Assert.Equal(200, (await Seed.GetAsync(otherClient, UserInfo)).Code());
     }
 
     [Fact]
     public async Task Logout_without_a_token_is_5106()
     {
-        Assert.Equal(5106, (await Seed.PostAsync(app.CreateClient(), "/v2/enduser/enduserapi/logout", new { })).Code());
+        Assert.Equal(Errors.TokenMissing.Code, (await Seed.DeleteAsync(app.CreateClient(), Logout)).Code());
     }
 
     [Fact]
-    public async Task Change_password_keeps_this_session_ends_the_others_and_the_old_password()
+    public async Task Set_user_pwd_keeps_this_session_ends_the_others_and_the_old_password()
     {
         var domain = await Seed.UserDomainAsync(app);
         var user = await Seed.UserAsync(app, domain);
         var other = await Tenant.PostOkAsync(app.CreateClient(), "/v2/enduser/enduserapi/login", new { userDomain = domain, username = user.Username, password = user.Password });
         var otherClient = Seed.ClientWithToken(app, other.GetProperty("accessToken").GetProperty("token").GetString()!);
 
-        await Tenant.PostOkAsync(user.Client, "/v2/enduser/enduserapi/changePassword", new { oldPassword = user.Password, newPassword = "a brand new passphrase" });
+        Assert.Equal(200, (await Seed.PutAsync(user.Client, SetUserPwd(user.Password, "a brand new passphrase"))).Code());
 
         Assert.Equal(200, (await Seed.GetAsync(user.Client, UserInfo)).Code());
         Assert.Equal(5032, (await Seed.GetAsync(otherClient, UserInfo)).Code());
@@ -88,14 +94,14 @@ public sealed class SessionTests(SharedApp app) : IClassFixture<SharedApp>
     }
 
     [Fact]
-    public async Task Change_password_needs_the_old_one_and_a_valid_new_one()
+    public async Task Set_user_pwd_needs_the_right_old_one_and_a_valid_new_one()
     {
         var user = await Seed.UserAsync(app, await Seed.UserDomainAsync(app));
-        var url = "/v2/enduser/enduserapi/changePassword";
-        Assert.Equal(9006, (await Seed.PostAsync(user.Client, url, new { oldPassword = "not my password", newPassword = "a brand new passphrase" })).Code());
-        Assert.Equal(9001, (await Seed.PostAsync(user.Client, url, new { oldPassword = user.Password, newPassword = "short" })).Code());
-        Assert.Equal(9000, (await Seed.PostAsync(user.Client, url, new { newPassword = "a brand new passphrase" })).Code());
-        Assert.Equal(5106, (await Seed.PostAsync(app.CreateClient(), url, new { oldPassword = user.Password, newPassword = "a brand new passphrase" })).Code());
+        Assert.Equal(Errors.OldPasswordWrong.Code, (await Seed.PutAsync(user.Client, SetUserPwd("not my password", "a brand new passphrase"))).Code());
+        Assert.Equal(Errors.InvalidParameterValue.Code, (await Seed.PutAsync(user.Client, SetUserPwd(user.Password, "short"))).Code());
+        Assert.Equal(Errors.NewPasswordSameAsOld.Code, (await Seed.PutAsync(user.Client, SetUserPwd(user.Password, user.Password))).Code());
+        Assert.Equal(Errors.InvalidParameter.Code, (await Seed.PutAsync(user.Client, "/v2/enduser/enduserapi/setUserPwd?newPwd=a%20brand%20new%20passphrase")).Code());
+        Assert.Equal(Errors.TokenMissing.Code, (await Seed.PutAsync(app.CreateClient(), SetUserPwd(user.Password, "a brand new passphrase"))).Code());
         Assert.Equal(200, (await Seed.GetAsync(user.Client, UserInfo)).Code());
     }
 }

@@ -65,7 +65,7 @@ public sealed class AccountsAcrossNodesTests(TwoNodes nodes)
 
         Assert.Equal(200, (await (await onB.GetAsync("/v2/enduser/enduserapi/userInfo")).ReadEnvelopeAsync()).Code());
 
-        await Tenant.PostOkAsync(onB, "/v2/enduser/enduserapi/logout", new { });
+        Assert.Equal(200, (await (await onB.DeleteAsync("/v2/enduser/enduserapi/userLogout")).ReadEnvelopeAsync()).Code());
 
         Assert.Equal(Errors.TokenVerificationFailed.Code, (await (await onA.GetAsync("/v2/enduser/enduserapi/userInfo")).ReadEnvelopeAsync()).Code());
     }

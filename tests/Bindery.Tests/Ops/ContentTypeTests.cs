@@ -25,7 +25,15 @@ public sealed class ContentTypeTests : IAsyncLifetime, IDisposable
         "POST /v2/binding/enduserapi/shareByUid",
         "POST /v2/binding/enduserapi/shareDevice",
         "PUT /v2/binding/enduserapi/setDeviceInfo",
-        "POST /v2/enduser/enduserapi/logout",
+        "POST /v2/enduser/enduserapi/emailPwdLogin",
+        "POST /v2/enduser/enduserapi/phonePwdLogin",
+        "POST /v2/enduser/enduserapi/v2/emailPwdRegister",
+        "POST /v2/enduser/enduserapi/v2/phonePwdRegister",
+        "PUT /v2/enduser/enduserapi/refreshToken",
+        "PUT /v2/enduser/enduserapi/setUserInfo",
+        "PUT /v2/enduser/enduserapi/setUserPwd",
+        "POST /v2/sms/enduserapi/v2/sendPhoneSmsCode",
+        "POST /v2/mail/enduserapi/v2/sendEmail",
     ];
 
     /// <summary>JSON endpoints anyone may call: there is nothing to authenticate before the Content-Type.</summary>

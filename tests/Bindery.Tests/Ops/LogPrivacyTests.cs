@@ -123,7 +123,10 @@ public sealed partial class LogPrivacyTests
             {
                 Assert.Equal(200, (await unbound.ReadEnvelopeAsync()).GetProperty("code").GetInt32());
             }
-            await PostOkAsync(user, "/v2/enduser/enduserapi/logout", null);
+            using (var logout = await user.DeleteAsync("/v2/enduser/enduserapi/userLogout"))
+            {
+                Assert.Equal(200, (await logout.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetInt32());
+            }
         }
         finally
         {

@@ -297,7 +297,7 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
         (await admin.PatchAsJsonAsync($"/admin/v1/user-domains/{tenant.DomainId}", new { tencentEnvelope = "client" })).EnsureSuccessStatusCode();
         var expiring = await tenant.CreateUserAsync();
         var loggedOut = await tenant.CreateUserAsync();
-        using (var logout = await loggedOut.Client.PostAsync("/v2/enduser/enduserapi/logout", null))
+        using (var logout = await loggedOut.Client.DeleteAsync("/v2/enduser/enduserapi/userLogout"))
         {
             logout.EnsureSuccessStatusCode();
         }
