@@ -67,10 +67,11 @@ public sealed class DeviceSharing(IDatabase db, TimeProvider clock)
                 // An SN binding proves nothing; letting it hand the device on would launder a squat into shares.
                 throw new BinderyException(Errors.UnverifiedBindingCannotShare);
             }
-            var targetId = await tx.QuerySingleOrDefaultAsync<string>(
-                $"SELECT id FROM users WHERE domain_id = @DomainId AND {column} = @Value",
-                new { owner.DomainId, Value = value })
-                ?? throw new BinderyException(Errors.NotFound, "no such user");
+            // A phone number without its country code can name accounts in several countries: only a single match counts.
+            var matches = (await tx.QueryAsync<string>(
+                $"SELECT id FROM users WHERE domain_id = @DomainId AND {column} = @Value LIMIT 2",
+                new { owner.DomainId, Value = value })).ToList();
+            var targetId = matches.Count == 1 ? matches[0] : throw new BinderyException(Errors.NotFound, "no such user");
             if (targetId == owner.Id)
             {
                 throw new BinderyException(Errors.InvalidParameterValue, "a device cannot be shared with its own holder");
@@ -146,8 +147,9 @@ public sealed class DeviceSharing(IDatabase db, TimeProvider clock)
     }
 
     /// <summary>
-    /// The users column and value a recipient is looked up by: <c>shareUid</c> the user id; <c>email</c>, <c>phone</c>
-    /// and <c>username</c> the account name (an account registered by e-mail or phone is named by it, lower case).
+    /// The users column and value a recipient is looked up by: <c>shareUid</c> the user id; <c>email</c> and
+    /// <c>username</c> the account name (an account registered by e-mail is named by it, lower case); <c>phone</c> the
+    /// account name when it carries its country code (<c>+86…</c>), else the registered phone number.
     /// </summary>
     private static (string Column, string Value) RecipientKey(Recipient recipient)
     {
@@ -155,7 +157,7 @@ public sealed class DeviceSharing(IDatabase db, TimeProvider clock)
         {
             ("id", recipient.ShareUid),
             ("username", recipient.Email),
-            ("username", recipient.Phone),
+            ("phone", recipient.Phone),
             ("username", recipient.Username),
         }.Where(r => !string.IsNullOrWhiteSpace(r.Item2)).ToList();
         if (given.Count == 0)
@@ -172,6 +174,12 @@ public sealed class DeviceSharing(IDatabase db, TimeProvider clock)
         {
             throw new BinderyException(Errors.InvalidParameterValue, $"the recipient is at most {MaxRecipientLength} characters");
         }
-        return (column, column == "id" ? value : value.ToLowerInvariant());
+        return column switch
+        {
+            "id" => (column, value),
+            // "+8613800000000" is the account name of a phone account; a bare number is looked up by the phone column.
+            "phone" when value.StartsWith('+') => ("username", value),
+            _ => (column, value.ToLowerInvariant()),
+        };
     }
 }
