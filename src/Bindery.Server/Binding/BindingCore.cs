@@ -125,7 +125,10 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         var domain = await tx.QuerySingleOrDefaultAsync<DomainRow>(
             "SELECT secret, home_mode FROM user_domains WHERE id = @Id", new { Id = user.DomainId })
             ?? throw new BinderyException(Errors.UserDomainAbnormal);
-        await CheckFamilyAsync(tx, request, domain.HomeMode, fid, frid);
+        // The user's own home mode (enabledFamilyMode) wins over the domain's; dialects that always name a family
+        // (Tencent) set FamilyAlwaysNamed and bind into it whatever the mode.
+        var homeMode = request.FamilyAlwaysNamed || (await HomeService.ReadFamilyModeAsync(tx.Connection, tx.Transaction, user)).Enabled;
+        await CheckFamilyAsync(tx, request, homeMode, fid, frid);
 
         if (target is DeviceTarget.BySn)
         {

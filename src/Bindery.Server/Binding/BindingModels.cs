@@ -71,6 +71,12 @@ public sealed record BindRequest
 
     public bool IsCommonDevice { get; init; } = true;
 
+    /// <summary>
+    /// True for dialects whose bind calls always name a family (Tencent): the fid rules of home mode on apply
+    /// whatever the user's home mode. False: the user's effective mode decides (HomeService.ReadFamilyModeAsync).
+    /// </summary>
+    public bool FamilyAlwaysNamed { get; init; }
+
     /// <summary>Matter commissioning data (JSON) stored on the binding.</summary>
     public string? MatterInfoJson { get; init; }
 
