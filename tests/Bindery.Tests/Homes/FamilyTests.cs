@@ -1,3 +1,4 @@
+using Bindery.Infrastructure;
 using Bindery.Tests.Accounts;
 using Bindery.Tests.Support;
 using Bindery.Storage;
@@ -11,22 +12,72 @@ public sealed class FamilyTests(SharedApp app) : IClassFixture<SharedApp>
     {
         var user = await Seed.UserAsync(app, await Seed.UserDomainAsync(app));
         var fid = await Tenant.CreateFamilyAsync(user, "Beach house");
-        var families = await Family.ListAsync(user, "getFamilyList");
-        var family = Assert.Single(families);
-        Assert.Equal(fid, family.GetProperty("fid").GetString());
-        Assert.Equal("Beach house", family.GetProperty("familyName").GetString());
-        Assert.Equal(1, family.GetProperty("role").GetInt32());
-        Assert.True(family.GetProperty("createdAt").GetInt64() > 0);
-        Assert.Equal(1, (await Seed.GetOkAsync(user.Client, Family.Api + "getFamilyList")).GetProperty("total").GetInt32());
+        var page = await Family.PageAsync<FamilyItem>(user, "getFamilyList");
+        var family = Assert.Single(page.List);
+        Assert.Equal(fid, family.Fid);
+        Assert.Equal("Beach house", family.FamilyName);
+        Assert.Equal(1, family.MemberRole);
+        Assert.True(family.AddTime > 0);
+        Assert.Equal(family.AddTime, family.AddTimeTs);
+        Assert.Equal((1L, 1, 1), (page.Total, page.PageNum, page.Pages));
+    }
+
+    [Fact]
+    public async Task Add_family_answers_the_family_and_creates_its_room_list_in_one_go()
+    {
+        var user = await Seed.UserAsync(app, await Seed.UserDomainAsync(app));
+        var added = Family.Parse<FamilyItem>(await Family.PostOkAsync(user, "addFamily", new
+        {
+            familyName = "Farm",
+            familyLocation = "Hill road 1",
+            familyCoordinates = "8.54,47.37",
+            familyRoomList = new[] { "Barn", "Kitchen" },
+        }));
+        Assert.Equal(("Farm", "Hill road 1", "8.54,47.37", 1), (added.FamilyName, added.FamilyLocation, added.FamilyCoordinates, added.MemberRole));
+        Assert.Equal(added, Assert.Single((await Family.PageAsync<FamilyItem>(user, "getFamilyList")).List));
+        var rooms = await Family.PageAsync<RoomItem>(user, $"getFamilyRoomList?fid={added.Fid}");
+        Assert.Equal(["Barn", "Kitchen"], rooms.List.Select(r => r.RoomName));
+    }
+
+    [Fact]
+    public async Task A_bad_room_in_the_room_list_creates_no_family_at_all()
+    {
+        var user = await Seed.UserAsync(app, await Seed.UserDomainAsync(app));
+        var duplicate = await Family.PostAsync(user, "addFamily", new { familyName = "Farm", familyRoomList = new[] { "Barn", "Barn" } });
+        Assert.Equal(Errors.AlreadyExists.Code, duplicate.Code());
+        var blank = await Family.PostAsync(user, "addFamily", new { familyName = "Farm", familyRoomList = new[] { "Barn", " " } });
+        Assert.Equal(Errors.InvalidParameter.Code, blank.Code());
+        Assert.Equal(0, (await Family.PageAsync<FamilyItem>(user, "getFamilyList")).Total);
+    }
+
+    [Fact]
+    public async Task The_family_list_pages_and_filters_by_role()
+    {
+        var home = await Family.HouseholdAsync(app);
+        for (var i = 0; i < 4; i++)
+        {
+            await Tenant.CreateFamilyAsync(home.Admin, $"Admin's {i}");
+        }
+        var first = await Family.PageAsync<FamilyItem>(home.Admin, "getFamilyList?page=1&pageSize=2");
+        Assert.Equal((5L, 1, 2, 3, 2), (first.Total, first.PageNum, first.PageSize, first.Pages, first.List.Count));
+        var last = await Family.PageAsync<FamilyItem>(home.Admin, "getFamilyList?page=3&pageSize=2");
+        Assert.Equal((3, 1), (last.PageNum, last.List.Count));
+        var all = (await Family.PageAsync<FamilyItem>(home.Admin, "getFamilyList?pageSize=100")).List;
+        Assert.Equal(5, all.Select(f => f.Fid).Distinct().Count());
+
+        var administered = await Family.PageAsync<FamilyItem>(home.Admin, "getFamilyList?role=2");
+        Assert.Equal(home.Fid, Assert.Single(administered.List).Fid);
+        Assert.Equal(4, (await Family.PageAsync<FamilyItem>(home.Admin, "getFamilyList?role=1,3")).Total);
+        Assert.Equal(Errors.InvalidParameterValue.Code, (await Family.GetAsync(home.Admin, "getFamilyList?role=owner")).Code());
     }
 
     [Fact]
     public async Task Members_see_the_family_with_their_own_role()
     {
         var home = await Family.HouseholdAsync(app);
-        Assert.Equal(2, Assert.Single(await Family.ListAsync(home.Admin, "getFamilyList")).GetProperty("role").GetInt32());
-        Assert.Equal(3, Assert.Single(await Family.ListAsync(home.Member, "getFamilyList")).GetProperty("role").GetInt32());
-        Assert.Empty(await Family.ListAsync(home.Stranger, "getFamilyList"));
+        Assert.Equal(2, Assert.Single((await Family.PageAsync<FamilyItem>(home.Admin, "getFamilyList")).List).MemberRole);
+        Assert.Equal(3, Assert.Single((await Family.PageAsync<FamilyItem>(home.Member, "getFamilyList")).List).MemberRole);
+        Assert.Empty((await Family.PageAsync<FamilyItem>(home.Stranger, "getFamilyList")).List);
     }
 
     [Fact]
@@ -115,6 +166,6 @@ public sealed class FamilyTests(SharedApp app) : IClassFixture<SharedApp>
         }
         var refused = await Family.PostAsync(user, "addFamily", new { familyName = "One too many" });
         Assert.Equal(9010, refused.Code());
-        Assert.Equal(20, (await Family.ListAsync(user, "getFamilyList")).Length);
+        Assert.Equal(20, (await Family.ListAsync(user, "getFamilyList?pageSize=100")).Length);
     }
 }

@@ -15,7 +15,7 @@ public sealed class IsolationTests(SharedApp app) : IClassFixture<SharedApp>
     [InlineData("getFamilyRoomList")]
     [InlineData("getFamilyMemberList")]
     [InlineData("getFamilyDeviceList")]
-    [InlineData("getCommonDeviceList")]
+    [InlineData("getCommonUsedDeviceList")]
     public async Task Reading_another_users_family_looks_like_a_missing_family(string action)
     {
         var home = await Family.HouseholdAsync(app);
@@ -39,9 +39,7 @@ public sealed class IsolationTests(SharedApp app) : IClassFixture<SharedApp>
             ("setFamilyMemberRole", fid => new { fid, uid = home.Member.Uid, role = 2 }),
             ("deleteFamilyMember", fid => new { fid, uid = home.Member.Uid }),
             ("deleteFamilyMember", fid => new { fid, uid = home.Stranger.Uid }),
-            ("addCommonDevice", fid => new { fid, pk, dk }),
-            ("deleteCommonDevice", fid => new { fid, pk, dk }),
-            ("moveDeviceToRoom", fid => new { fid, pk, dk, frid = "" }),
+            ("addCommonUsedDevice", fid => new { fid, deviceList = new[] { new { pk, dk } } }),
         };
         foreach (var (action, body) in writes)
         {
@@ -78,7 +76,8 @@ public sealed class IsolationTests(SharedApp app) : IClassFixture<SharedApp>
         var cabinRoom = await Tenant.CreateRoomAsync(home.Owner, otherFamily, "Loft");
         var (pk, dk) = await Seed.BoundDeviceAsync(app, home.Owner, home.Fid);
         Assert.Equal(9114, (await Family.GetAsync(home.Owner, $"getFamilyDeviceList?fid={home.Fid}&frid={cabinRoom}")).Code());
-        Assert.Equal(9114, (await Family.PostAsync(home.Owner, "moveDeviceToRoom", new { fid = home.Fid, pk, dk, frid = cabinRoom })).Code());
+        var batch = Family.Parse<Batch>(await Family.PostOkAsync(home.Owner, "addDeviceInFamilyRoom", new[] { new { pk, dk, newFrid = cabinRoom } }));
+        Assert.Equal(Errors.DeviceNotBound.Code, Assert.Single(batch.FailureList).Code);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace Bindery.Tests.Homes;
 public sealed class MemberTests(SharedApp app) : IClassFixture<SharedApp>
 {
     private static int RoleOf(System.Text.Json.JsonElement[] members, string uid) =>
-        members.Single(m => m.GetProperty("uid").GetString() == uid).GetProperty("role").GetInt32();
+        members.Single(m => m.GetProperty("uid").GetString() == uid).GetProperty("memberRole").GetInt32();
 
     [Fact]
     public async Task Every_member_reads_the_member_list_owner_first()
@@ -14,9 +14,9 @@ public sealed class MemberTests(SharedApp app) : IClassFixture<SharedApp>
         var home = await Family.HouseholdAsync(app);
         var members = await Family.ListAsync(home.Member, $"getFamilyMemberList?fid={home.Fid}");
         Assert.Equal([home.Owner.Uid, home.Admin.Uid, home.Member.Uid], members.Select(m => m.GetProperty("uid").GetString()));
-        Assert.Equal([1, 2, 3], members.Select(m => m.GetProperty("role").GetInt32()));
+        Assert.Equal([1, 2, 3], members.Select(m => m.GetProperty("memberRole").GetInt32()));
         Assert.Equal(home.Admin.Username, members[1].GetProperty("username").GetString());
-        Assert.True(members[2].GetProperty("joinedAt").GetInt64() > 0);
+        Assert.True(members[2].GetProperty("addTime").GetInt64() > 0);
     }
 
     [Fact]
@@ -115,12 +115,12 @@ public sealed class MemberTests(SharedApp app) : IClassFixture<SharedApp>
         var home = await Family.HouseholdAsync(app);
         var (pk, dk) = await Seed.BoundDeviceAsync(app, home.Member, home.Fid);
         var (_, ownerDk) = await Seed.BoundDeviceAsync(app, home.Owner, home.Fid);
-        await Family.PostOkAsync(home.Owner, "addCommonDevice", new { fid = home.Fid, pk, dk });
+        await Family.PostOkAsync(home.Owner, "addCommonUsedDevice", new { fid = home.Fid, deviceList = new[] { new { pk, dk } } });
 
         await Family.PostOkAsync(home.Owner, "deleteFamilyMember", new { fid = home.Fid, uid = home.Member.Uid });
 
-        var device = Assert.Single(await Family.ListAsync(home.Owner, $"getFamilyDeviceList?fid={home.Fid}"));
-        Assert.Equal(ownerDk, device.GetProperty("dk").GetString());
-        Assert.Empty(await Family.ListAsync(home.Owner, $"getCommonDeviceList?fid={home.Fid}"));
+        var device = Assert.Single((await Family.DevicesAsync(home.Owner, $"getFamilyDeviceList?fid={home.Fid}")).List);
+        Assert.Equal(ownerDk, device.DeviceKey);
+        Assert.Empty((await Family.DevicesAsync(home.Owner, $"getCommonUsedDeviceList?fid={home.Fid}")).List);
     }
 }

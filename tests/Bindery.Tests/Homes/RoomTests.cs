@@ -1,3 +1,4 @@
+using Bindery.Infrastructure;
 using Bindery.Tests.Accounts;
 using Bindery.Tests.Support;
 
@@ -15,13 +16,60 @@ public sealed class RoomTests(SharedApp app) : IClassFixture<SharedApp>
         var rooms = await Family.ListAsync(home.Member, $"getFamilyRoomList?fid={home.Fid}");
         Assert.Equal([kitchen, bedroom], rooms.Select(r => r.GetProperty("frid").GetString()));
         Assert.Equal(["Kitchen", "Bedroom"], rooms.Select(r => r.GetProperty("roomName").GetString()));
-        Assert.Equal([1, 2], rooms.Select(r => r.GetProperty("sort").GetInt32()));
+        Assert.Equal([1, 2], rooms.Select(r => r.GetProperty("roomSort").GetInt32()));
 
         await Family.PostOkAsync(home.Admin, "setFamilyRoom", new { frid = kitchen, roomName = "Pantry" });
         await Family.PostOkAsync(home.Owner, "deleteFamilyRoom", new { frid = bedroom });
 
         var after = Assert.Single(await Family.ListAsync(home.Owner, $"getFamilyRoomList?fid={home.Fid}"));
         Assert.Equal("Pantry", after.GetProperty("roomName").GetString());
+    }
+
+    [Fact]
+    public async Task Room_sort_is_stored_and_the_room_list_follows_it()
+    {
+        var home = await Family.HouseholdAsync(app);
+        var kitchen = await Tenant.CreateRoomAsync(home.Owner, home.Fid, "Kitchen");
+        var bedroom = await Tenant.CreateRoomAsync(home.Owner, home.Fid, "Bedroom");
+        var hall = await Tenant.CreateRoomAsync(home.Owner, home.Fid, "Hall");
+
+        var batch = Family.Parse<Batch>(await Family.SendOkAsync(home.Admin, HttpMethod.Put, "setFamilyRoomSort", new[]
+        {
+            new { frid = hall, roomSort = 0 },
+            new { frid = kitchen, roomSort = 5 },
+            new { frid = bedroom, roomSort = 2 },
+        }));
+        Assert.Equal(3, batch.SuccessList.Count);
+
+        var rooms = (await Family.PageAsync<RoomItem>(home.Member, $"getFamilyRoomList?fid={home.Fid}")).List;
+        Assert.Equal([hall, bedroom, kitchen], rooms.Select(r => r.Frid));
+        Assert.Equal([0, 2, 5], rooms.Select(r => r.RoomSort));
+        var paged = await Family.PageAsync<RoomItem>(home.Member, $"getFamilyRoomList?fid={home.Fid}&page=2&pageSize=2");
+        Assert.Equal((3L, 2, kitchen), (paged.Total, paged.Pages, Assert.Single(paged.List).Frid));
+    }
+
+    [Fact]
+    public async Task Room_sort_refuses_duplicates_and_leaves_other_families_rooms_alone()
+    {
+        var home = await Family.HouseholdAsync(app);
+        var kitchen = await Tenant.CreateRoomAsync(home.Owner, home.Fid, "Kitchen");
+        var hall = await Tenant.CreateRoomAsync(home.Owner, home.Fid, "Hall");
+        var strangersFamily = await Tenant.CreateFamilyAsync(home.Stranger, "Theirs");
+        var strangersRoom = await Tenant.CreateRoomAsync(home.Stranger, strangersFamily, "Attic");
+
+        var duplicate = await Family.SendAsync(home.Owner, HttpMethod.Put, "setFamilyRoomSort",
+            new[] { new { frid = kitchen, roomSort = 1 }, new { frid = hall, roomSort = 1 } });
+        Assert.Equal(Errors.RoomSortDuplicated.Code, duplicate.Code());
+        Assert.Equal(Errors.RoomSortMissing.Code, (await Family.SendAsync(home.Owner, HttpMethod.Put, "setFamilyRoomSort", Family.Json("[]"))).Code());
+
+        var batch = Family.Parse<Batch>(await Family.SendOkAsync(home.Owner, HttpMethod.Put, "setFamilyRoomSort",
+            new[] { new { frid = strangersRoom, roomSort = 9 }, new { frid = hall, roomSort = 0 } }));
+        Assert.Equal(Errors.RoomNotExist.Code, Assert.Single(batch.FailureList).Code);
+        Assert.Equal(1, (await Family.PageAsync<RoomItem>(home.Stranger, $"getFamilyRoomList?fid={strangersFamily}")).List[0].RoomSort);
+
+        var memberTry = Family.Parse<Batch>(await Family.SendOkAsync(home.Member, HttpMethod.Put, "setFamilyRoomSort", new[] { new { frid = kitchen, roomSort = 0 } }));
+        Assert.Equal(Errors.NoPermissionToFamily.Code, Assert.Single(memberTry.FailureList).Code);
+        Assert.Equal([hall, kitchen], (await Family.PageAsync<RoomItem>(home.Owner, $"getFamilyRoomList?fid={home.Fid}")).List.Select(r => r.Frid));
     }
 
     [Fact]
@@ -58,9 +106,8 @@ public sealed class RoomTests(SharedApp app) : IClassFixture<SharedApp>
 
         await Family.PostOkAsync(home.Owner, "deleteFamilyRoom", new { frid = room });
 
-        var device = Assert.Single(await Family.ListAsync(home.Owner, $"getFamilyDeviceList?fid={home.Fid}"));
-        Assert.Equal(dk, device.GetProperty("dk").GetString());
-        Assert.Equal("", device.GetProperty("frid").GetString());
+        var device = Assert.Single((await Family.DevicesAsync(home.Owner, $"getFamilyDeviceList?fid={home.Fid}")).List);
+        Assert.Equal((dk, "", ""), (device.DeviceKey, device.Frid, device.RoomName));
     }
 
     [Theory]
