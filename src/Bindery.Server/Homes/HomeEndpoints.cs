@@ -15,21 +15,7 @@ public static class HomeEndpoints
 
     public sealed record AddFamilyRequest(string? FamilyName, string? FamilyLocation, string? FamilyCoordinates, IReadOnlyList<string?>? FamilyRoomList);
 
-    public sealed record SetFamilyRequest(string? Fid, string? FamilyName);
-
-    public sealed record FamilyRequest(string? Fid);
-
-    public sealed record AddRoomRequest(string? Fid, string? RoomName);
-
-    public sealed record SetRoomRequest(string? Frid, string? RoomName);
-
-    public sealed record RoomRequest(string? Frid);
-
     public sealed record AddMemberRequest(string? Fid, string? Username, int? Role);
-
-    public sealed record MemberRoleRequest(string? Fid, string? Uid, int? Role);
-
-    public sealed record MemberRequest(string? Fid, string? Uid);
 
     public sealed record DeviceKeyItem(string? Pk, string? Dk);
 
@@ -47,11 +33,12 @@ public static class HomeEndpoints
         public static FamilyItem From(FamilyInfo f) => new(f.Fid, f.Name, f.Location, f.Coordinates, (int)f.Role, f.CreatedAt, f.CreatedAt);
     }
 
-    public sealed record FridResponse(string Frid);
+    public sealed record RoomAnswer(string Frid, string RoomName);
 
     public sealed record RoomItem(string Frid, string RoomName, int RoomSort, int DeviceCount, long AddTime, long AddTimeTs);
 
-    public sealed record MemberItem(string Uid, string Username, int MemberRole, long AddTime, long AddTimeTs);
+    /// <summary>A member as the real "User Info" items name it (<c>memberName</c> is Bindery's username; <c>acceptTime</c> when they joined).</summary>
+    public sealed record MemberItem(string Uid, string MemberName, string Username, int MemberRole, string AcceptTime, long AcceptTimeTs);
 
     /// <summary>A device in a family list, in the field names and integer types of the real "Query Family Device List" items.</summary>
     public sealed record FamilyDeviceItem(
@@ -72,6 +59,10 @@ public static class HomeEndpoints
     public sealed record MoveOk(string Pk, string Dk, string NewFrid);
 
     public sealed record MoveFailure(string Pk, string Dk, string NewFrid, int Code, string Msg);
+
+    public sealed record RoomOk(string Frid);
+
+    public sealed record RoomFailure(string Frid, int Code, string Msg);
 
     public sealed record SortOk(string Frid, int RoomSort);
 
@@ -107,21 +98,21 @@ public static class HomeEndpoints
         // families
         group.MapPost("/addFamily", AddFamily);
         group.MapGet("/getFamilyList", GetFamilyList);
-        group.MapPost("/setFamily", SetFamily);
-        group.MapPost("/deleteFamily", DeleteFamily);
+        group.MapPut("/setFamily", SetFamily);
+        group.MapDelete("/deleteFamily", DeleteFamily);
 
         // rooms
         group.MapPost("/addFamilyRoom", AddFamilyRoom);
         group.MapGet("/getFamilyRoomList", GetFamilyRoomList);
-        group.MapPost("/setFamilyRoom", SetFamilyRoom);
+        group.MapPut("/setFamilyRoom", SetFamilyRoom);
         group.MapPut("/setFamilyRoomSort", SetFamilyRoomSort);
-        group.MapPost("/deleteFamilyRoom", DeleteFamilyRoom);
+        group.MapDelete("/deleteFamilyRoom", DeleteFamilyRoom);
 
         // members
         group.MapPost("/addFamilyMember", AddFamilyMember);
         group.MapGet("/getFamilyMemberList", GetFamilyMemberList);
-        group.MapPost("/setFamilyMemberRole", SetFamilyMemberRole);
-        group.MapPost("/deleteFamilyMember", DeleteFamilyMember);
+        group.MapPut("/setFamilyMemberRole", SetFamilyMemberRole);
+        group.MapDelete("/deleteFamilyMember", DeleteFamilyMember);
 
         // devices
         group.MapGet("/getFamilyDeviceList", GetFamilyDeviceList);
@@ -194,22 +185,23 @@ public static class HomeEndpoints
         return roles;
     }
 
-    private static async Task<IResult> SetFamily(AppUser user, SetFamilyRequest request, HomeService homes)
+    private static async Task<IResult> SetFamily(AppUser user, [FromQuery] string? fid, [FromQuery] string? familyName,
+        [FromQuery] string? familyLocation, [FromQuery] string? familyCoordinates, HomeService homes)
     {
-        await homes.RenameFamilyAsync(user, request.Fid, request.FamilyName);
+        await homes.UpdateFamilyAsync(user, fid, familyName, familyLocation, familyCoordinates);
         return Done();
     }
 
-    private static async Task<IResult> DeleteFamily(AppUser user, FamilyRequest request, HomeService homes)
+    private static async Task<IResult> DeleteFamily(AppUser user, [FromQuery] string? fid, HomeService homes)
     {
-        await homes.DeleteFamilyAsync(user, request.Fid);
+        await homes.DeleteFamilyAsync(user, fid);
         return Done();
     }
 
     // ---- rooms --------------------------------------------------------------------------------------------
 
-    private static async Task<IResult> AddFamilyRoom(AppUser user, AddRoomRequest request, HomeService homes) =>
-        Envelope.OkResult(new FridResponse(await homes.CreateRoomAsync(user, request.Fid, request.RoomName)));
+    private static async Task<IResult> AddFamilyRoom(AppUser user, [FromQuery] string? fid, [FromQuery] string? roomName, HomeService homes) =>
+        Envelope.OkResult(new RoomAnswer(await homes.CreateRoomAsync(user, fid, roomName), roomName!.Trim()));
 
     private static async Task<IResult> GetFamilyRoomList(AppUser user, [FromQuery] string? fid, [FromQuery] int? page, [FromQuery] int? pageSize, HomeService homes)
     {
@@ -220,9 +212,9 @@ public static class HomeEndpoints
         return Envelope.OkResult(PageInfo.Slice(rooms, paging));
     }
 
-    private static async Task<IResult> SetFamilyRoom(AppUser user, SetRoomRequest request, HomeService homes)
+    private static async Task<IResult> SetFamilyRoom(AppUser user, [FromQuery] string? frid, [FromQuery] string? roomName, HomeService homes)
     {
-        await homes.RenameRoomAsync(user, request.Frid, request.RoomName);
+        await homes.RenameRoomAsync(user, frid, roomName);
         return Done();
     }
 
@@ -234,10 +226,12 @@ public static class HomeEndpoints
             result.Failed.Select(f => new SortFailure(f.Item.Frid!, f.Item.Sort!.Value, f.Error.Code, f.Error.English)).ToList()));
     }
 
-    private static async Task<IResult> DeleteFamilyRoom(AppUser user, RoomRequest request, HomeService homes)
+    private static async Task<IResult> DeleteFamilyRoom(AppUser user, [FromBody] IReadOnlyList<string?>? fridList, HomeService homes)
     {
-        await homes.DeleteRoomAsync(user, request.Frid);
-        return Done();
+        var result = await homes.DeleteRoomsAsync(user, fridList);
+        return Envelope.OkResult(new BatchAnswer<RoomOk, RoomFailure>(
+            result.Succeeded.Select(f => new RoomOk(f)).ToList(),
+            result.Failed.Select(f => new RoomFailure(f.Item, f.Error.Code, f.Error.English)).ToList()));
     }
 
     // ---- members ------------------------------------------------------------------------------------------
@@ -253,20 +247,21 @@ public static class HomeEndpoints
     {
         var paging = PageRequest.From(page, pageSize);
         var members = (await homes.ListMembersAsync(user, fid))
-            .Select(m => new MemberItem(m.Uid, m.Username, (int)m.Role, m.JoinedAt, m.JoinedAt))
+            .Select(m => new MemberItem(m.Uid, m.Username, m.Username, (int)m.Role, TimeText(m.JoinedAt), m.JoinedAt))
             .ToList();
         return Envelope.OkResult(PageInfo.Slice(members, paging));
     }
 
-    private static async Task<IResult> SetFamilyMemberRole(AppUser user, MemberRoleRequest request, HomeService homes)
+    private static async Task<IResult> SetFamilyMemberRole(AppUser user, [FromQuery] string? fid, [FromQuery] string? memberUid, [FromQuery] int? memberRole, HomeService homes)
     {
-        await homes.SetMemberRoleAsync(user, request.Fid, request.Uid, request.Role);
+        await homes.SetMemberRoleAsync(user, fid, memberUid, memberRole);
         return Done();
     }
 
-    private static async Task<IResult> DeleteFamilyMember(AppUser user, MemberRequest request, HomeService homes)
+    /// <summary>Removes a member; the caller's own uid leaves the family.</summary>
+    private static async Task<IResult> DeleteFamilyMember(AppUser user, [FromQuery] string? fid, [FromQuery] string? memberUid, HomeService homes)
     {
-        await homes.RemoveMemberAsync(user, request.Fid, request.Uid);
+        await homes.RemoveMemberAsync(user, fid, memberUid);
         return Done();
     }
 

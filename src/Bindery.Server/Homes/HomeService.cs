@@ -67,7 +67,7 @@ public sealed class HomeService(IDatabase db, TimeProvider clock)
 
     public static string RequireFrid(string? frid) => Validate.Required(frid, Errors.InvalidParameter, IdMaxLength, "frid").Trim();
 
-    public static string RequireUid(string? uid) => Validate.Required(uid, Errors.InvalidParameter, IdMaxLength, "uid").Trim();
+    public static string RequireUid(string? uid) => Validate.Required(uid, Errors.InvalidParameter, IdMaxLength, "memberUid").Trim();
 
     /// <summary>A family or room name: 1-64 characters after trimming, no control characters.</summary>
     public static string RequireName(string? name, string field)
@@ -231,6 +231,40 @@ public sealed class HomeService(IDatabase db, TimeProvider clock)
     }
 
     /// <summary>
+    /// Changes a family's name, location or coordinates (owner or admin; <c>setFamily</c>). Fields not given stay;
+    /// an empty location or coordinates clears it. At least one field must be given.
+    /// </summary>
+    public async Task UpdateFamilyAsync(AppUser user, string? fid, string? name, string? location, string? coordinates)
+    {
+        var id = RequireFid(fid);
+        var familyName = name is null ? null : RequireName(name, "familyName");
+        if (name is null && location is null && coordinates is null)
+        {
+            throw new BinderyException(Errors.InvalidParameter, "familyName, familyLocation or familyCoordinates is required");
+        }
+        var newLocation = OptionalText(location, "familyLocation", 256);
+        var newCoordinates = OptionalText(coordinates, "familyCoordinates", 64);
+        await db.WriteAsync(async tx =>
+        {
+            Managing(await FamilyAccess.LockRoleAsync(tx, id, user.Id));
+            await tx.ExecuteAsync(
+                """
+                UPDATE families SET
+                    name = COALESCE(@Name, name),
+                    location = CASE WHEN @SetLocation THEN @Location ELSE location END,
+                    coordinates = CASE WHEN @SetCoordinates THEN @Coordinates ELSE coordinates END
+                WHERE fid = @Fid
+                """,
+                new
+                {
+                    Name = familyName, Fid = id,
+                    SetLocation = location is not null, Location = newLocation,
+                    SetCoordinates = coordinates is not null, Coordinates = newCoordinates,
+                });
+        });
+    }
+
+    /// <summary>
     /// Deletes a family with its rooms, members and common list (owner only). Refused while devices are still
     /// bound into it, so no binding is ever left pointing at a family that is gone and no device is unbound
     /// behind its users' backs: unbind the devices first.
@@ -340,6 +374,39 @@ public sealed class HomeService(IDatabase db, TimeProvider clock)
             Managing(await FamilyAccess.LockRoleAsync(tx, roomFid, user.Id));
             await tx.ExecuteAsync("UPDATE bindings SET frid = NULL WHERE fid = @Fid AND frid = @Frid", new { Fid = roomFid, Frid = roomId });
             await tx.ExecuteAsync("DELETE FROM rooms WHERE frid = @Frid", new { Frid = roomId });
+        });
+    }
+
+    /// <summary>
+    /// Deletes several rooms (<c>deleteFamilyRoom</c> with a <c>fridList</c>); each fails on its own (9114 not
+    /// found or not in a family of the caller, 9107 role too low). Their devices stay in the family, in no room.
+    /// </summary>
+    public async Task<BatchResult<string>> DeleteRoomsAsync(AppUser user, IReadOnlyList<string?>? frids)
+    {
+        if (frids is null || frids.Count == 0)
+        {
+            throw new BinderyException(Errors.RoomIdMissing);
+        }
+        var ids = frids.Select(f => Validate.Required(f, Errors.RoomIdMissing, IdMaxLength, "fridList").Trim()).Distinct(StringComparer.Ordinal).ToList();
+        return await db.WriteAsync(async tx =>
+        {
+            var done = new List<string>();
+            var failed = new List<(string, ErrorDef)>();
+            foreach (var frid in ids)
+            {
+                var roomFid = await tx.QuerySingleOrDefaultAsync<string>("SELECT fid FROM rooms WHERE frid = @Frid", new { Frid = frid });
+                var role = roomFid is null ? null : await FamilyAccess.LockRoleAsync(tx, roomFid, user.Id);
+                ErrorDef? error = role is null ? Errors.RoomNotExist : role.Value.CanManage() ? null : Errors.NoPermissionToFamily;
+                if (error is not null)
+                {
+                    failed.Add((frid, error));
+                    continue;
+                }
+                await tx.ExecuteAsync("UPDATE bindings SET frid = NULL WHERE fid = @Fid AND frid = @Frid", new { Fid = roomFid, Frid = frid });
+                await tx.ExecuteAsync("DELETE FROM rooms WHERE frid = @Frid", new { Frid = frid });
+                done.Add(frid);
+            }
+            return new BatchResult<string>(done, failed);
         });
     }
 

@@ -53,12 +53,12 @@ public sealed class CurrentFamilyTests(SharedApp app) : IClassFixture<SharedApp>
         await Family.SendOkAsync(home.Member, HttpMethod.Put, $"setCurrentFamily?fid={home.Fid}");
         Assert.Equal(home.Fid, (await CurrentAsync(home.Member))!.Fid);
 
-        await Family.PostOkAsync(home.Member, "deleteFamilyMember", new { fid = home.Fid, uid = home.Member.Uid });
+        await Family.SendOkAsync(home.Member, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Member.Uid)));
         Assert.Equal(own, (await CurrentAsync(home.Member))!.Fid);
         Assert.Equal(Errors.FamilyNotExist.Code, (await Family.GetAsync(home.Member, $"getCurrentFamily?fid={home.Fid}")).Code());
 
         await Family.SendOkAsync(home.Admin, HttpMethod.Put, $"setCurrentFamily?fid={home.Fid}");
-        await Family.PostOkAsync(home.Owner, "deleteFamily", new { fid = home.Fid });
+        await Family.SendOkAsync(home.Owner, HttpMethod.Delete, Family.Q("deleteFamily", ("fid", home.Fid)));
         Assert.Null(await CurrentAsync(home.Admin));
     }
 

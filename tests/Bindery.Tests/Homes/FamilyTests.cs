@@ -84,10 +84,10 @@ public sealed class FamilyTests(SharedApp app) : IClassFixture<SharedApp>
     public async Task Owner_and_admin_rename_a_family_a_regular_member_cannot()
     {
         var home = await Family.HouseholdAsync(app);
-        await Family.PostOkAsync(home.Owner, "setFamily", new { fid = home.Fid, familyName = "  Renamed  " });
+        await Family.SendOkAsync(home.Owner, HttpMethod.Put, Family.Q("setFamily", ("fid", home.Fid), ("familyName", "  Renamed  ")));
         Assert.Equal("Renamed", Assert.Single(await Family.ListAsync(home.Member, "getFamilyList")).GetProperty("familyName").GetString());
-        await Family.PostOkAsync(home.Admin, "setFamily", new { fid = home.Fid, familyName = "By admin" });
-        var refused = await Family.PostAsync(home.Member, "setFamily", new { fid = home.Fid, familyName = "By member" });
+        await Family.SendOkAsync(home.Admin, HttpMethod.Put, Family.Q("setFamily", ("fid", home.Fid), ("familyName", "By admin")));
+        var refused = await Family.SendAsync(home.Member, HttpMethod.Put, Family.Q("setFamily", ("fid", home.Fid), ("familyName", "By member")));
         Assert.Equal(9107, refused.Code());
         Assert.Equal("By admin", Assert.Single(await Family.ListAsync(home.Owner, "getFamilyList")).GetProperty("familyName").GetString());
     }
@@ -97,16 +97,16 @@ public sealed class FamilyTests(SharedApp app) : IClassFixture<SharedApp>
     {
         var home = await Family.HouseholdAsync(app);
         var room = await Tenant.CreateRoomAsync(home.Owner, home.Fid);
-        Assert.Equal(9107, (await Family.PostAsync(home.Admin, "deleteFamily", new { fid = home.Fid })).Code());
-        Assert.Equal(9107, (await Family.PostAsync(home.Member, "deleteFamily", new { fid = home.Fid })).Code());
+        Assert.Equal(9107, (await Family.SendAsync(home.Admin, HttpMethod.Delete, Family.Q("deleteFamily", ("fid", home.Fid)))).Code());
+        Assert.Equal(9107, (await Family.SendAsync(home.Member, HttpMethod.Delete, Family.Q("deleteFamily", ("fid", home.Fid)))).Code());
 
-        await Family.PostOkAsync(home.Owner, "deleteFamily", new { fid = home.Fid });
+        await Family.SendOkAsync(home.Owner, HttpMethod.Delete, Family.Q("deleteFamily", ("fid", home.Fid)));
 
         Assert.Empty(await Family.ListAsync(home.Owner, "getFamilyList"));
         Assert.Empty(await Family.ListAsync(home.Member, "getFamilyList"));
         Assert.Equal(9108, (await Family.GetAsync(home.Owner, $"getFamilyRoomList?fid={home.Fid}")).Code());
-        Assert.Equal(9114, (await Family.PostAsync(home.Owner, "setFamilyRoom", new { frid = room, roomName = "x" })).Code());
-        Assert.Equal(9108, (await Family.PostAsync(home.Owner, "deleteFamily", new { fid = home.Fid })).Code());
+        Assert.Equal(9114, (await Family.SendAsync(home.Owner, HttpMethod.Put, Family.Q("setFamilyRoom", ("frid", room), ("roomName", "x")))).Code());
+        Assert.Equal(9108, (await Family.SendAsync(home.Owner, HttpMethod.Delete, Family.Q("deleteFamily", ("fid", home.Fid)))).Code());
     }
 
     [Fact]
@@ -114,13 +114,13 @@ public sealed class FamilyTests(SharedApp app) : IClassFixture<SharedApp>
     {
         var home = await Family.HouseholdAsync(app);
         var (pk, dk) = await Seed.BoundDeviceAsync(app, home.Member, home.Fid);
-        var refused = await Family.PostAsync(home.Owner, "deleteFamily", new { fid = home.Fid });
+        var refused = await Family.SendAsync(home.Owner, HttpMethod.Delete, Family.Q("deleteFamily", ("fid", home.Fid)));
         Assert.Equal(9010, refused.Code());
         Assert.Contains("unbind", refused.ExtMsg(), StringComparison.Ordinal);
         Assert.Single(await Family.ListAsync(home.Owner, "getFamilyList"));
 
         await Seed.Db(app).WriteAsync(tx => tx.ExecuteAsync("DELETE FROM bindings WHERE pk = @Pk AND dk = @Dk", new { Pk = pk, Dk = dk }));
-        await Family.PostOkAsync(home.Owner, "deleteFamily", new { fid = home.Fid });
+        await Family.SendOkAsync(home.Owner, HttpMethod.Delete, Family.Q("deleteFamily", ("fid", home.Fid)));
     }
 
     [Theory]
@@ -151,9 +151,9 @@ public sealed class FamilyTests(SharedApp app) : IClassFixture<SharedApp>
     public async Task A_missing_fid_is_5636()
     {
         var user = await Seed.UserAsync(app, await Seed.UserDomainAsync(app));
-        Assert.Equal(5636, (await Family.PostAsync(user, "setFamily", new { familyName = "x" })).Code());
+        Assert.Equal(5636, (await Family.SendAsync(user, HttpMethod.Put, Family.Q("setFamily", ("familyName", "x")))).Code());
         Assert.Equal(5636, (await Family.GetAsync(user, "getFamilyRoomList")).Code());
-        Assert.Equal(5636, (await Family.PostAsync(user, "deleteFamily", new { })).Code());
+        Assert.Equal(5636, (await Family.SendAsync(user, HttpMethod.Delete, Family.Q("deleteFamily"))).Code());
     }
 
     [Fact]

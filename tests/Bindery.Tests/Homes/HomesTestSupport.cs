@@ -52,6 +52,11 @@ public static class Family
         return envelope.Data();
     }
 
+    /// <summary><c>action?name=value&amp;…</c> with the values escaped; null values are left out.</summary>
+    public static string Q(string action, params (string Name, object? Value)[] parameters) =>
+        action + "?" + string.Join("&", parameters.Where(p => p.Value is not null)
+            .Select(p => $"{p.Name}={Uri.EscapeDataString(Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture)!)}"));
+
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     /// <summary>The data of an answer parsed strictly into <typeparamref name="T"/>.</summary>
@@ -86,7 +91,7 @@ public sealed record FamilyItem(string Fid, string FamilyName, string FamilyLoca
 
 public sealed record RoomItem(string Frid, string RoomName, int RoomSort, int DeviceCount);
 
-public sealed record MemberItem(string Uid, string Username, int MemberRole, long AddTime);
+public sealed record MemberItem(string Uid, string MemberName, int MemberRole, string AcceptTime, long AcceptTimeTs);
 
 /// <summary>A "Query Family Device List" item with the fields Bindery answers, typed as the real API types them.</summary>
 public sealed record FamilyDeviceItem(
