@@ -26,6 +26,12 @@ public sealed class ContentTypeTests : IAsyncLifetime, IDisposable
         "POST /v2/binding/enduserapi/shareDevice",
         "POST /v2/binding/enduserapi/acceptShare",
         "POST /v2/enduser/enduserapi/logout",
+        "PUT /v2/family/enduserapi/enabledFamilyMode",
+        "PUT /v2/family/enduserapi/setCurrentFamily",
+        "PUT /v2/family/enduserapi/setFamily",
+        "POST /v2/family/enduserapi/addFamilyRoom",
+        "PUT /v2/family/enduserapi/setFamilyRoom",
+        "PUT /v2/family/enduserapi/setFamilyMemberRole",
     ];
 
     /// <summary>JSON endpoints anyone may call: there is nothing to authenticate before the Content-Type.</summary>
