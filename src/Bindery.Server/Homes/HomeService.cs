@@ -35,8 +35,8 @@ public sealed record RoomSort(string? Frid, int? Sort);
 /// </summary>
 public sealed record BatchResult<T>(IReadOnlyList<T> Succeeded, IReadOnlyList<(T Item, ErrorDef Error)> Failed);
 
-/// <summary>A user's home settings: their effective home mode (own choice, else the domain's) and whether they chose it.</summary>
-public sealed record FamilyModeConfig(bool Enabled, bool ChosenByUser);
+/// <summary>A user's home mode: effective (own choice, else the domain's), whether they chose it, and the domain's own.</summary>
+public sealed record FamilyModeConfig(bool Enabled, bool ChosenByUser, bool DomainEnabled);
 
 public sealed record RoomInfo(string Frid, string Fid, string Name, int SortOrder, int DeviceCount, long CreatedAt);
 
@@ -809,7 +809,7 @@ public sealed class HomeService(IDatabase db, TimeProvider clock)
             WHERE d.id = @Domain
             """, new { Uid = user.Id, Domain = user.DomainId }, tx)
             ?? throw new BinderyException(Errors.UserDomainAbnormal);
-        return new FamilyModeConfig(row.UserMode ?? row.DomainMode, row.UserMode is not null);
+        return new FamilyModeConfig(row.UserMode ?? row.DomainMode, row.UserMode is not null, row.DomainMode);
     }
 
     /// <summary>

@@ -251,7 +251,7 @@ public sealed class TencentActions(UserSessions sessions, AccountService account
                 Fid = fid,
                 Frid = frid,
                 Errors = BindingErrors,
-                FamilyAlwaysNamed = true,
+                DomainHomeModeOnly = true,
             });
         }
         catch (BinderyException)

@@ -93,6 +93,20 @@ public sealed class FamilyTests(SharedApp app) : IClassFixture<SharedApp>
     }
 
     [Fact]
+    public async Task Set_family_changes_only_the_fields_given()
+    {
+        var home = await Family.HouseholdAsync(app);
+        await Family.SendOkAsync(home.Admin, HttpMethod.Put, Family.Q("setFamily", ("fid", home.Fid), ("familyLocation", "Main street 2"), ("familyCoordinates", "8.5,47.4")));
+        var family = Assert.Single((await Family.PageAsync<FamilyItem>(home.Member, "getFamilyList")).List);
+        Assert.Equal(("Home", "Main street 2", "8.5,47.4"), (family.FamilyName, family.FamilyLocation, family.FamilyCoordinates));
+
+        await Family.SendOkAsync(home.Owner, HttpMethod.Put, Family.Q("setFamily", ("fid", home.Fid), ("familyName", "Renamed"), ("familyLocation", "")));
+        family = Assert.Single((await Family.PageAsync<FamilyItem>(home.Member, "getFamilyList")).List);
+        Assert.Equal(("Renamed", "", "8.5,47.4"), (family.FamilyName, family.FamilyLocation, family.FamilyCoordinates));
+        Assert.Equal(Errors.InvalidParameter.Code, (await Family.SendAsync(home.Owner, HttpMethod.Put, Family.Q("setFamily", ("fid", home.Fid)))).Code());
+    }
+
+    [Fact]
     public async Task Only_the_owner_deletes_a_family_and_then_it_is_gone_for_everyone()
     {
         var home = await Family.HouseholdAsync(app);
