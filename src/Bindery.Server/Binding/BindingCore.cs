@@ -125,7 +125,11 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         var domain = await tx.QuerySingleOrDefaultAsync<DomainRow>(
             "SELECT secret, home_mode FROM user_domains WHERE id = @Id", new { Id = user.DomainId })
             ?? throw new BinderyException(Errors.UserDomainAbnormal);
-        await CheckFamilyAsync(tx, request, domain.HomeMode, fid, frid);
+        // The user's own home mode (enabledFamilyMode) wins over the domain's, except for dialects whose binds always
+        // name a family (Tencent, DomainHomeModeOnly): they follow the user domain's homeMode whatever the user chose.
+        var modes = await HomeService.ReadFamilyModeAsync(tx.Connection, tx.Transaction, user);
+        var homeMode = request.DomainHomeModeOnly ? modes.DomainEnabled : modes.Enabled;
+        await CheckFamilyAsync(tx, request, homeMode, fid, frid);
 
         if (target is DeviceTarget.BySn)
         {

@@ -71,6 +71,13 @@ public sealed record BindRequest
 
     public bool IsCommonDevice { get; init; } = true;
 
+    /// <summary>
+    /// True for dialects whose bind calls always name a family (Tencent): the user domain's homeMode decides the
+    /// fid rules, whatever the user chose with enabledFamilyMode. False: the user's effective mode decides
+    /// (HomeService.ReadFamilyModeAsync).
+    /// </summary>
+    public bool DomainHomeModeOnly { get; init; }
+
     /// <summary>Matter commissioning data (JSON) stored on the binding.</summary>
     public string? MatterInfoJson { get; init; }
 

@@ -343,13 +343,13 @@ public sealed class UserDevices(IDatabase db)
         ProductKey = r.Pk,
         DeviceKey = r.Dk,
         DeviceName = r.DeviceName,
-        BindingType = BindingTypeOf(r.Method),
+        BindingType = QuectelFields.BindingType(r.Method),
         DeviceType = r.DeviceType,
         Verified = r.Verified,
         CapabilitiesBitmask = r.Capabilities ?? 0,
         BindMode = r.BindingMode,
         IsMatter = r.IsMatter,
-        DeviceBindTime = DateTimeOffset.FromUnixTimeMilliseconds(r.BoundAt).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+        DeviceBindTime = QuectelFields.Time(r.BoundAt),
         DeviceBindTimeTs = r.BoundAt,
         Fid = r.Fid,
         Frid = r.Frid,
@@ -359,20 +359,6 @@ public sealed class UserDevices(IDatabase db)
         ProductName = r.ProductName,
         LogoImage = r.ProductLogo,
         ProductLogo = r.ProductLogo,
-    };
-
-    /// <summary>
-    /// The real cloud's integer binding types: 1 SN, 2 Wi-Fi, 3 PKDK (not served), 4 Bluetooth. A Tencent-style token
-    /// binding is 2: the device was provisioned onto Wi-Fi by the app and proved itself by reporting the app's token
-    /// over the network, as a Wi-Fi device reports its bindingCode.
-    /// </summary>
-    public static int BindingTypeOf(string method) => method switch
-    {
-        "SN" => 1,
-        "WIFI" => 2,
-        "TOKEN" => 2,
-        "BT" => 4,
-        _ => 0,
     };
 
     private static string EscapeLike(string value) =>

@@ -1,48 +1,74 @@
+using System.Globalization;
 using Bindery.Accounts;
 using Bindery.Infrastructure;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Bindery.Homes;
 
-/// <summary>The Quectel-style family API under <c>/v2/family/enduserapi</c>: thin adapters over <see cref="HomeService"/>.</summary>
+/// <summary>
+/// The Quectel-style family API under <c>/v2/family/enduserapi</c>, by the names, methods and parameter places of
+/// the real cloud's OpenAPI (docs/quectel-api.md, "Homes"): thin adapters over <see cref="HomeService"/>.
+/// </summary>
 public static class HomeEndpoints
 {
-    public sealed record AddFamilyRequest(string? FamilyName);
+    // ---- requests -----------------------------------------------------------------------------------------
 
-    public sealed record SetFamilyRequest(string? Fid, string? FamilyName);
-
-    public sealed record FamilyRequest(string? Fid);
-
-    public sealed record AddRoomRequest(string? Fid, string? RoomName);
-
-    public sealed record SetRoomRequest(string? Frid, string? RoomName);
-
-    public sealed record RoomRequest(string? Frid);
+    public sealed record AddFamilyRequest(string? FamilyName, string? FamilyLocation, string? FamilyCoordinates, IReadOnlyList<string?>? FamilyRoomList);
 
     public sealed record AddMemberRequest(string? Fid, string? Username, int? Role);
 
-    public sealed record MemberRoleRequest(string? Fid, string? Uid, int? Role);
+    public sealed record DeviceKeyItem(string? Pk, string? Dk);
 
-    public sealed record MemberRequest(string? Fid, string? Uid);
+    public sealed record CommonUsedRequest(string? Fid, IReadOnlyList<DeviceKeyItem?>? DeviceList);
 
-    public sealed record DeviceRequest(string? Fid, string? Pk, string? Dk);
+    public sealed record MoveItem(string? Pk, string? Dk, string? OldFrid, string? NewFrid);
 
-    public sealed record MoveDeviceRequest(string? Fid, string? Pk, string? Dk, string? Frid);
+    public sealed record RoomSortItem(string? Frid, int? RoomSort);
 
-    public sealed record FidResponse(string Fid);
+    // ---- answers ------------------------------------------------------------------------------------------
 
-    public sealed record FridResponse(string Frid);
+    /// <summary>A family as <c>addFamily</c>, <c>getFamilyList</c> and <c>getCurrentFamily</c> answer it.</summary>
+    public sealed record FamilyItem(string Fid, string FamilyName, string FamilyLocation, string FamilyCoordinates, int MemberRole, long AddTime, long AddTimeTs)
+    {
+        public static FamilyItem From(FamilyInfo f) => new(f.Fid, f.Name, f.Location, f.Coordinates, (int)f.Role, f.CreatedAt, f.CreatedAt);
+    }
 
-    public sealed record ListResponse<T>(IReadOnlyList<T> List, int Total);
+    public sealed record RoomAnswer(string Frid, string RoomName);
 
-    public sealed record FamilyItem(string Fid, string FamilyName, int Role, long CreatedAt);
+    public sealed record RoomItem(string Frid, string RoomName, int RoomSort, int DeviceCount, long AddTime, long AddTimeTs);
 
-    public sealed record RoomItem(string Frid, string RoomName, int Sort, int DeviceCount, long CreatedAt);
+    /// <summary>A member as the real "User Info" items name it (<c>memberName</c> is Bindery's username; <c>acceptTime</c> when they joined).</summary>
+    public sealed record MemberItem(string Uid, string MemberName, string Username, int MemberRole, string AcceptTime, long AcceptTimeTs);
 
-    public sealed record MemberItem(string Uid, string Username, int Role, long JoinedAt);
+    /// <summary>A device in a family list, in the field names and integer types of the real "Query Family Device List" items.</summary>
+    public sealed record FamilyDeviceItem(
+        string ProductKey, string DeviceKey, string DeviceName, int BindingType, int DeviceType, string Fid, string Frid, string RoomName,
+        bool IsCommonUsed, string DeviceBindTime, long DeviceBindTimeTs, int CapabilitiesBitmask, string ProductName, string LogoImage)
+    {
+        public static FamilyDeviceItem From(FamilyDevice d) => new(
+            d.Pk, d.Dk, d.DeviceName, QuectelFields.BindingType(d.BindingType), d.BindingType == "SHARE" ? 2 : 1, d.Fid, d.Frid ?? "", d.RoomName,
+            d.IsCommonDevice, QuectelFields.Time(d.BoundAt), d.BoundAt, d.Capabilities, d.ProductName, d.ProductLogo);
+    }
 
-    public sealed record DeviceItem(string Pk, string Dk, string DeviceName, string Frid, bool IsCommonDevice, string BindingType, long BoundAt);
+    public sealed record BatchAnswer<TOk, TFail>(IReadOnlyList<TOk> SuccessList, IReadOnlyList<TFail> FailureList);
 
-    public sealed record CommonDeviceItem(string Pk, string Dk, string DeviceName, string Frid, long AddedAt);
+    public sealed record DeviceOk(string Pk, string Dk);
+
+    public sealed record DeviceFailure(string Pk, string Dk, int Code, string Msg);
+
+    public sealed record MoveOk(string Pk, string Dk, string NewFrid);
+
+    public sealed record MoveFailure(string Pk, string Dk, string NewFrid, int Code, string Msg);
+
+    public sealed record RoomOk(string Frid);
+
+    public sealed record RoomFailure(string Frid, int Code, string Msg);
+
+    public sealed record SortOk(string Frid, int RoomSort);
+
+    public sealed record SortFailure(string Frid, int RoomSort, int Code, string Msg);
+
+    public sealed record FamilyModeAnswer(bool EnabledFamilyMode, bool EnabledAutoSwitch);
 
     public static IServiceCollection AddHomes(this IServiceCollection services) => services.AddSingleton<HomeService>();
 
@@ -50,104 +76,228 @@ public static class HomeEndpoints
     {
         var group = app.MapGroup("/v2/family/enduserapi").WithTags("Homes").WithErrorEnvelope(ErrorEnvelopes.Quectel);
 
-        group.MapPost("/addFamily", async (AppUser user, AddFamilyRequest request, HomeService homes) =>
-            Envelope.OkResult(new FidResponse(await homes.CreateFamilyAsync(user, request.FamilyName))));
+        // home mode and current family (per user)
+        group.MapPut("/enabledFamilyMode", EnableFamilyMode);
+        group.MapGet("/getFamilyModeConfig", GetFamilyModeConfig);
+        group.MapGet("/getCurrentFamily", GetCurrentFamily);
+        group.MapPut("/setCurrentFamily", SetCurrentFamily);
 
-        group.MapGet("/getFamilyList", async (AppUser user, HomeService homes) =>
-            Envelope.OkResult(List((await homes.ListFamiliesAsync(user))
-                .Select(f => new FamilyItem(f.Fid, f.Name, (int)f.Role, f.CreatedAt)))));
+        // families
+        group.MapPost("/addFamily", AddFamily);
+        group.MapGet("/getFamilyList", GetFamilyList);
+        group.MapPut("/setFamily", SetFamily);
+        group.MapDelete("/deleteFamily", DeleteFamily);
 
-        group.MapPost("/setFamily", async (AppUser user, SetFamilyRequest request, HomeService homes) =>
-        {
-            await homes.RenameFamilyAsync(user, request.Fid, request.FamilyName);
-            return Done();
-        });
+        // rooms
+        group.MapPost("/addFamilyRoom", AddFamilyRoom);
+        group.MapGet("/getFamilyRoomList", GetFamilyRoomList);
+        group.MapPut("/setFamilyRoom", SetFamilyRoom);
+        group.MapPut("/setFamilyRoomSort", SetFamilyRoomSort);
+        group.MapDelete("/deleteFamilyRoom", DeleteFamilyRoom);
 
-        group.MapPost("/deleteFamily", async (AppUser user, FamilyRequest request, HomeService homes) =>
-        {
-            await homes.DeleteFamilyAsync(user, request.Fid);
-            return Done();
-        });
+        // members
+        group.MapPost("/addFamilyMember", AddFamilyMember);
+        group.MapGet("/getFamilyMemberList", GetFamilyMemberList);
+        group.MapPut("/setFamilyMemberRole", SetFamilyMemberRole);
+        group.MapDelete("/deleteFamilyMember", DeleteFamilyMember);
 
-        group.MapPost("/addFamilyRoom", async (AppUser user, AddRoomRequest request, HomeService homes) =>
-            Envelope.OkResult(new FridResponse(await homes.CreateRoomAsync(user, request.Fid, request.RoomName))));
-
-        group.MapGet("/getFamilyRoomList", async (AppUser user, string? fid, HomeService homes) =>
-            Envelope.OkResult(List((await homes.ListRoomsAsync(user, fid))
-                .Select(r => new RoomItem(r.Frid, r.Name, r.SortOrder, r.DeviceCount, r.CreatedAt)))));
-
-        group.MapPost("/setFamilyRoom", async (AppUser user, SetRoomRequest request, HomeService homes) =>
-        {
-            await homes.RenameRoomAsync(user, request.Frid, request.RoomName);
-            return Done();
-        });
-
-        group.MapPost("/deleteFamilyRoom", async (AppUser user, RoomRequest request, HomeService homes) =>
-        {
-            await homes.DeleteRoomAsync(user, request.Frid);
-            return Done();
-        });
-
-        group.MapPost("/addFamilyMember", async (AppUser user, AddMemberRequest request, HomeService homes) =>
-        {
-            await homes.AddMemberAsync(user, request.Fid, request.Username, request.Role);
-            return Done();
-        });
-
-        group.MapGet("/getFamilyMemberList", async (AppUser user, string? fid, HomeService homes) =>
-            Envelope.OkResult(List((await homes.ListMembersAsync(user, fid))
-                .Select(m => new MemberItem(m.Uid, m.Username, (int)m.Role, m.JoinedAt)))));
-
-        group.MapPost("/setFamilyMemberRole", async (AppUser user, MemberRoleRequest request, HomeService homes) =>
-        {
-            await homes.SetMemberRoleAsync(user, request.Fid, request.Uid, request.Role);
-            return Done();
-        });
-
-        group.MapPost("/deleteFamilyMember", async (AppUser user, MemberRequest request, HomeService homes) =>
-        {
-            await homes.RemoveMemberAsync(user, request.Fid, request.Uid);
-            return Done();
-        });
-
-        group.MapGet("/getFamilyDeviceList", async (AppUser user, string? fid, string? frid, HomeService homes) =>
-        {
-            var room = string.IsNullOrEmpty(frid) ? RoomSelector.All : RoomSelector.Room(frid);
-            return Envelope.OkResult(List((await homes.ListDevicesAsync(user, fid, room))
-                .Select(d => new DeviceItem(d.Pk, d.Dk, d.DeviceName, d.Frid ?? "", d.IsCommonDevice, d.BindingType, d.BoundAt))));
-        });
-
-        group.MapPost("/moveDeviceToRoom", async (AppUser user, MoveDeviceRequest request, HomeService homes) =>
-        {
-            // An empty or missing frid takes the device out of every room.
-            await homes.MoveDeviceAsync(user, request.Fid, request.Pk, request.Dk, string.IsNullOrEmpty(request.Frid) ? null : request.Frid);
-            return Done();
-        });
-
-        group.MapGet("/getCommonDeviceList", async (AppUser user, string? fid, HomeService homes) =>
-            Envelope.OkResult(List((await homes.ListCommonDevicesAsync(user, fid))
-                .Select(d => new CommonDeviceItem(d.Pk, d.Dk, d.DeviceName, d.Frid ?? "", d.AddedAt)))));
-
-        group.MapPost("/addCommonDevice", async (AppUser user, DeviceRequest request, HomeService homes) =>
-        {
-            await homes.AddCommonDeviceAsync(user, request.Fid, request.Pk, request.Dk);
-            return Done();
-        });
-
-        group.MapPost("/deleteCommonDevice", async (AppUser user, DeviceRequest request, HomeService homes) =>
-        {
-            await homes.RemoveCommonDeviceAsync(user, request.Fid, request.Pk, request.Dk);
-            return Done();
-        });
+        // devices
+        group.MapGet("/getFamilyDeviceList", GetFamilyDeviceList);
+        group.MapGet("/getFamilyRoomDeviceList", GetFamilyRoomDeviceList);
+        group.MapPost("/addDeviceInFamilyRoom", AddDeviceInFamilyRoom);
+        group.MapGet("/getCommonUsedDeviceList", GetCommonUsedDeviceList);
+        group.MapPost("/addCommonUsedDevice", AddCommonUsedDevice);
+        group.MapDelete("/deleteCommonUsedDevice", DeleteCommonUsedDevice);
 
         return app;
     }
 
-    private static ListResponse<T> List<T>(IEnumerable<T> items)
+    // ---- home mode and current family ---------------------------------------------------------------------
+
+    private static async Task<IResult> EnableFamilyMode(AppUser user, [FromQuery] string? enabled, HomeService homes)
     {
-        var list = items.ToList();
-        return new ListResponse<T>(list, list.Count);
+        var on = enabled?.Trim().ToUpperInvariant() switch
+        {
+            null or "" => throw new BinderyException(Errors.FamilyModeSwitchMissing),
+            "TRUE" or "1" => true,
+            "FALSE" or "0" => false,
+            _ => throw new BinderyException(Errors.InvalidParameterValue, "enabled must be true or false"),
+        };
+        await homes.SetFamilyModeAsync(user, on);
+        return Done();
     }
+
+    private static async Task<IResult> GetFamilyModeConfig(AppUser user, HomeService homes) =>
+        Envelope.OkResult(new FamilyModeAnswer((await homes.GetFamilyModeAsync(user)).Enabled, EnabledAutoSwitch: false));
+
+    private static async Task<IResult> GetCurrentFamily(AppUser user, [FromQuery] string? fid, HomeService homes) =>
+        await homes.GetCurrentFamilyAsync(user, fid) is { } family ? Envelope.OkResult(FamilyItem.From(family)) : Done();
+
+    private static async Task<IResult> SetCurrentFamily(AppUser user, [FromQuery] string? fid, HomeService homes) =>
+        Envelope.OkResult(FamilyItem.From(await homes.SetCurrentFamilyAsync(user, fid)));
+
+    // ---- families -----------------------------------------------------------------------------------------
+
+    private static async Task<IResult> AddFamily(AppUser user, [FromBody] AddFamilyRequest request, HomeService homes) =>
+        Envelope.OkResult(FamilyItem.From(await homes.AddFamilyAsync(user,
+            new NewFamily(request.FamilyName, request.FamilyLocation, request.FamilyCoordinates, request.FamilyRoomList))));
+
+    private static async Task<IResult> GetFamilyList(AppUser user, [FromQuery] int? page, [FromQuery] int? pageSize, [FromQuery] string? role, HomeService homes)
+    {
+        var paging = PageRequest.From(page, pageSize);
+        var roles = ParseRoles(role);
+        var families = (await homes.ListFamiliesAsync(user))
+            .Where(f => roles is null || roles.Contains((int)f.Role))
+            .Select(FamilyItem.From)
+            .ToList();
+        return Envelope.OkResult(PageInfo.Slice(families, paging));
+    }
+
+    /// <summary><c>role</c> = "1,2": only families where the caller has one of these roles.</summary>
+    private static HashSet<int>? ParseRoles(string? role)
+    {
+        if (string.IsNullOrWhiteSpace(role))
+        {
+            return null;
+        }
+        var roles = new HashSet<int>();
+        foreach (var part in role.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value is < 1 or > 3)
+            {
+                throw new BinderyException(Errors.InvalidParameterValue, "role must list 1 (owner), 2 (admin) or 3 (member), comma-separated");
+            }
+            roles.Add(value);
+        }
+        return roles;
+    }
+
+    private static async Task<IResult> SetFamily(AppUser user, [FromQuery] string? fid, [FromQuery] string? familyName,
+        [FromQuery] string? familyLocation, [FromQuery] string? familyCoordinates, HomeService homes)
+    {
+        await homes.UpdateFamilyAsync(user, fid, familyName, familyLocation, familyCoordinates);
+        return Done();
+    }
+
+    private static async Task<IResult> DeleteFamily(AppUser user, [FromQuery] string? fid, HomeService homes)
+    {
+        await homes.DeleteFamilyAsync(user, fid);
+        return Done();
+    }
+
+    // ---- rooms --------------------------------------------------------------------------------------------
+
+    private static async Task<IResult> AddFamilyRoom(AppUser user, [FromQuery] string? fid, [FromQuery] string? roomName, HomeService homes) =>
+        Envelope.OkResult(new RoomAnswer(await homes.CreateRoomAsync(user, fid, roomName), roomName!.Trim()));
+
+    private static async Task<IResult> GetFamilyRoomList(AppUser user, [FromQuery] string? fid, [FromQuery] int? page, [FromQuery] int? pageSize, HomeService homes)
+    {
+        var paging = PageRequest.From(page, pageSize);
+        var rooms = (await homes.ListRoomsAsync(user, fid))
+            .Select(r => new RoomItem(r.Frid, r.Name, r.SortOrder, r.DeviceCount, r.CreatedAt, r.CreatedAt))
+            .ToList();
+        return Envelope.OkResult(PageInfo.Slice(rooms, paging));
+    }
+
+    private static async Task<IResult> SetFamilyRoom(AppUser user, [FromQuery] string? frid, [FromQuery] string? roomName, HomeService homes)
+    {
+        await homes.RenameRoomAsync(user, frid, roomName);
+        return Done();
+    }
+
+    private static async Task<IResult> SetFamilyRoomSort(AppUser user, [FromBody] IReadOnlyList<RoomSortItem?>? roomSortList, HomeService homes)
+    {
+        var result = await homes.SortRoomsAsync(user, roomSortList?.Select(r => new RoomSort(r?.Frid, r?.RoomSort)).ToList());
+        return Envelope.OkResult(new BatchAnswer<SortOk, SortFailure>(
+            result.Succeeded.Select(r => new SortOk(r.Frid!, r.Sort!.Value)).ToList(),
+            result.Failed.Select(f => new SortFailure(f.Item.Frid!, f.Item.Sort!.Value, f.Error.Code, f.Error.English)).ToList()));
+    }
+
+    private static async Task<IResult> DeleteFamilyRoom(AppUser user, [FromBody] IReadOnlyList<string?>? fridList, HomeService homes)
+    {
+        var result = await homes.DeleteRoomsAsync(user, fridList);
+        return Envelope.OkResult(new BatchAnswer<RoomOk, RoomFailure>(
+            result.Succeeded.Select(f => new RoomOk(f)).ToList(),
+            result.Failed.Select(f => new RoomFailure(f.Item, f.Error.Code, f.Error.English)).ToList()));
+    }
+
+    // ---- members ------------------------------------------------------------------------------------------
+
+    /// <summary>Bindery's own direct add (the real cloud invites and the invitee accepts; invitations come later).</summary>
+    private static async Task<IResult> AddFamilyMember(AppUser user, AddMemberRequest request, HomeService homes)
+    {
+        await homes.AddMemberAsync(user, request.Fid, request.Username, request.Role);
+        return Done();
+    }
+
+    private static async Task<IResult> GetFamilyMemberList(AppUser user, [FromQuery] string? fid, [FromQuery] int? page, [FromQuery] int? pageSize, HomeService homes)
+    {
+        var paging = PageRequest.From(page, pageSize);
+        var members = (await homes.ListMembersAsync(user, fid))
+            .Select(m => new MemberItem(m.Uid, m.Username, m.Username, (int)m.Role, QuectelFields.Time(m.JoinedAt), m.JoinedAt))
+            .ToList();
+        return Envelope.OkResult(PageInfo.Slice(members, paging));
+    }
+
+    private static async Task<IResult> SetFamilyMemberRole(AppUser user, [FromQuery] string? fid, [FromQuery] string? memberUid, [FromQuery] int? memberRole, HomeService homes)
+    {
+        await homes.SetMemberRoleAsync(user, fid, memberUid, memberRole);
+        return Done();
+    }
+
+    /// <summary>Removes a member; the caller's own uid leaves the family.</summary>
+    private static async Task<IResult> DeleteFamilyMember(AppUser user, [FromQuery] string? fid, [FromQuery] string? memberUid, HomeService homes)
+    {
+        await homes.RemoveMemberAsync(user, fid, memberUid);
+        return Done();
+    }
+
+    // ---- devices ------------------------------------------------------------------------------------------
+
+    private static async Task<IResult> GetFamilyDeviceList(
+        AppUser user, [FromQuery] string? fid, [FromQuery] string? frid, [FromQuery] int? page, [FromQuery] int? pageSize, HomeService homes)
+    {
+        var paging = PageRequest.From(page, pageSize);
+        var room = string.IsNullOrEmpty(frid) ? RoomSelector.All : RoomSelector.Room(frid);
+        var devices = (await homes.ListDevicesAsync(user, fid, room)).Select(FamilyDeviceItem.From).ToList();
+        return Envelope.OkResult(PageInfo.Slice(devices, paging));
+    }
+
+    private static async Task<IResult> GetFamilyRoomDeviceList(AppUser user, [FromQuery] string? frid, [FromQuery] int? page, [FromQuery] int? pageSize, HomeService homes)
+    {
+        var paging = PageRequest.From(page, pageSize);
+        var (_, devices) = await homes.ListRoomDevicesAsync(user, frid);
+        return Envelope.OkResult(PageInfo.Slice(devices.Select(FamilyDeviceItem.From).ToList(), paging));
+    }
+
+    private static async Task<IResult> AddDeviceInFamilyRoom(AppUser user, [FromBody] IReadOnlyList<MoveItem?>? param, HomeService homes)
+    {
+        var result = await homes.MoveDevicesAsync(user, param?.Select(m => new DeviceMove(m?.Pk, m?.Dk, m?.OldFrid, m?.NewFrid)).ToList());
+        return Envelope.OkResult(new BatchAnswer<MoveOk, MoveFailure>(
+            result.Succeeded.Select(m => new MoveOk(m.Pk!, m.Dk!, m.NewFrid!)).ToList(),
+            result.Failed.Select(f => new MoveFailure(f.Item.Pk!, f.Item.Dk!, f.Item.NewFrid!, f.Error.Code, f.Error.English)).ToList()));
+    }
+
+    private static async Task<IResult> GetCommonUsedDeviceList(AppUser user, [FromQuery] string? fid, [FromQuery] int? page, [FromQuery] int? pageSize, HomeService homes)
+    {
+        var paging = PageRequest.From(page, pageSize);
+        var devices = (await homes.ListCommonDevicesAsync(user, fid)).Select(FamilyDeviceItem.From).ToList();
+        return Envelope.OkResult(PageInfo.Slice(devices, paging));
+    }
+
+    private static async Task<IResult> AddCommonUsedDevice(AppUser user, [FromBody] CommonUsedRequest request, HomeService homes) =>
+        DeviceBatch(await homes.AddCommonDevicesAsync(user, request.Fid, Devices(request)));
+
+    private static async Task<IResult> DeleteCommonUsedDevice(AppUser user, [FromBody] CommonUsedRequest request, HomeService homes) =>
+        DeviceBatch(await homes.RemoveCommonDevicesAsync(user, request.Fid, Devices(request)));
+
+    private static List<DeviceMove>? Devices(CommonUsedRequest request) =>
+        request.DeviceList?.Select(d => new DeviceMove(d?.Pk, d?.Dk, null, null)).ToList();
+
+    private static Microsoft.AspNetCore.Http.HttpResults.Ok<QuectelEnvelope<BatchAnswer<DeviceOk, DeviceFailure>>> DeviceBatch(BatchResult<DeviceMove> result) =>
+        Envelope.OkResult(new BatchAnswer<DeviceOk, DeviceFailure>(
+            result.Succeeded.Select(d => new DeviceOk(d.Pk!, d.Dk!)).ToList(),
+            result.Failed.Select(f => new DeviceFailure(f.Item.Pk!, f.Item.Dk!, f.Error.Code, f.Error.English)).ToList()));
 
     private static Microsoft.AspNetCore.Http.HttpResults.Ok<QuectelEnvelope<object?>> Done() => Envelope.OkResult<object?>(null);
 }

@@ -47,8 +47,13 @@ public static class Errors
     public static readonly ErrorDef BindingCodeVerificationFailed = new(nameof(BindingCodeVerificationFailed), 5462, "InvalidParameterValue.TokenNotExist", "bindingCode verification failed", "bindingCode验证失败");
     public static readonly ErrorDef BindingSecretNotReported = new(nameof(BindingSecretNotReported), 5465, "InvalidParameterValue", "bindingSecret not reported", "bindingSecret未上报");
     public static readonly ErrorDef ProductOrDeviceNotFound = new(nameof(ProductOrDeviceNotFound), 5553, "ResourceNotFound.DeviceNotExist", "Product or device does not exist", "产品或设备不存在");
+    public static readonly ErrorDef RoomSortMissing = new(nameof(RoomSortMissing), 5002, "InvalidParameter", "Please enter room sort information", "请输入房间排序信息");
+    public static readonly ErrorDef RoomSortDuplicated = new(nameof(RoomSortDuplicated), 5007, "InvalidParameterValue", "Room sequence number duplicated", "房间序号重复");
+    public static readonly ErrorDef FamilyModeSwitchMissing = new(nameof(FamilyModeSwitchMissing), 5623, "InvalidParameter", "Please enter enable/disable", "请输入启用/停用");
     public static readonly ErrorDef HomeModeNotEnabled = new(nameof(HomeModeNotEnabled), 5624, "UnsupportedOperation", "Home mode not enabled", "未启用家居模式");
     public static readonly ErrorDef FamilyIdMissing = new(nameof(FamilyIdMissing), 5636, "InvalidParameter", "Please enter family ID", "请输入家庭ID");
+    public static readonly ErrorDef RoomIdMissing = new(nameof(RoomIdMissing), 5637, "InvalidParameter", "Please enter room ID", "请输入房间ID");
+    public static readonly ErrorDef SameRoom = new(nameof(SameRoom), 5663, "InvalidParameterValue", "Source room cannot be the same as target room", "源房间不能与目标房间相同");
     public static readonly ErrorDef RegularMemberCannotBind = new(nameof(RegularMemberCannotBind), 5669, "UnauthorizedOperation.NoPermissionToFamily", "Regular user has no permission to bind device", "普通用户没有权限绑定设备");
     public static readonly ErrorDef MatterDiscriminatorMissing = new(nameof(MatterDiscriminatorMissing), 5879, "InvalidParameter", "Please enter device identifier", "请输入设备标识符");
     public static readonly ErrorDef MatterProductIdMissing = new(nameof(MatterProductIdMissing), 5880, "InvalidParameter", "Please enter Matter device product ID", "请输入Matter设备产品ID");

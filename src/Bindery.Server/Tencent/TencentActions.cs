@@ -251,6 +251,7 @@ public sealed class TencentActions(UserSessions sessions, AccountService account
                 Fid = fid,
                 Frid = frid,
                 Errors = BindingErrors,
+                DomainHomeModeOnly = true,
             });
         }
         catch (BinderyException)

@@ -314,12 +314,12 @@ public sealed class BindingEventsTests(BindingFixture fx) : IClassFixture<Bindin
         var envelope = await BindingApi.BindSnAsync(owner.Client, device.Pk, device.Sn, ("fid", fid));
         Assert.True(envelope.Code() == 200, envelope.ToString());
 
-        var refused = await (await owner.Client.PostAsJsonAsync("/v2/family/enduserapi/deleteFamily", new { fid })).ReadEnvelopeAsync();
+        var refused = await (await owner.Client.DeleteAsync($"/v2/family/enduserapi/deleteFamily?fid={fid}")).ReadEnvelopeAsync();
         Assert.NotEqual(200, refused.Code());
         Assert.Empty(await FamilyEventsAsync(fid));
 
         Assert.Equal(200, (await BindingApi.UnbindAsync(owner.Client, device.Pk, device.Dk)).Code());
-        await Tenant.PostOkAsync(owner.Client, "/v2/family/enduserapi/deleteFamily", new { fid });
+        Assert.Equal(200, (await (await owner.Client.DeleteAsync($"/v2/family/enduserapi/deleteFamily?fid={fid}")).ReadEnvelopeAsync()).Code());
 
         var deleted = Assert.Single(await FamilyEventsAsync(fid));
         Assert.Equal(("user", owner.Uid), (deleted.ActorType, deleted.ActorId));

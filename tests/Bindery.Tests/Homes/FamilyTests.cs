@@ -1,3 +1,4 @@
+using Bindery.Infrastructure;
 using Bindery.Tests.Accounts;
 using Bindery.Tests.Support;
 using Bindery.Storage;
@@ -11,34 +12,98 @@ public sealed class FamilyTests(SharedApp app) : IClassFixture<SharedApp>
     {
         var user = await Seed.UserAsync(app, await Seed.UserDomainAsync(app));
         var fid = await Tenant.CreateFamilyAsync(user, "Beach house");
-        var families = await Family.ListAsync(user, "getFamilyList");
-        var family = Assert.Single(families);
-        Assert.Equal(fid, family.GetProperty("fid").GetString());
-        Assert.Equal("Beach house", family.GetProperty("familyName").GetString());
-        Assert.Equal(1, family.GetProperty("role").GetInt32());
-        Assert.True(family.GetProperty("createdAt").GetInt64() > 0);
-        Assert.Equal(1, (await Seed.GetOkAsync(user.Client, Family.Api + "getFamilyList")).GetProperty("total").GetInt32());
+        var page = await Family.PageAsync<FamilyItem>(user, "getFamilyList");
+        var family = Assert.Single(page.List);
+        Assert.Equal(fid, family.Fid);
+        Assert.Equal("Beach house", family.FamilyName);
+        Assert.Equal(1, family.MemberRole);
+        Assert.True(family.AddTime > 0);
+        Assert.Equal(family.AddTime, family.AddTimeTs);
+        Assert.Equal((1L, 1, 1), (page.Total, page.PageNum, page.Pages));
+    }
+
+    [Fact]
+    public async Task Add_family_answers_the_family_and_creates_its_room_list_in_one_go()
+    {
+        var user = await Seed.UserAsync(app, await Seed.UserDomainAsync(app));
+        var added = Family.Parse<FamilyItem>(await Family.PostOkAsync(user, "addFamily", new
+        {
+            familyName = "Farm",
+            familyLocation = "Hill road 1",
+            familyCoordinates = "8.54,47.37",
+            familyRoomList = new[] { "Barn", "Kitchen" },
+        }));
+        Assert.Equal(("Farm", "Hill road 1", "8.54,47.37", 1), (added.FamilyName, added.FamilyLocation, added.FamilyCoordinates, added.MemberRole));
+        Assert.Equal(added, Assert.Single((await Family.PageAsync<FamilyItem>(user, "getFamilyList")).List));
+        var rooms = await Family.PageAsync<RoomItem>(user, $"getFamilyRoomList?fid={added.Fid}");
+        Assert.Equal(["Barn", "Kitchen"], rooms.List.Select(r => r.RoomName));
+    }
+
+    [Fact]
+    public async Task A_bad_room_in_the_room_list_creates_no_family_at_all()
+    {
+        var user = await Seed.UserAsync(app, await Seed.UserDomainAsync(app));
+        var duplicate = await Family.PostAsync(user, "addFamily", new { familyName = "Farm", familyRoomList = new[] { "Barn", "Barn" } });
+        Assert.Equal(Errors.AlreadyExists.Code, duplicate.Code());
+        var blank = await Family.PostAsync(user, "addFamily", new { familyName = "Farm", familyRoomList = new[] { "Barn", " " } });
+        Assert.Equal(Errors.InvalidParameter.Code, blank.Code());
+        Assert.Equal(0, (await Family.PageAsync<FamilyItem>(user, "getFamilyList")).Total);
+    }
+
+    [Fact]
+    public async Task The_family_list_pages_and_filters_by_role()
+    {
+        var home = await Family.HouseholdAsync(app);
+        for (var i = 0; i < 4; i++)
+        {
+            await Tenant.CreateFamilyAsync(home.Admin, $"Admin's {i}");
+        }
+        var first = await Family.PageAsync<FamilyItem>(home.Admin, "getFamilyList?page=1&pageSize=2");
+        Assert.Equal((5L, 1, 2, 3, 2), (first.Total, first.PageNum, first.PageSize, first.Pages, first.List.Count));
+        var last = await Family.PageAsync<FamilyItem>(home.Admin, "getFamilyList?page=3&pageSize=2");
+        Assert.Equal((3, 1), (last.PageNum, last.List.Count));
+        var all = (await Family.PageAsync<FamilyItem>(home.Admin, "getFamilyList?pageSize=100")).List;
+        Assert.Equal(5, all.Select(f => f.Fid).Distinct().Count());
+
+        var administered = await Family.PageAsync<FamilyItem>(home.Admin, "getFamilyList?role=2");
+        Assert.Equal(home.Fid, Assert.Single(administered.List).Fid);
+        Assert.Equal(4, (await Family.PageAsync<FamilyItem>(home.Admin, "getFamilyList?role=1,3")).Total);
+        Assert.Equal(Errors.InvalidParameterValue.Code, (await Family.GetAsync(home.Admin, "getFamilyList?role=owner")).Code());
     }
 
     [Fact]
     public async Task Members_see_the_family_with_their_own_role()
     {
         var home = await Family.HouseholdAsync(app);
-        Assert.Equal(2, Assert.Single(await Family.ListAsync(home.Admin, "getFamilyList")).GetProperty("role").GetInt32());
-        Assert.Equal(3, Assert.Single(await Family.ListAsync(home.Member, "getFamilyList")).GetProperty("role").GetInt32());
-        Assert.Empty(await Family.ListAsync(home.Stranger, "getFamilyList"));
+        Assert.Equal(2, Assert.Single((await Family.PageAsync<FamilyItem>(home.Admin, "getFamilyList")).List).MemberRole);
+        Assert.Equal(3, Assert.Single((await Family.PageAsync<FamilyItem>(home.Member, "getFamilyList")).List).MemberRole);
+        Assert.Empty((await Family.PageAsync<FamilyItem>(home.Stranger, "getFamilyList")).List);
     }
 
     [Fact]
     public async Task Owner_and_admin_rename_a_family_a_regular_member_cannot()
     {
         var home = await Family.HouseholdAsync(app);
-        await Family.PostOkAsync(home.Owner, "setFamily", new { fid = home.Fid, familyName = "  Renamed  " });
+        await Family.SendOkAsync(home.Owner, HttpMethod.Put, Family.Q("setFamily", ("fid", home.Fid), ("familyName", "  Renamed  ")));
         Assert.Equal("Renamed", Assert.Single(await Family.ListAsync(home.Member, "getFamilyList")).GetProperty("familyName").GetString());
-        await Family.PostOkAsync(home.Admin, "setFamily", new { fid = home.Fid, familyName = "By admin" });
-        var refused = await Family.PostAsync(home.Member, "setFamily", new { fid = home.Fid, familyName = "By member" });
+        await Family.SendOkAsync(home.Admin, HttpMethod.Put, Family.Q("setFamily", ("fid", home.Fid), ("familyName", "By admin")));
+        var refused = await Family.SendAsync(home.Member, HttpMethod.Put, Family.Q("setFamily", ("fid", home.Fid), ("familyName", "By member")));
         Assert.Equal(9107, refused.Code());
         Assert.Equal("By admin", Assert.Single(await Family.ListAsync(home.Owner, "getFamilyList")).GetProperty("familyName").GetString());
+    }
+
+    [Fact]
+    public async Task Set_family_changes_only_the_fields_given()
+    {
+        var home = await Family.HouseholdAsync(app);
+        await Family.SendOkAsync(home.Admin, HttpMethod.Put, Family.Q("setFamily", ("fid", home.Fid), ("familyLocation", "Main street 2"), ("familyCoordinates", "8.5,47.4")));
+        var family = Assert.Single((await Family.PageAsync<FamilyItem>(home.Member, "getFamilyList")).List);
+        Assert.Equal(("Home", "Main street 2", "8.5,47.4"), (family.FamilyName, family.FamilyLocation, family.FamilyCoordinates));
+
+        await Family.SendOkAsync(home.Owner, HttpMethod.Put, Family.Q("setFamily", ("fid", home.Fid), ("familyName", "Renamed"), ("familyLocation", "")));
+        family = Assert.Single((await Family.PageAsync<FamilyItem>(home.Member, "getFamilyList")).List);
+        Assert.Equal(("Renamed", "", "8.5,47.4"), (family.FamilyName, family.FamilyLocation, family.FamilyCoordinates));
+        Assert.Equal(Errors.InvalidParameter.Code, (await Family.SendAsync(home.Owner, HttpMethod.Put, Family.Q("setFamily", ("fid", home.Fid)))).Code());
     }
 
     [Fact]
@@ -46,16 +111,16 @@ public sealed class FamilyTests(SharedApp app) : IClassFixture<SharedApp>
     {
         var home = await Family.HouseholdAsync(app);
         var room = await Tenant.CreateRoomAsync(home.Owner, home.Fid);
-        Assert.Equal(9107, (await Family.PostAsync(home.Admin, "deleteFamily", new { fid = home.Fid })).Code());
-        Assert.Equal(9107, (await Family.PostAsync(home.Member, "deleteFamily", new { fid = home.Fid })).Code());
+        Assert.Equal(9107, (await Family.SendAsync(home.Admin, HttpMethod.Delete, Family.Q("deleteFamily", ("fid", home.Fid)))).Code());
+        Assert.Equal(9107, (await Family.SendAsync(home.Member, HttpMethod.Delete, Family.Q("deleteFamily", ("fid", home.Fid)))).Code());
 
-        await Family.PostOkAsync(home.Owner, "deleteFamily", new { fid = home.Fid });
+        await Family.SendOkAsync(home.Owner, HttpMethod.Delete, Family.Q("deleteFamily", ("fid", home.Fid)));
 
         Assert.Empty(await Family.ListAsync(home.Owner, "getFamilyList"));
         Assert.Empty(await Family.ListAsync(home.Member, "getFamilyList"));
         Assert.Equal(9108, (await Family.GetAsync(home.Owner, $"getFamilyRoomList?fid={home.Fid}")).Code());
-        Assert.Equal(9114, (await Family.PostAsync(home.Owner, "setFamilyRoom", new { frid = room, roomName = "x" })).Code());
-        Assert.Equal(9108, (await Family.PostAsync(home.Owner, "deleteFamily", new { fid = home.Fid })).Code());
+        Assert.Equal(9114, (await Family.SendAsync(home.Owner, HttpMethod.Put, Family.Q("setFamilyRoom", ("frid", room), ("roomName", "x")))).Code());
+        Assert.Equal(9108, (await Family.SendAsync(home.Owner, HttpMethod.Delete, Family.Q("deleteFamily", ("fid", home.Fid)))).Code());
     }
 
     [Fact]
@@ -63,13 +128,13 @@ public sealed class FamilyTests(SharedApp app) : IClassFixture<SharedApp>
     {
         var home = await Family.HouseholdAsync(app);
         var (pk, dk) = await Seed.BoundDeviceAsync(app, home.Member, home.Fid);
-        var refused = await Family.PostAsync(home.Owner, "deleteFamily", new { fid = home.Fid });
+        var refused = await Family.SendAsync(home.Owner, HttpMethod.Delete, Family.Q("deleteFamily", ("fid", home.Fid)));
         Assert.Equal(9010, refused.Code());
         Assert.Contains("unbind", refused.ExtMsg(), StringComparison.Ordinal);
         Assert.Single(await Family.ListAsync(home.Owner, "getFamilyList"));
 
         await Seed.Db(app).WriteAsync(tx => tx.ExecuteAsync("DELETE FROM bindings WHERE pk = @Pk AND dk = @Dk", new { Pk = pk, Dk = dk }));
-        await Family.PostOkAsync(home.Owner, "deleteFamily", new { fid = home.Fid });
+        await Family.SendOkAsync(home.Owner, HttpMethod.Delete, Family.Q("deleteFamily", ("fid", home.Fid)));
     }
 
     [Theory]
@@ -100,9 +165,9 @@ public sealed class FamilyTests(SharedApp app) : IClassFixture<SharedApp>
     public async Task A_missing_fid_is_5636()
     {
         var user = await Seed.UserAsync(app, await Seed.UserDomainAsync(app));
-        Assert.Equal(5636, (await Family.PostAsync(user, "setFamily", new { familyName = "x" })).Code());
+        Assert.Equal(5636, (await Family.SendAsync(user, HttpMethod.Put, Family.Q("setFamily", ("familyName", "x")))).Code());
         Assert.Equal(5636, (await Family.GetAsync(user, "getFamilyRoomList")).Code());
-        Assert.Equal(5636, (await Family.PostAsync(user, "deleteFamily", new { })).Code());
+        Assert.Equal(5636, (await Family.SendAsync(user, HttpMethod.Delete, Family.Q("deleteFamily"))).Code());
     }
 
     [Fact]
@@ -115,6 +180,6 @@ public sealed class FamilyTests(SharedApp app) : IClassFixture<SharedApp>
         }
         var refused = await Family.PostAsync(user, "addFamily", new { familyName = "One too many" });
         Assert.Equal(9010, refused.Code());
-        Assert.Equal(20, (await Family.ListAsync(user, "getFamilyList")).Length);
+        Assert.Equal(20, (await Family.ListAsync(user, "getFamilyList?pageSize=100")).Length);
     }
 }

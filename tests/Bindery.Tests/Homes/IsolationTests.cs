@@ -15,7 +15,7 @@ public sealed class IsolationTests(SharedApp app) : IClassFixture<SharedApp>
     [InlineData("getFamilyRoomList")]
     [InlineData("getFamilyMemberList")]
     [InlineData("getFamilyDeviceList")]
-    [InlineData("getCommonDeviceList")]
+    [InlineData("getCommonUsedDeviceList")]
     public async Task Reading_another_users_family_looks_like_a_missing_family(string action)
     {
         var home = await Family.HouseholdAsync(app);
@@ -30,23 +30,24 @@ public sealed class IsolationTests(SharedApp app) : IClassFixture<SharedApp>
     {
         var home = await Family.HouseholdAsync(app);
         var (pk, dk) = await Seed.BoundDeviceAsync(app, home.Owner, home.Fid);
-        var writes = new (string Action, Func<string, object> Body)[]
+        var writes = new (HttpMethod Method, Func<string, string> Path, Func<string, object?> Body)[]
         {
-            ("setFamily", fid => new { fid, familyName = "Mine now" }),
-            ("deleteFamily", fid => new { fid }),
-            ("addFamilyRoom", fid => new { fid, roomName = "Attic" }),
-            ("addFamilyMember", fid => new { fid, username = home.Stranger.Username, role = 3 }),
-            ("setFamilyMemberRole", fid => new { fid, uid = home.Member.Uid, role = 2 }),
-            ("deleteFamilyMember", fid => new { fid, uid = home.Member.Uid }),
-            ("deleteFamilyMember", fid => new { fid, uid = home.Stranger.Uid }),
-            ("addCommonDevice", fid => new { fid, pk, dk }),
-            ("deleteCommonDevice", fid => new { fid, pk, dk }),
-            ("moveDeviceToRoom", fid => new { fid, pk, dk, frid = "" }),
+            (HttpMethod.Put, fid => Family.Q("setFamily", ("fid", fid), ("familyName", "Mine now")), _ => null),
+            (HttpMethod.Delete, fid => Family.Q("deleteFamily", ("fid", fid)), _ => null),
+            (HttpMethod.Post, fid => Family.Q("addFamilyRoom", ("fid", fid), ("roomName", "Attic")), _ => null),
+            (HttpMethod.Post, _ => "addFamilyMember", fid => new { fid, username = home.Stranger.Username, role = 3 }),
+            (HttpMethod.Put, fid => Family.Q("setFamilyMemberRole", ("fid", fid), ("memberUid", home.Member.Uid), ("memberRole", 2)), _ => null),
+            (HttpMethod.Delete, fid => Family.Q("deleteFamilyMember", ("fid", fid), ("memberUid", home.Member.Uid)), _ => null),
+            (HttpMethod.Delete, fid => Family.Q("deleteFamilyMember", ("fid", fid), ("memberUid", home.Stranger.Uid)), _ => null),
+            (HttpMethod.Post, _ => "addCommonUsedDevice", fid => new { fid, deviceList = new[] { new { pk, dk } } }),
+            (HttpMethod.Delete, _ => "deleteCommonUsedDevice", fid => new { fid, deviceList = new[] { new { pk, dk } } }),
+            (HttpMethod.Put, fid => Family.Q("setCurrentFamily", ("fid", fid)), _ => null),
         };
-        foreach (var (action, body) in writes)
+        foreach (var (method, path, body) in writes)
         {
-            var theirs = await RawAsync(await home.Stranger.Client.PostAsJsonAsync(Family.Api + action, body(home.Fid)));
-            var missing = await RawAsync(await home.Stranger.Client.PostAsJsonAsync(Family.Api + action, body(Secrets.NewId())));
+            var theirs = (await Family.SendAsync(home.Stranger, method, path(home.Fid), body(home.Fid))).ToString();
+            var missingFid = Secrets.NewId();
+            var missing = (await Family.SendAsync(home.Stranger, method, path(missingFid), body(missingFid))).ToString();
             Assert.Equal(missing, theirs);
             Assert.Contains("\"code\":9108", theirs, StringComparison.Ordinal);
         }
@@ -60,13 +61,21 @@ public sealed class IsolationTests(SharedApp app) : IClassFixture<SharedApp>
     {
         var home = await Family.HouseholdAsync(app);
         var room = await Tenant.CreateRoomAsync(home.Owner, home.Fid, "Kitchen");
-        foreach (var action in new[] { "setFamilyRoom", "deleteFamilyRoom" })
+        var theirs = (await Family.SendAsync(home.Stranger, HttpMethod.Put, Family.Q("setFamilyRoom", ("frid", room), ("roomName", "Mine")))).ToString();
+        var missing = (await Family.SendAsync(home.Stranger, HttpMethod.Put, Family.Q("setFamilyRoom", ("frid", Secrets.NewId()), ("roomName", "Mine")))).ToString();
+        Assert.Equal(missing, theirs);
+        Assert.Contains("\"code\":9114", theirs, StringComparison.Ordinal);
+        Assert.Equal((await Family.SendAsync(home.Stranger, HttpMethod.Get, Family.Q("getFamilyRoomDeviceList", ("frid", Secrets.NewId())))).ToString(),
+            (await Family.SendAsync(home.Stranger, HttpMethod.Get, Family.Q("getFamilyRoomDeviceList", ("frid", room)))).ToString());
+        foreach (var frid in new[] { room, Secrets.NewId() })
         {
-            var theirs = await RawAsync(await home.Stranger.Client.PostAsJsonAsync(Family.Api + action, new { frid = room, roomName = "Mine" }));
-            var missing = await RawAsync(await home.Stranger.Client.PostAsJsonAsync(Family.Api + action, new { frid = Secrets.NewId(), roomName = "Mine" }));
-            Assert.Equal(missing, theirs);
-            Assert.Contains("\"code\":9114", theirs, StringComparison.Ordinal);
+            var deleted = Family.Parse<Batch>(await Family.SendOkAsync(home.Stranger, HttpMethod.Delete, "deleteFamilyRoom", new[] { frid }));
+            Assert.Equal(Errors.RoomNotExist.Code, Assert.Single(deleted.FailureList).Code);
         }
+        var moved = Family.Parse<Batch>(await Family.PostOkAsync(home.Stranger, "addDeviceInFamilyRoom", new[] { new { pk = "p1", dk = "866123456789012", newFrid = room } }));
+        Assert.Equal(Errors.RoomNotExist.Code, Assert.Single(moved.FailureList).Code);
+        var sorted = Family.Parse<Batch>(await Family.SendOkAsync(home.Stranger, HttpMethod.Put, "setFamilyRoomSort", new[] { new { frid = room, roomSort = 0 } }));
+        Assert.Equal(Errors.RoomNotExist.Code, Assert.Single(sorted.FailureList).Code);
         Assert.Equal("Kitchen", Assert.Single(await Family.ListAsync(home.Owner, $"getFamilyRoomList?fid={home.Fid}")).GetProperty("roomName").GetString());
     }
 
@@ -78,7 +87,8 @@ public sealed class IsolationTests(SharedApp app) : IClassFixture<SharedApp>
         var cabinRoom = await Tenant.CreateRoomAsync(home.Owner, otherFamily, "Loft");
         var (pk, dk) = await Seed.BoundDeviceAsync(app, home.Owner, home.Fid);
         Assert.Equal(9114, (await Family.GetAsync(home.Owner, $"getFamilyDeviceList?fid={home.Fid}&frid={cabinRoom}")).Code());
-        Assert.Equal(9114, (await Family.PostAsync(home.Owner, "moveDeviceToRoom", new { fid = home.Fid, pk, dk, frid = cabinRoom })).Code());
+        var batch = Family.Parse<Batch>(await Family.PostOkAsync(home.Owner, "addDeviceInFamilyRoom", new[] { new { pk, dk, newFrid = cabinRoom } }));
+        Assert.Equal(Errors.DeviceNotBound.Code, Assert.Single(batch.FailureList).Code);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace Bindery.Tests.Homes;
 public sealed class MemberTests(SharedApp app) : IClassFixture<SharedApp>
 {
     private static int RoleOf(System.Text.Json.JsonElement[] members, string uid) =>
-        members.Single(m => m.GetProperty("uid").GetString() == uid).GetProperty("role").GetInt32();
+        members.Single(m => m.GetProperty("uid").GetString() == uid).GetProperty("memberRole").GetInt32();
 
     [Fact]
     public async Task Every_member_reads_the_member_list_owner_first()
@@ -14,9 +14,12 @@ public sealed class MemberTests(SharedApp app) : IClassFixture<SharedApp>
         var home = await Family.HouseholdAsync(app);
         var members = await Family.ListAsync(home.Member, $"getFamilyMemberList?fid={home.Fid}");
         Assert.Equal([home.Owner.Uid, home.Admin.Uid, home.Member.Uid], members.Select(m => m.GetProperty("uid").GetString()));
-        Assert.Equal([1, 2, 3], members.Select(m => m.GetProperty("role").GetInt32()));
+        Assert.Equal([1, 2, 3], members.Select(m => m.GetProperty("memberRole").GetInt32()));
         Assert.Equal(home.Admin.Username, members[1].GetProperty("username").GetString());
-        Assert.True(members[2].GetProperty("joinedAt").GetInt64() > 0);
+        var member = Family.Parse<MemberItem>(members[2]);
+        Assert.Equal((home.Member.Uid, home.Member.Username, 3), (member.Uid, member.MemberName, member.MemberRole));
+        Assert.True(member.AcceptTimeTs > 0);
+        Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$", member.AcceptTime);
     }
 
     [Fact]
@@ -63,19 +66,19 @@ public sealed class MemberTests(SharedApp app) : IClassFixture<SharedApp>
     public async Task Only_the_owner_changes_roles_and_the_owners_role_never_changes()
     {
         var home = await Family.HouseholdAsync(app);
-        Assert.Equal(9107, (await Family.PostAsync(home.Admin, "setFamilyMemberRole", new { fid = home.Fid, uid = home.Member.Uid, role = 2 })).Code());
-        Assert.Equal(9010, (await Family.PostAsync(home.Owner, "setFamilyMemberRole", new { fid = home.Fid, uid = home.Owner.Uid, role = 3 })).Code());
-        Assert.Equal(9003, (await Family.PostAsync(home.Owner, "setFamilyMemberRole", new { fid = home.Fid, uid = home.Stranger.Uid, role = 3 })).Code());
-        Assert.Equal(9001, (await Family.PostAsync(home.Owner, "setFamilyMemberRole", new { fid = home.Fid, uid = home.Member.Uid, role = 1 })).Code());
+        Assert.Equal(9107, (await Family.SendAsync(home.Admin, HttpMethod.Put, Family.Q("setFamilyMemberRole", ("fid", home.Fid), ("memberUid", home.Member.Uid), ("memberRole", 2)))).Code());
+        Assert.Equal(9010, (await Family.SendAsync(home.Owner, HttpMethod.Put, Family.Q("setFamilyMemberRole", ("fid", home.Fid), ("memberUid", home.Owner.Uid), ("memberRole", 3)))).Code());
+        Assert.Equal(9003, (await Family.SendAsync(home.Owner, HttpMethod.Put, Family.Q("setFamilyMemberRole", ("fid", home.Fid), ("memberUid", home.Stranger.Uid), ("memberRole", 3)))).Code());
+        Assert.Equal(9001, (await Family.SendAsync(home.Owner, HttpMethod.Put, Family.Q("setFamilyMemberRole", ("fid", home.Fid), ("memberUid", home.Member.Uid), ("memberRole", 1)))).Code());
 
-        await Family.PostOkAsync(home.Owner, "setFamilyMemberRole", new { fid = home.Fid, uid = home.Member.Uid, role = 2 });
-        await Family.PostOkAsync(home.Owner, "setFamilyMemberRole", new { fid = home.Fid, uid = home.Admin.Uid, role = 3 });
+        await Family.SendOkAsync(home.Owner, HttpMethod.Put, Family.Q("setFamilyMemberRole", ("fid", home.Fid), ("memberUid", home.Member.Uid), ("memberRole", 2)));
+        await Family.SendOkAsync(home.Owner, HttpMethod.Put, Family.Q("setFamilyMemberRole", ("fid", home.Fid), ("memberUid", home.Admin.Uid), ("memberRole", 3)));
 
         var members = await Family.ListAsync(home.Owner, $"getFamilyMemberList?fid={home.Fid}");
         Assert.Equal(2, RoleOf(members, home.Member.Uid));
         Assert.Equal(3, RoleOf(members, home.Admin.Uid));
         // The demoted admin lost the right to manage rooms.
-        Assert.Equal(9107, (await Family.PostAsync(home.Admin, "addFamilyRoom", new { fid = home.Fid, roomName = "Den" })).Code());
+        Assert.Equal(9107, (await Family.SendAsync(home.Admin, HttpMethod.Post, Family.Q("addFamilyRoom", ("fid", home.Fid), ("roomName", "Den")))).Code());
     }
 
     [Fact]
@@ -84,13 +87,13 @@ public sealed class MemberTests(SharedApp app) : IClassFixture<SharedApp>
         var home = await Family.HouseholdAsync(app);
         var second = await Seed.UserAsync(app, home.Domain);
         await Tenant.AddMemberAsync(home.Owner, home.Fid, second, 2);
-        Assert.Equal(9107, (await Family.PostAsync(home.Member, "deleteFamilyMember", new { fid = home.Fid, uid = home.Admin.Uid })).Code());
-        Assert.Equal(9107, (await Family.PostAsync(home.Admin, "deleteFamilyMember", new { fid = home.Fid, uid = second.Uid })).Code());
-        Assert.Equal(9107, (await Family.PostAsync(home.Admin, "deleteFamilyMember", new { fid = home.Fid, uid = home.Owner.Uid })).Code());
-        Assert.Equal(9003, (await Family.PostAsync(home.Owner, "deleteFamilyMember", new { fid = home.Fid, uid = home.Stranger.Uid })).Code());
+        Assert.Equal(9107, (await Family.SendAsync(home.Member, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Admin.Uid)))).Code());
+        Assert.Equal(9107, (await Family.SendAsync(home.Admin, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", second.Uid)))).Code());
+        Assert.Equal(9107, (await Family.SendAsync(home.Admin, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Owner.Uid)))).Code());
+        Assert.Equal(9003, (await Family.SendAsync(home.Owner, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Stranger.Uid)))).Code());
 
-        await Family.PostOkAsync(home.Admin, "deleteFamilyMember", new { fid = home.Fid, uid = home.Member.Uid });
-        await Family.PostOkAsync(home.Owner, "deleteFamilyMember", new { fid = home.Fid, uid = second.Uid });
+        await Family.SendOkAsync(home.Admin, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Member.Uid)));
+        await Family.SendOkAsync(home.Owner, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", second.Uid)));
 
         Assert.Equal(9108, (await Family.GetAsync(home.Member, $"getFamilyMemberList?fid={home.Fid}")).Code());
         Assert.Empty(await Family.ListAsync(second, "getFamilyList"));
@@ -101,9 +104,9 @@ public sealed class MemberTests(SharedApp app) : IClassFixture<SharedApp>
     public async Task Members_may_leave_but_the_owner_may_not()
     {
         var home = await Family.HouseholdAsync(app);
-        await Family.PostOkAsync(home.Member, "deleteFamilyMember", new { fid = home.Fid, uid = home.Member.Uid });
-        await Family.PostOkAsync(home.Admin, "deleteFamilyMember", new { fid = home.Fid, uid = home.Admin.Uid });
-        var refused = await Family.PostAsync(home.Owner, "deleteFamilyMember", new { fid = home.Fid, uid = home.Owner.Uid });
+        await Family.SendOkAsync(home.Member, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Member.Uid)));
+        await Family.SendOkAsync(home.Admin, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Admin.Uid)));
+        var refused = await Family.SendAsync(home.Owner, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Owner.Uid)));
         Assert.Equal(9010, refused.Code());
         Assert.Empty(await Family.ListAsync(home.Member, "getFamilyList"));
         Assert.Single(await Family.ListAsync(home.Owner, $"getFamilyMemberList?fid={home.Fid}"));
@@ -115,12 +118,12 @@ public sealed class MemberTests(SharedApp app) : IClassFixture<SharedApp>
         var home = await Family.HouseholdAsync(app);
         var (pk, dk) = await Seed.BoundDeviceAsync(app, home.Member, home.Fid);
         var (_, ownerDk) = await Seed.BoundDeviceAsync(app, home.Owner, home.Fid);
-        await Family.PostOkAsync(home.Owner, "addCommonDevice", new { fid = home.Fid, pk, dk });
+        await Family.PostOkAsync(home.Owner, "addCommonUsedDevice", new { fid = home.Fid, deviceList = new[] { new { pk, dk } } });
 
-        await Family.PostOkAsync(home.Owner, "deleteFamilyMember", new { fid = home.Fid, uid = home.Member.Uid });
+        await Family.SendOkAsync(home.Owner, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Member.Uid)));
 
-        var device = Assert.Single(await Family.ListAsync(home.Owner, $"getFamilyDeviceList?fid={home.Fid}"));
-        Assert.Equal(ownerDk, device.GetProperty("dk").GetString());
-        Assert.Empty(await Family.ListAsync(home.Owner, $"getCommonDeviceList?fid={home.Fid}"));
+        var device = Assert.Single((await Family.DevicesAsync(home.Owner, $"getFamilyDeviceList?fid={home.Fid}")).List);
+        Assert.Equal(ownerDk, device.DeviceKey);
+        Assert.Empty((await Family.DevicesAsync(home.Owner, $"getCommonUsedDeviceList?fid={home.Fid}")).List);
     }
 }

@@ -34,6 +34,12 @@ public sealed class ContentTypeTests : IAsyncLifetime, IDisposable
         "PUT /v2/enduser/enduserapi/setUserPwd",
         "POST /v2/sms/enduserapi/v2/sendPhoneSmsCode",
         "POST /v2/mail/enduserapi/v2/sendEmail",
+        "PUT /v2/family/enduserapi/enabledFamilyMode",
+        "PUT /v2/family/enduserapi/setCurrentFamily",
+        "PUT /v2/family/enduserapi/setFamily",
+        "POST /v2/family/enduserapi/addFamilyRoom",
+        "PUT /v2/family/enduserapi/setFamilyRoom",
+        "PUT /v2/family/enduserapi/setFamilyMemberRole",
     ];
 
     /// <summary>JSON endpoints anyone may call: there is nothing to authenticate before the Content-Type.</summary>

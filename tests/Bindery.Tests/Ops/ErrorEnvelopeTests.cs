@@ -110,11 +110,11 @@ public sealed class ErrorEnvelopeTests : IAsyncLifetime, IDisposable
     [MemberData(nameof(Prefixes))]
     public async Task A_wrong_method_on_each_group_is_405_in_its_envelope(string prefix)
     {
-        // No endpoint takes PUT: any route of the group answers 405 to it.
+        // No endpoint takes PATCH: any route of the group answers 405 to it.
         var pattern = _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Select(e => "/" + e.RoutePattern.RawText!.Trim('/'))
             .First(p => p.StartsWith(prefix + "/", StringComparison.Ordinal) && !p.Contains('{', StringComparison.Ordinal));
-        var answer = await SendAsync(HttpMethod.Put, pattern, credentials: true);
+        var answer = await SendAsync(HttpMethod.Patch, pattern, credentials: true);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, answer.Status);
         AssertError(prefix, answer, Errors.NotFound, "Method not allowed");
     }

@@ -193,12 +193,14 @@ public sealed class DeviceKeyFormatTests(TencentFixture fx) : IClassFixture<Tenc
 
         // Family device operations and sharing take the name exactly too.
         const string Family = "/v2/family/enduserapi";
-        Assert.Equal(200, (await (await user.Client.PostAsJsonAsync($"{Family}/addCommonDevice", new { fid, pk = device.Pk, dk = device.Dk })).ReadEnvelopeAsync()).Code());
-        Assert.Equal(Errors.DeviceNotBound.Code,
-            (await (await user.Client.PostAsJsonAsync($"{Family}/moveDeviceToRoom", new { fid, pk = device.Pk, dk = device.Dk.ToUpperInvariant() })).ReadEnvelopeAsync()).Code());
-        Assert.Equal(Errors.DkFormat.Code,
-            (await (await user.Client.PostAsJsonAsync($"{Family}/deleteCommonDevice", new { fid, pk = device.Pk, dk = "llsync.wifi" })).ReadEnvelopeAsync()).Code());
-        Assert.Equal(200, (await (await user.Client.PostAsJsonAsync($"{Family}/deleteCommonDevice", new { fid, pk = device.Pk, dk = device.Dk })).ReadEnvelopeAsync()).Code());
+        var room = await Tenant.CreateRoomAsync(user, fid);
+        Assert.Equal(200, (await (await user.Client.PostAsJsonAsync($"{Family}/addCommonUsedDevice",
+            new { fid, deviceList = new[] { new { pk = device.Pk, dk = device.Dk } } })).ReadEnvelopeAsync()).Code());
+        var wrongCaseMove = await (await user.Client.PostAsJsonAsync($"{Family}/addDeviceInFamilyRoom",
+            new[] { new { pk = device.Pk, dk = device.Dk.ToUpperInvariant(), newFrid = room } })).ReadEnvelopeAsync();
+        Assert.Equal(Errors.DeviceNotBound.Code, wrongCaseMove.Data().GetProperty("failureList")[0].GetProperty("code").GetInt32());
+        Assert.Equal(Errors.DkFormat.Code, (await DeleteCommonAsync(user.Client, fid, device.Pk, "llsync.wifi")).Code());
+        Assert.Equal(200, (await DeleteCommonAsync(user.Client, fid, device.Pk, device.Dk)).Code());
         var friend = await fx.Tenant.CreateUserAsync();
         Assert.Equal(Errors.DeviceNotBound.Code, (await BindingApi.ShareAsync(user.Client, device.Pk, device.Dk.ToUpperInvariant(), friend.Username)).Code());
         var shared = await BindingApi.ShareAsync(user.Client, device.Pk, device.Dk, friend.Username);
@@ -258,5 +260,14 @@ public sealed class DeviceKeyFormatTests(TencentFixture fx) : IClassFixture<Tenc
         body["deviceKey"] = string.Join(':', macDevice.Dk.ToLowerInvariant().Chunk(2).Select(c => new string(c)));
         body["fid"] = fid;
         Assert.Equal(200, (await BindingApi.BindWifiAsync(user.Client, body)).Code());
+    }
+
+    private static async Task<System.Text.Json.JsonElement> DeleteCommonAsync(HttpClient client, string fid, string pk, string dk)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, "/v2/family/enduserapi/deleteCommonUsedDevice")
+        {
+            Content = JsonContent.Create(new { fid, deviceList = new[] { new { pk, dk } } }),
+        };
+        return await (await client.SendAsync(request)).ReadEnvelopeAsync();
     }
 }

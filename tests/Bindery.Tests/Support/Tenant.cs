@@ -101,9 +101,14 @@ public sealed class Tenant
     public static async Task<string> CreateFamilyAsync(User owner, string name = "Home") =>
         (await PostOkAsync(owner.Client, "/v2/family/enduserapi/addFamily", new { familyName = name })).GetProperty("fid").GetString()!;
 
-    /// <summary>POST /v2/family/enduserapi/addFamilyRoom {fid, roomName} → data {frid}.</summary>
-    public static async Task<string> CreateRoomAsync(User owner, string fid, string name = "Living room") =>
-        (await PostOkAsync(owner.Client, "/v2/family/enduserapi/addFamilyRoom", new { fid, roomName = name })).GetProperty("frid").GetString()!;
+    /// <summary>POST /v2/family/enduserapi/addFamilyRoom?fid&amp;roomName → data {frid, roomName}.</summary>
+    public static async Task<string> CreateRoomAsync(User owner, string fid, string name = "Living room")
+    {
+        var url = $"/v2/family/enduserapi/addFamilyRoom?fid={Uri.EscapeDataString(fid)}&roomName={Uri.EscapeDataString(name)}";
+        var envelope = await (await owner.Client.PostAsync(url, null)).ReadEnvelopeAsync();
+        Assert.True(envelope.Code() == 200, $"POST {url} answered {envelope}");
+        return envelope.Data().GetProperty("frid").GetString()!;
+    }
 
     /// <summary>POST /v2/family/enduserapi/addFamilyMember {fid, username, role} (2 admin, 3 regular member).</summary>
     public static Task AddMemberAsync(User owner, string fid, User member, int role) =>

@@ -114,6 +114,17 @@ public sealed class TencentHomesTests(TencentFixture fx) : IClassFixture<Tencent
     }
 
     [Fact]
+    public async Task A_token_bind_names_its_family_whatever_the_users_own_home_mode()
+    {
+        var (user, api, familyId) = await fx.UserWithFamilyAsync();
+        using var off = new HttpRequestMessage(HttpMethod.Put, "/v2/family/enduserapi/enabledFamilyMode?enabled=false");
+        Assert.Equal(200, (await (await user.Client.SendAsync(off)).ReadEnvelopeAsync()).Code());
+        var (_, device, side) = await fx.DeviceAsync();
+        await BindAsync(api, side, device, familyId);
+        Assert.Equal([device.Dk], DeviceNames(await api.OkAsync("AppGetFamilyDeviceList", new() { ["FamilyId"] = familyId })));
+    }
+
+    [Fact]
     public async Task The_same_family_reads_the_same_through_both_dialects()
     {
         var (user, api, familyId) = await fx.UserWithFamilyAsync();
@@ -133,7 +144,7 @@ public sealed class TencentHomesTests(TencentFixture fx) : IClassFixture<Tencent
 
         var v2 = await user.Client.GetAsync($"/v2/family/enduserapi/getFamilyDeviceList?fid={familyId}");
         var v2Devices = (await v2.ReadEnvelopeAsync()).Data().GetProperty("list").EnumerateArray()
-            .Select(d => (d.GetProperty("pk").GetString()!, d.GetProperty("dk").GetString()!, d.GetProperty("frid").GetString() is { Length: > 0 } r ? r : "0"))
+            .Select(d => (d.GetProperty("productKey").GetString()!, d.GetProperty("deviceKey").GetString()!, d.GetProperty("frid").GetString() is { Length: > 0 } r ? r : "0"))
             .Order().ToList();
 
         Assert.Equal(2, tencentDevices.Count);
