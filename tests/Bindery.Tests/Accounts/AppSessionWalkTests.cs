@@ -34,17 +34,12 @@ public sealed class AppSessionWalkTests(AppAccountsApp app) : IClassFixture<AppA
 
     private sealed record Unbound(int BindingSum);
 
-    private static readonly JsonSerializerOptions Beans = new(Strict)
-    {
-        RespectNullableAnnotations = true,
-    };
-
     private static async Task<T> DataAsync<T>(HttpResponseMessage response)
     {
         var body = await response.Content.ReadAsStringAsync();
         using var document = JsonDocument.Parse(body);
         Assert.True(document.RootElement.GetProperty("code").GetInt32() == Envelope.SuccessCode, $"{response.RequestMessage?.RequestUri?.AbsolutePath} answered {body}");
-        return document.RootElement.GetProperty("data").Deserialize<T>(Beans) ?? throw new InvalidOperationException("data is null");
+        return document.RootElement.GetProperty("data").Deserialize<T>(SdkBeans.Strict) ?? throw new InvalidOperationException("data is null");
     }
 
     /// <summary>A call whose success answers no data (<c>data: null</c>).</summary>

@@ -67,12 +67,6 @@ public static class QuecSdk
         ];
     }
 
-    /// <summary>Gson-like strictness: unknown fields are skipped, a number must be a JSON number (a boolean for an int throws).</summary>
-    public static readonly JsonSerializerOptions Strict = new(JsonSerializerDefaults.Web)
-    {
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
-        NumberHandling = JsonNumberHandling.Strict,
-    };
 
     public sealed record Envelope<T>(int Code, string Msg, string? ExtMsg, T Data);
 
@@ -89,7 +83,7 @@ public static class QuecSdk
     public static async Task<Envelope<T>> ReadAsync<T>(HttpResponseMessage response)
     {
         var body = await response.Content.ReadAsStringAsync();
-        return JsonSerializer.Deserialize<Envelope<T>>(body, Strict) ?? throw new InvalidOperationException("empty body");
+        return JsonSerializer.Deserialize<Envelope<T>>(body, SdkBeans.Strict) ?? throw new InvalidOperationException("empty body");
     }
 
     public static async Task<int> CodeAsync(HttpResponseMessage response) => (await response.ReadEnvelopeAsync()).Code();

@@ -12,14 +12,6 @@ namespace Bindery.Tests.Binding;
 /// </summary>
 public static class QuectelWire
 {
-    public static readonly JsonSerializerOptions Strict = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        PropertyNameCaseInsensitive = false,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
-        NumberHandling = JsonNumberHandling.Strict,
-        RespectRequiredConstructorParameters = true,
-    };
 
     public sealed record Envelope<T>(int Code, string Msg, string ExtMsg, T Data);
 
@@ -48,7 +40,7 @@ public static class QuectelWire
             var text = await response.Content.ReadAsStringAsync();
             try
             {
-                return JsonSerializer.Deserialize<Envelope<T>>(text, Strict)!;
+                return JsonSerializer.Deserialize<Envelope<T>>(text, SdkBeans.Strict)!;
             }
             catch (JsonException e)
             {
@@ -63,7 +55,7 @@ public static class QuectelWire
     {
         var envelope = await ReadAsync<JsonElement>(response);
         Assert.True(envelope.Code == 200, $"answered {envelope.Code} {envelope.Msg} {envelope.ExtMsg}");
-        return envelope.Data.Deserialize<T>(Strict)!;
+        return envelope.Data.Deserialize<T>(SdkBeans.Strict)!;
     }
 
     public static async Task<int> CodeAsync(HttpResponseMessage response) => (await ReadAsync<JsonElement>(response)).Code;

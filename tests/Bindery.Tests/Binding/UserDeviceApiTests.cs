@@ -48,8 +48,8 @@ public sealed partial class UserDeviceApiTests(BindingFixture fx) : IClassFixtur
     {
         // The parse these tests rely on is as strict as Gson: Bindery's old boolean `verified` would fail here.
         const string Old = """{"deviceKey":"d","productKey":"p","deviceName":"n","deviceBindTime":"t","deviceBindTimeTs":1,"productName":"x","uid":"u","deviceType":1,"ownerUid":null,"shareCode":null,"authKey":null,"verified":true,"status":1,"capabilitiesBitmask":0,"bindingType":1,"fid":null,"frid":null,"logoImage":""}""";
-        Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize<DeviceBean>(Old, Strict));
-        Assert.NotNull(JsonSerializer.Deserialize<DeviceBean>(Old.Replace("\"verified\":true", "\"verified\":1", StringComparison.Ordinal), Strict));
+        Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize<DeviceBean>(Old, SdkBeans.Strict));
+        Assert.NotNull(JsonSerializer.Deserialize<DeviceBean>(Old.Replace("\"verified\":true", "\"verified\":1", StringComparison.Ordinal), SdkBeans.Strict));
     }
 
     [Fact]

@@ -12,19 +12,6 @@ public static class Family
 {
     public const string Api = "/v2/family/enduserapi/";
 
-    /// <summary>
-    /// How the Quectel SDK's Gson beans read answers: the real field names, ints must be JSON numbers (a
-    /// <c>true</c> where an <c>int</c> is declared fails), every field the record names must be present.
-    /// </summary>
-    public static readonly JsonSerializerOptions Strict = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        PropertyNameCaseInsensitive = false,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
-        NumberHandling = JsonNumberHandling.Strict,
-        RespectRequiredConstructorParameters = true,
-        RespectNullableAnnotations = true,
-    };
 
     public static Task<JsonElement> PostAsync(Tenant.User user, string action, object body) => Seed.PostAsync(user.Client, Api + action, body);
 
@@ -60,7 +47,7 @@ public static class Family
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     /// <summary>The data of an answer parsed strictly into <typeparamref name="T"/>.</summary>
-    public static T Parse<T>(JsonElement data) => data.Deserialize<T>(Strict) ?? throw new InvalidOperationException("data is null");
+    public static T Parse<T>(JsonElement data) => data.Deserialize<T>(SdkBeans.Strict) ?? throw new InvalidOperationException("data is null");
 
     public static async Task<Page<T>> PageAsync<T>(Tenant.User user, string actionAndQuery) =>
         Parse<Page<T>>(await Seed.GetOkAsync(user.Client, Api + actionAndQuery));
