@@ -197,12 +197,16 @@ public sealed class MqttDeviceMessages(DeviceReports reports, ILogger<MqttDevice
     private static bool Matches(JsonElement root, string name, string expected) =>
         !root.TryGetProperty(name, out var value) || (value.ValueKind == JsonValueKind.String && value.GetString() == expected);
 
+    /// <summary>Tencent's naming: <c>unbind_device_request</c> → <c>unbind_device_reply</c>, <c>app_bind_token</c> → <c>app_bind_token_reply</c>.</summary>
+    public static string ReplyMethod(string method) =>
+        method.EndsWith("_request", StringComparison.Ordinal) ? method[..^"_request".Length] + ReplySuffix : method + ReplySuffix;
+
     private static byte[] TencentReply(string? method, JsonNode? clientToken, BinderyException? error)
     {
         var reply = new JsonObject();
         if (method is not null)
         {
-            reply["method"] = method + ReplySuffix;
+            reply["method"] = ReplyMethod(method);
         }
         if (clientToken is not null)
         {
@@ -222,7 +226,7 @@ public sealed class MqttDeviceMessages(DeviceReports reports, ILogger<MqttDevice
         var reply = new JsonObject();
         if (method is not null)
         {
-            reply["method"] = method + ReplySuffix;
+            reply["method"] = ReplyMethod(method);
         }
         if (clientToken is not null)
         {
