@@ -13,12 +13,21 @@ namespace Bindery.Tests.Mqtt;
 /// </summary>
 public sealed class MqttFixture : IAsyncLifetime
 {
-    public BinderyApp App { get; } = new(new Dictionary<string, string?>
+    public MqttFixture()
+        : this(null)
     {
-        ["Mqtt:Enabled"] = "true",
-        ["Mqtt:BindAddress"] = "127.0.0.1",
-        ["Mqtt:Port"] = "0",
-    });
+    }
+
+    /// <summary>A fixture with extra settings (a test class of its own creates and disposes it).</summary>
+    internal MqttFixture(IDictionary<string, string?>? settings) =>
+        App = new(new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            ["Mqtt:Enabled"] = "true",
+            ["Mqtt:BindAddress"] = "127.0.0.1",
+            ["Mqtt:Port"] = "0",
+        });
+
+    public BinderyApp App { get; }
 
     public Tenant Tenant { get; private set; } = null!;
 
