@@ -87,4 +87,30 @@ public sealed class MqttTopicAclTests(MqttFixture fx) : IClassFixture<MqttFixtur
         var state = await api.OkAsync("AppGetDeviceBindTokenState", new() { ["Token"] = token });
         Assert.Equal(1, state.GetProperty("State").GetInt32());
     }
+
+    [Fact]
+    public async Task A_will_message_aimed_at_another_device_is_never_delivered()
+    {
+        var pk = await fx.ProductAsync();
+        var device = await fx.DeviceAsync(pk);
+        var (other, otherMqtt) = await fx.ConnectedDeviceAsync(pk);
+        await using var b = otherMqtt;
+
+        var connect = MqttFixture.ConnectOf(device);
+        var options = new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", fx.Port)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311)
+            .WithClientId(device.Pk + device.Dk)
+            .WithCredentials(connect.Username, TencentMqttDevice.Password(connect.Username, device.DeviceSecret, "hmacsha256"))
+            .WithWillTopic($"$thing/down/service/{other.Pk}/{other.Dk}")
+            .WithWillPayload("""{"method":"unbind_device"}""")
+            .WithWillQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        var client = new MqttClientFactory().CreateMqttClient();
+        Assert.Equal(MqttClientConnectResultCode.Success, (await client.ConnectAsync(options)).ResultCode);
+        // Gone without a DISCONNECT packet: the broker would publish the will now.
+        client.Dispose();
+
+        Assert.Null(await otherMqtt.AnyWithinAsync(TimeSpan.FromMilliseconds(700)));
+    }
 }
