@@ -77,6 +77,18 @@ public sealed class MqttConnectionTests(MqttFixture fx) : IClassFixture<MqttFixt
         return MqttFixture.ConnectOf(device) with { DeviceSecret = Convert.ToBase64String("not-base64-secret!"u8.ToArray()) };
     }
 
+    [Theory]
+    [InlineData("ABCDEFGHIJlight;21010406;a1B2c;9223372036854775807", true)]
+    [InlineData("ABCDEFGHIJlight;12010126;00042;2147483647", true)]
+    [InlineData("ABCDEFGHIJlight;21010406;a1B2c;9223372036854775808", false)]
+    [InlineData("ABCDEFGHIJlight;21010406;a1B2c;-1", false)]
+    [InlineData("ABCDEFGHIJlight;21010406;a1B2c;1e10", false)]
+    [InlineData("ABCDEFGHIJlight;21010406;a1B2c", false)]
+    [InlineData("ABCDEFGHIJlight;21010406;a1B2c;1;extra", false)]
+    [InlineData(";21010406;a1B2c;2147483647", false)]
+    public void The_username_is_four_fields_and_the_expiry_a_decimal_integer_up_to_LONG_MAX(string username, bool wellFormed) =>
+        Assert.Equal(wellFormed, Bindery.Mqtt.MqttDeviceAuth.ParseUsername(username) is not null);
+
     [Fact]
     public async Task The_expiry_is_compared_as_an_integer_so_any_future_value_is_accepted()
     {
