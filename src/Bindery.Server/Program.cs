@@ -5,6 +5,7 @@ using Bindery.Demo;
 using Bindery.Devices;
 using Bindery.Homes;
 using Bindery.Infrastructure;
+using Bindery.Mqtt;
 using Bindery.Registry;
 using Bindery.Storage;
 using Bindery.Tencent;
@@ -57,6 +58,8 @@ builder.Services
     .AddDeviceApi()
     .AddTencent()
     .AddDemo();
+// The embedded MQTT broker devices connect to (after Startup, so it listens once the store is migrated).
+builder.Services.AddMqtt(builder.Configuration);
 
 builder.Services.RemoveRoutingContentTypeCheck();
 

@@ -27,6 +27,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// <summary>e.g. <c>http://127.0.0.1:40123</c>; set once the server listens.</summary>
     public string BaseUrl { get; private set; } = "";
 
+    /// <summary>The plain MQTT port the server's broker listens on (0 when the broker is off or has not said yet).</summary>
+    public int MqttPort { get; private set; }
+
     public int ProcessId => _process.Id;
 
     public bool HasExited => _process.HasExited;
@@ -82,6 +85,12 @@ public sealed partial class ServerProcess : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         start.Environment["Logging__Console__FormatterName"] = "simple";
+        // The embedded MQTT broker on a free loopback port too (never 1883, which parallel servers would fight
+        // over); the broker logs the port it got (MqttPort).
+        start.Environment["Mqtt__BindAddress"] = "127.0.0.1";
+        start.Environment["Mqtt__Port"] = "0";
+        start.Environment["Mqtt__TlsPort"] = "0";
+        start.Environment["Logging__LogLevel__Bindery.Mqtt.MqttBroker"] = "Information";
         foreach (var (key, value) in settings)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
@@ -204,10 +213,17 @@ public sealed partial class ServerProcess : IAsyncDisposable
         {
             _listening.TrySetResult(match.Groups[1].Value);
         }
+        else if (MqttListeningLine().Match(line) is { Success: true } mqtt)
+        {
+            MqttPort = int.Parse(mqtt.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 
     [GeneratedRegex(@"Now listening on: (http://[^\s""]+)")]
     private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"MQTT broker listening on \S+ port (\d+)")]
+    private static partial Regex MqttListeningLine();
 
     /// <summary>
     /// The server's build output: <c>src/Bindery.Server/bin/&lt;Configuration&gt;/&lt;tfm&gt;/Bindery.Server.dll</c>

@@ -48,6 +48,15 @@ public static class GuessCounters
             "SELECT failures FROM guess_counters WHERE scope = @Scope AND subject = @Subject AND window_started_at > @WindowStartedBefore",
             new { Scope = scope, Subject = subject, WindowStartedBefore = now - (long)window.TotalMilliseconds }) ?? 0;
 
+    /// <summary>
+    /// The same count read outside a transaction (a check before any work, e.g. the MQTT connect limits): a concurrent
+    /// failure may land just after it, so a limit checked this way may be overshot by the attempts in flight.
+    /// </summary>
+    public static async Task<long> FailuresAsync(System.Data.Common.DbConnection connection, string scope, string subject, TimeSpan window, long now) =>
+        await Dapper.SqlMapper.ExecuteScalarAsync<long?>(connection,
+            "SELECT failures FROM guess_counters WHERE scope = @Scope AND subject = @Subject AND window_started_at > @WindowStartedBefore",
+            new { Scope = scope, Subject = subject, WindowStartedBefore = now - (long)window.TotalMilliseconds }) ?? 0;
+
     /// <summary>Forgets the attempts of <paramref name="subject"/> (after a success).</summary>
     public static Task ResetAsync(DbTx tx, string scope, string subject) =>
         tx.ExecuteAsync("DELETE FROM guess_counters WHERE scope = @Scope AND subject = @Subject", new { Scope = scope, Subject = subject });

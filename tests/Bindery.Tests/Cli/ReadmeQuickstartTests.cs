@@ -155,6 +155,8 @@ public sealed partial class ReadmeQuickstartTests(ITestOutputHelper output)
         };
         Prepare(start.Environment);
         start.Environment["ASPNETCORE_URLS"] = $"http://localhost:{port}";
+        // The README's server also starts the MQTT broker: on a free port here, not 1883.
+        start.Environment["Mqtt__Port"] = "0";
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => Append(log, e.Data);
         process.ErrorDataReceived += (_, e) => Append(log, e.Data);
@@ -226,6 +228,7 @@ public sealed partial class ReadmeQuickstartTests(ITestOutputHelper output)
             if (key.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || key.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)
                 || key.StartsWith("BINDERY_", StringComparison.Ordinal) || key.StartsWith("ASPNETCORE_", StringComparison.Ordinal)
                 || key.StartsWith("Bindery__", StringComparison.Ordinal) || key.StartsWith("Storage__", StringComparison.Ordinal)
+                || key.StartsWith("Mqtt__", StringComparison.Ordinal)
                 || key is "DOTNET_HOST_PATH")
             {
                 environment.Remove(key);

@@ -35,6 +35,8 @@ public class BinderyApp : WebApplicationFactory<Program>
         _settings["Binding:SnFailuresPerProduct"] = "10000000";
         _settings["Binding:SnFailuresPerUserDomain"] = "10000000";
         _settings["Logging:LogLevel:Default"] = "Warning";
+        // The embedded MQTT broker stays off unless a test asks for it (on a port of its own: Mqtt:Port 0).
+        _settings["Mqtt:Enabled"] = "false";
         if (settings is not null)
         {
             foreach (var (key, value) in settings)
