@@ -124,7 +124,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
         try
         {
             BaseUrl = await _listening.Task.WaitAsync(deadline.Token);
-            using var http = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(5) };
+            // No per-request timeout: on a loaded machine the first /readyz can take longer than any fixed figure
+            // (a 5 s timeout failed whole CI runs); the start's own deadline bounds the wait.
+            using var http = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = Timeout.InfiniteTimeSpan };
             while (true)
             {
                 using var response = await http.GetAsync("/readyz", deadline.Token);
