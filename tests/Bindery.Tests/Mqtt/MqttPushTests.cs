@@ -157,6 +157,49 @@ public sealed class MqttPushTests(MqttFixture fx) : IClassFixture<MqttFixture>
     }
 
     [Fact]
+    public async Task The_admin_API_shows_the_connection_and_the_pending_pushes_without_their_payload()
+    {
+        var device = await fx.DeviceAsync();
+        var (user, api, familyId) = await fx.UserWithFamilyAsync();
+        using var admin = fx.App.CreateAdminClient();
+        var url = $"/admin/v1/products/{device.Pk}/devices/{device.Dk}/mqtt";
+        await using (var online = await TencentMqttDevice.ConnectAsync(fx.Port, MqttFixture.ConnectOf(device)))
+        {
+            await TokenBindAsync(online, api, device, familyId);
+            await online.NextAsync(Method("bind_device"), Within);
+            var connected = await GetOkAsync(admin, url);
+            Assert.True(connected.GetProperty("connected").GetBoolean());
+            Assert.InRange(connected.GetProperty("connectedAt").GetInt64(), DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            Assert.False(string.IsNullOrEmpty(connected.GetProperty("node").GetString()));
+        }
+        Assert.True((await BindingApi.UnbindAsync(user.Client, device.Pk, device.Dk)).Code() == 200);
+
+        var offline = await GetOkAsync(admin, url);
+        Assert.False(offline.GetProperty("connected").GetBoolean());
+        var pending = Assert.Single(offline.GetProperty("pendingPushes").EnumerateArray());
+        Assert.Equal("unbind_device", pending.GetProperty("method").GetString());
+        Assert.Equal(TimeSpan.FromDays(7).TotalMilliseconds, pending.GetProperty("expiresAt").GetInt64() - pending.GetProperty("createdAt").GetInt64());
+        Assert.DoesNotContain(user.Uid, offline.GetRawText(), StringComparison.Ordinal);
+
+        await using var back = await TencentMqttDevice.ConnectAsync(fx.Port, MqttFixture.ConnectOf(device));
+        var delivered = await back.NextAsync(Method("unbind_device"), Within);
+        Assert.Equal(pending.GetProperty("id").GetString(), (string?)delivered["clientToken"]);
+        // The PUBACK marks it delivered (asynchronously, just after the device has it).
+        for (var i = 0; i < 40 && (await GetOkAsync(admin, url)).GetProperty("pendingPushes").GetArrayLength() > 0; i++)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Empty((await GetOkAsync(admin, url)).GetProperty("pendingPushes").EnumerateArray());
+    }
+
+    private static async Task<System.Text.Json.JsonElement> GetOkAsync(HttpClient admin, string url)
+    {
+        var envelope = await (await admin.GetAsync(url)).ReadEnvelopeAsync();
+        Assert.True(envelope.Code() == 200, envelope.ToString());
+        return envelope.Data();
+    }
+
+    [Fact]
     public async Task A_push_past_its_lifetime_is_never_delivered()
     {
         var fixture = new MqttFixture(new Dictionary<string, string?> { ["Mqtt:PushLifetime"] = "00:00:01" });
