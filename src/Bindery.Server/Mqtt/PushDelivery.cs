@@ -176,6 +176,10 @@ public sealed class PushDelivery(
         {
             return;
         }
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            logger.LogInformation("MQTT pushes: this node is {NodeId} (mqtt_connections.node_id)", connections.NodeId);
+        }
         var nextHeartbeat = DateTimeOffset.MinValue;
         try
         {
