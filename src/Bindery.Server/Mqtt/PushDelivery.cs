@@ -17,12 +17,18 @@ public sealed class MqttConnections(IDatabase db, TimeProvider clock, ILogger<Mq
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
 
+    /// <summary>The connections this node holds (connection ids): with none, there is nothing to poll for.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _held = new();
+
     /// <summary>This process's node id (random per start: a restarted node's old rows are stale, not its own).</summary>
     public string NodeId { get; } = "node-" + Secrets.NewId();
 
     public void Dispose() => _wake.Dispose();
 
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Whether any device is connected to this node (else <see cref="PushDelivery"/> skips the database).</summary>
+    public bool HoldsAny => !_held.IsEmpty;
 
     /// <summary>Wakes <see cref="PushDelivery"/> at once (a device of this node became ready).</summary>
     public void Wake()
@@ -43,6 +49,7 @@ public sealed class MqttConnections(IDatabase db, TimeProvider clock, ILogger<Mq
     /// <summary>A device connected here: its row now names this node and this connection (not yet subscribed).</summary>
     public async Task ConnectedAsync(AuthenticatedDevice device, string connId)
     {
+        _held[connId] = 0;
         try
         {
             var now = Now;
@@ -83,6 +90,7 @@ public sealed class MqttConnections(IDatabase db, TimeProvider clock, ILogger<Mq
     /// <summary>The connection ended: its row goes, unless a later connection of the device already replaced it.</summary>
     public async Task DisconnectedAsync(AuthenticatedDevice device, string connId)
     {
+        _held.TryRemove(connId, out _);
         try
         {
             await db.WriteAsync(tx => tx.ExecuteAsync(
@@ -187,12 +195,16 @@ public sealed class PushDelivery(
             {
                 try
                 {
-                    if (clock.GetUtcNow() >= nextHeartbeat)
+                    // A node without devices asks the database nothing.
+                    if (connections.HoldsAny)
                     {
-                        await connections.HeartbeatAsync(stoppingToken);
-                        nextHeartbeat = clock.GetUtcNow() + options.Value.ConnectionHeartbeat;
+                        if (clock.GetUtcNow() >= nextHeartbeat)
+                        {
+                            await connections.HeartbeatAsync(stoppingToken);
+                            nextHeartbeat = clock.GetUtcNow() + options.Value.ConnectionHeartbeat;
+                        }
+                        await DeliverOnceAsync(stoppingToken);
                     }
-                    await DeliverOnceAsync(stoppingToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
