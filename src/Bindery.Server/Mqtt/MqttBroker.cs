@@ -209,7 +209,7 @@ public sealed class MqttBroker(
         if (DeviceOf(e.SessionItems) is { } device && e.SessionItems[ConnectionItem] is string connId
             && e.TopicFilter.Topic == MqttTopics.Down(device, MqttTopics.ServiceType))
         {
-            await connections.SubscribedAsync(device, connId);
+            await connections.SubscribedAsync(device, connId, e.TopicFilter.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce);
         }
     }
 

@@ -20,6 +20,9 @@ public sealed class MqttConnections(IDatabase db, TimeProvider clock, ILogger<Mq
     /// <summary>The connections this node holds (connection ids): with none, there is nothing to poll for.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _held = new();
 
+    /// <summary>The prefix of a round whose subscription is QoS 0.</summary>
+    public const string AtMostOncePrefix = "q0-";
+
     /// <summary>This process's node id (random per start: a restarted node's old rows are stale, not its own).</summary>
     public string NodeId { get; } = "node-" + Secrets.NewId();
 
@@ -72,13 +75,15 @@ public sealed class MqttConnections(IDatabase db, TimeProvider clock, ILogger<Mq
     /// The device subscribed to its service down topic: a new delivery round starts, in which every undelivered push
     /// is sent (again), in order.
     /// </summary>
-    public async Task SubscribedAsync(AuthenticatedDevice device, string connId)
+    public async Task SubscribedAsync(AuthenticatedDevice device, string connId, bool qos0)
     {
         try
         {
+            // A QoS 0 subscription gets no PUBACK to wait for: its round is marked, and its pushes count as delivered when sent.
+            var round = (qos0 ? AtMostOncePrefix : "") + Secrets.NewId();
             await db.WriteAsync(tx => tx.ExecuteAsync(
                 "UPDATE mqtt_connections SET round_id = @Round, seen_at = @Now WHERE pk = @Pk AND dk = @Dk AND conn_id = @ConnId",
-                new { Round = Secrets.NewId(), Now, device.Pk, device.Dk, ConnId = connId }));
+                new { Round = round, Now, device.Pk, device.Dk, ConnId = connId }));
             Wake();
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -241,24 +246,28 @@ public sealed class PushDelivery(
         {
             return 0;
         }
-        var sent = new List<DuePush>(due.Count);
+        // The round is recorded before the push goes out: a push seen by the device is never sent again in the same
+        // round, and one that was not sent after all (the device just left) is sent in the device's next round.
+        await db.WriteAsync(async tx =>
+        {
+            foreach (var push in due)
+            {
+                await tx.ExecuteAsync(
+                    push.RoundId.StartsWith(MqttConnections.AtMostOncePrefix, StringComparison.Ordinal)
+                        ? "UPDATE device_pushes SET sent_round = @RoundId, attempts = attempts + 1, delivered_at = @Now WHERE push_id = @PushId AND delivered_at IS NULL"
+                        : "UPDATE device_pushes SET sent_round = @RoundId, attempts = attempts + 1 WHERE push_id = @PushId AND delivered_at IS NULL",
+                    new { push.RoundId, push.PushId, Now = now });
+            }
+        }, cancellationToken);
+        var sent = 0;
         foreach (var push in due)
         {
             if (await broker.PublishToDeviceAsync(push.Pk, push.Dk, MqttTopics.ServiceType, push.Payload, cancellationToken))
             {
-                sent.Add(push);
+                sent++;
             }
         }
-        await db.WriteAsync(async tx =>
-        {
-            foreach (var push in sent)
-            {
-                await tx.ExecuteAsync(
-                    "UPDATE device_pushes SET sent_round = @RoundId, attempts = attempts + 1 WHERE push_id = @PushId AND delivered_at IS NULL",
-                    new { push.RoundId, push.PushId });
-            }
-        }, cancellationToken);
-        return sent.Count;
+        return sent;
     }
 
     private sealed class DuePush

@@ -157,6 +157,26 @@ public sealed class MqttPushTests(MqttFixture fx) : IClassFixture<MqttFixture>
     }
 
     [Fact]
+    public async Task A_device_subscribed_with_QoS_0_gets_a_push_once_since_it_cannot_acknowledge_it()
+    {
+        var device = await fx.DeviceAsync();
+        var (user, api, familyId) = await fx.UserWithFamilyAsync();
+        await using (var online = await TencentMqttDevice.ConnectAsync(fx.Port, MqttFixture.ConnectOf(device)))
+        {
+            await TokenBindAsync(online, api, device, familyId);
+            await online.NextAsync(Method("bind_device"), Within);
+        }
+        Assert.True((await BindingApi.UnbindAsync(user.Client, device.Pk, device.Dk)).Code() == 200);
+
+        using (var qos0 = await SilentDevice.ConnectAsync(fx.Port, MqttFixture.ConnectOf(device), MQTTnet.Protocol.MqttQualityOfServiceLevel.AtMostOnce))
+        {
+            await qos0.NextAsync("unbind_device", Within);
+        }
+        await using var again = await TencentMqttDevice.ConnectAsync(fx.Port, MqttFixture.ConnectOf(device));
+        Assert.Null(await AnyWithinAsync(again, Method("unbind_device"), TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
     public async Task The_admin_API_shows_the_connection_and_the_pending_pushes_without_their_payload()
     {
         var device = await fx.DeviceAsync();
@@ -263,13 +283,14 @@ public sealed class MqttPushTests(MqttFixture fx) : IClassFixture<MqttFixture>
             };
         }
 
-        public static async Task<SilentDevice> ConnectAsync(int port, TencentMqttDevice.Connect connect)
+        public static async Task<SilentDevice> ConnectAsync(int port, TencentMqttDevice.Connect connect,
+            MQTTnet.Protocol.MqttQualityOfServiceLevel qos = MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce)
         {
             var client = new MqttClientFactory().CreateMqttClient();
             var device = new SilentDevice(client);
             await client.ConnectAsync(connect.Options(port));
             await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
-                .WithTopicFilter($"$thing/down/service/{connect.ProductId}/{connect.DeviceName}", MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build());
+                .WithTopicFilter($"$thing/down/service/{connect.ProductId}/{connect.DeviceName}", qos).Build());
             return device;
         }
 
