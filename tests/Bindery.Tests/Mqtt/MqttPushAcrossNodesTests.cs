@@ -51,6 +51,28 @@ public sealed class MqttPushAcrossNodesTests(TwoNodes nodes)
         await mqtt.NextAsync(MqttPushTests.Method("unbind_device"), Within);
     }
 
+    [SkippableFact]
+    public async Task A_device_that_was_on_node_A_and_comes_back_on_node_B_gets_what_it_missed_there()
+    {
+        PostgresCluster.SkipUnlessAvailable();
+        await nodes.StartAsync();
+        var tenant = await ClusterTenant.CreateAsync(nodes, homeMode: true);
+        var user = (await tenant.CreateUsersAsync(1))[0];
+        var device = await TencentDeviceAsync(tenant.DomainId);
+        var api = new TencentApi(nodes.NodeA.CreateClient(), user.Token);
+        var familyId = (await api.OkAsync("AppCreateFamily", new() { ["Name"] = "Home" })).GetProperty("FamilyId").GetString()!;
+        await using (var onA = await TencentMqttDevice.ConnectAsync(nodes.NodeA.MqttPort, MqttFixture.ConnectOf(device)))
+        {
+            await MqttPushTests.TokenBindAsync(onA, api, device, familyId);
+            await onA.NextAsync(MqttPushTests.Method("bind_device"), Within);
+        }
+
+        await api.OkAsync("AppDeleteDeviceInFamily", new() { ["FamilyId"] = familyId, ["ProductId"] = device.Pk, ["DeviceName"] = device.Dk });
+        await using var onB = await TencentMqttDevice.ConnectAsync(nodes.NodeB.MqttPort, MqttFixture.ConnectOf(device));
+        var unbind = await onB.NextAsync(MqttPushTests.Method("unbind_device"), Within);
+        Assert.Equal(user.Uid, (string?)unbind["params"]!["UserID"]);
+    }
+
     /// <summary>A Tencent-style product and device, made through node B's admin API.</summary>
     private async Task<Tenant.Device> TencentDeviceAsync(string domainId)
     {

@@ -1,9 +1,13 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Bindery.Mqtt;
+using Bindery.Storage;
 using Bindery.Tests.Binding;
 using Bindery.Tests.Support;
 using Bindery.Tests.Tencent;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;
 
 namespace Bindery.Tests.Mqtt;
@@ -238,6 +242,12 @@ public sealed class MqttPushTests(MqttFixture fx) : IClassFixture<MqttFixture>
 
             await using var back = await TencentMqttDevice.ConnectAsync(fixture.Port, MqttFixture.ConnectOf(device));
             Assert.Null(await AnyWithinAsync(back, Method("unbind_device"), TimeSpan.FromSeconds(1)));
+
+            // The pruner removes it (and the delivered bind_device of the same age).
+            Assert.True(await fixture.App.Services.GetRequiredService<DevicePushPruner>().PruneAsync() >= 2);
+            var db = fixture.App.Services.GetRequiredService<IDatabase>();
+            Assert.Equal(0, await db.ReadAsync(c => c.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM device_pushes WHERE pk = @Pk AND dk = @Dk", new { device.Pk, device.Dk })));
         }
         finally
         {
