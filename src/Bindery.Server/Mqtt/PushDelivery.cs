@@ -172,8 +172,8 @@ public sealed class MqttConnections(IDatabase db, TimeProvider clock, ILogger<Mq
 /// <summary>
 /// Delivers pushes (<see cref="DevicePushes"/>) to the devices connected to this node: every
 /// <see cref="MqttOptions.PushPollInterval"/> (or at once when a device of this node subscribes) it reads, in order,
-/// the undelivered, unexpired pushes of its devices that were not yet sent in the device's current round, publishes
-/// each with QoS 1 on the device's service down topic, and records the round it was sent in. The device's PUBACK
+/// the undelivered, unexpired pushes of its devices that were not yet sent in the device's current round, records
+/// that round on each, and publishes each with QoS 1 on the device's service down topic. The device's PUBACK
 /// marks it delivered (<see cref="MqttConnections.AcknowledgedAsync"/>); a push sent but not acknowledged is sent again,
 /// with the same <c>clientToken</c>, when the device next subscribes (reconnects) — at least once, in order.
 /// </summary>
