@@ -146,8 +146,17 @@ public static class BindingLifecycle
             $"SELECT {HolderColumns} FROM bindings WHERE pk = @Pk AND dk = @Dk AND user_id = @UserId",
             new { Pk = pk, Dk = dk, UserId = userId });
 
-    /// <summary>Appends one event to the outbox, in the caller's transaction.</summary>
-    public static Task RecordAsync(DbTx tx, BindingEvent e, long now) =>
+    /// <summary>
+    /// Appends one event to the outbox, and queues the push to the device it calls for (<see cref="Mqtt.DevicePushes"/>),
+    /// in the caller's transaction.
+    /// </summary>
+    public static async Task RecordAsync(DbTx tx, BindingEvent e, long now)
+    {
+        await AppendAsync(tx, e, now);
+        await Mqtt.DevicePushes.OnBindingEventAsync(tx, e, now);
+    }
+
+    private static Task<int> AppendAsync(DbTx tx, BindingEvent e, long now) =>
         tx.ExecuteAsync(
             """
             INSERT INTO binding_events (event_id, occurred_at, kind, pk, dk, user_id, fid, method, verified,

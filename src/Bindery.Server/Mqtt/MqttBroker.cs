@@ -19,13 +19,17 @@ namespace Bindery.Mqtt;
 /// down topic; the rest is dropped without disconnecting the device.
 /// </summary>
 public sealed class MqttBroker(
-    IOptions<MqttOptions> options, MqttDeviceAuth auth, MqttDeviceMessages messages, ILogger<MqttBroker> logger)
+    IOptions<MqttOptions> options, MqttDeviceAuth auth, MqttDeviceMessages messages, MqttConnections connections,
+    ILogger<MqttBroker> logger)
     : IHostedLifecycleService, IAsyncDisposable
 {
     /// <summary>The sender id of Bindery's own replies: never a device's client id (product keys have no <c>$</c>).</summary>
     private const string ServerClientId = "$bindery";
 
     private const string DeviceItem = "bindery.device";
+
+    /// <summary>The session item naming one connection of a device (<see cref="MqttConnections"/>).</summary>
+    private const string ConnectionItem = "bindery.connection";
 
     private MqttServer? _server;
 
@@ -69,6 +73,11 @@ public sealed class MqttBroker(
         server.ValidatingConnectionAsync += ValidateConnectionAsync;
         server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
         server.InterceptingPublishAsync += InterceptPublishAsync;
+        // Pushes (PushDelivery): where each device is connected, when it is ready, what it acknowledged.
+        server.ClientConnectedAsync += ClientConnectedAsync;
+        server.ClientSubscribedTopicAsync += ClientSubscribedTopicAsync;
+        server.ClientDisconnectedAsync += ClientDisconnectedAsync;
+        server.ClientAcknowledgedPublishPacketAsync += ClientAcknowledgedPublishPacketAsync;
         try
         {
             await server.StartAsync();
@@ -109,7 +118,28 @@ public sealed class MqttBroker(
             _server = null;
             await server.StopAsync();
             server.Dispose();
+            await connections.ForgetNodeAsync();
         }
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="payload"/> with QoS 1 on the device's down topic of <paramref name="type"/> when the
+    /// device is connected to this broker; false when it is not (or the broker is off).
+    /// </summary>
+    public async Task<bool> PublishToDeviceAsync(string pk, string dk, string type, string payload, CancellationToken cancellationToken)
+    {
+        if (_server is not { } server)
+        {
+            return false;
+        }
+        var device = new AuthenticatedDevice(pk, dk);
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(MqttTopics.Down(device, type))
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = ServerClientId }, cancellationToken);
+        return true;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -162,6 +192,41 @@ public sealed class MqttBroker(
             return;
         }
         e.SessionItems[DeviceItem] = device;
+    }
+
+    private async Task ClientConnectedAsync(ClientConnectedEventArgs e)
+    {
+        if (DeviceOf(e.SessionItems) is { } device)
+        {
+            var connId = Protocol.Secrets.NewId();
+            e.SessionItems[ConnectionItem] = connId;
+            await connections.ConnectedAsync(device, connId);
+        }
+    }
+
+    private async Task ClientSubscribedTopicAsync(ClientSubscribedTopicEventArgs e)
+    {
+        if (DeviceOf(e.SessionItems) is { } device && e.SessionItems[ConnectionItem] is string connId
+            && e.TopicFilter.Topic == MqttTopics.Down(device, MqttTopics.ServiceType))
+        {
+            await connections.SubscribedAsync(device, connId, e.TopicFilter.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce);
+        }
+    }
+
+    private async Task ClientDisconnectedAsync(ClientDisconnectedEventArgs e)
+    {
+        if (DeviceOf(e.SessionItems) is { } device && e.SessionItems[ConnectionItem] is string connId)
+        {
+            await connections.DisconnectedAsync(device, connId);
+        }
+    }
+
+    private async Task ClientAcknowledgedPublishPacketAsync(ClientAcknowledgedPublishPacketEventArgs e)
+    {
+        if (DeviceOf(e.SessionItems) is { } device)
+        {
+            await connections.AcknowledgedAsync(device, e.PublishPacket.Topic, e.PublishPacket.Payload);
+        }
     }
 
     private static AuthenticatedDevice? DeviceOf(System.Collections.IDictionary? items) =>

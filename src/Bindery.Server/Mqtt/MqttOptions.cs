@@ -35,6 +35,21 @@ public sealed class MqttOptions
 
     /// <summary>Largest message payload the broker reads; a bigger one on a device's own up topic is answered 9002.</summary>
     public int MaxPayloadBytes { get; set; } = 16 * 1024;
+
+    /// <summary>How long a push (<c>bind_device</c>, <c>unbind_device</c>) is kept for a device that has not acknowledged it; then it is never delivered and is pruned.</summary>
+    public TimeSpan PushLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often each node looks for pushes to the devices connected to it (a binding made on any node reaches the device within about this).</summary>
+    public TimeSpan PushPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How often a node refreshes the <c>mqtt_connections</c> rows of the devices connected to it.</summary>
+    public TimeSpan ConnectionHeartbeat { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A connection row not refreshed for this long is a dead node's: shown as not connected and pruned.</summary>
+    public TimeSpan ConnectionStaleAfter { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>How often expired pushes and stale connection rows are pruned.</summary>
+    public TimeSpan PushPruneInterval { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>Configuration section <c>Mqtt:Tls</c>: the server certificate of the TLS listener.</summary>

@@ -10,6 +10,12 @@ public static class MqttSetup
         services.AddSingleton<MqttDeviceMessages>();
         services.AddSingleton<MqttBroker>();
         services.AddHostedService(sp => sp.GetRequiredService<MqttBroker>());
+        // Pushes to devices (bind_device / unbind_device): delivery by the node holding the connection, pruning.
+        services.AddSingleton<MqttConnections>();
+        services.AddSingleton<DevicePushReader>();
+        services.AddHostedService<PushDelivery>();
+        services.AddSingleton<DevicePushPruner>();
+        services.AddHostedService(sp => sp.GetRequiredService<DevicePushPruner>());
         return services;
     }
 }

@@ -70,6 +70,8 @@ public static class RegistryEndpoints
                 ?? throw new BinderyException(Errors.NotFound, $"device {Shorten(normalized)} of product '{Shorten(pk)}' does not exist");
             return Envelope.OkResult(DeviceView.From(device));
         });
+        // The device's MQTT connection and pending pushes (docs/admin-api.md).
+        devices.MapGet("/{dk}/mqtt", Mqtt.MqttAdminEndpoints.GetDeviceMqttAsync);
         devices.MapDelete("/{dk}", async (string pk, string dk, RegistryService registry) =>
             Envelope.OkResult(await registry.DeleteDeviceAsync(pk, dk)));
         // No Accepts() metadata: routing would answer a wrong Content-Type with an empty 415 before the admin key

@@ -1,0 +1,40 @@
+-- Pushes to devices over MQTT (docs/device-api.md, "Pushes to the device"): bind_device / unbind_device messages,
+-- written by the binding lifecycle in the same transaction as the binding change, delivered at least once (QoS 1) by
+-- the node holding the device's MQTT connection, kept while the device is offline, expired after Mqtt:PushLifetime
+-- (counted from created_at) and pruned. No foreign keys: a push outlives the device's registration (admin deletion).
+-- (SQLite: INTEGER PRIMARY KEY AUTOINCREMENT; the PostgreSQL override has an identity column.)
+CREATE TABLE device_pushes (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    push_id      TEXT NOT NULL UNIQUE,
+    pk           TEXT NOT NULL,
+    dk           TEXT NOT NULL,
+    method       TEXT NOT NULL,
+    payload      TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    delivered_at BIGINT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    sent_round   TEXT NULL
+);
+
+-- A device's undelivered pushes in order.
+CREATE INDEX ix_device_pushes_pending ON device_pushes (pk, dk, seq) WHERE delivered_at IS NULL;
+-- Expiry pruning.
+CREATE INDEX ix_device_pushes_time ON device_pushes (created_at);
+
+-- Which node holds each device's MQTT connection. conn_id identifies one connection (a later connection of the same
+-- device replaces the row); round_id changes whenever the device (re)subscribes to its service down topic, and a push
+-- sent in an earlier round and not acknowledged is sent again. seen_at is refreshed by the holding node; a row not
+-- refreshed for long is a dead node's and is pruned.
+CREATE TABLE mqtt_connections (
+    pk           TEXT NOT NULL,
+    dk           TEXT NOT NULL,
+    node_id      TEXT NOT NULL,
+    conn_id      TEXT NOT NULL,
+    round_id     TEXT NULL,
+    connected_at BIGINT NOT NULL,
+    seen_at      BIGINT NOT NULL,
+    PRIMARY KEY (pk, dk)
+);
+
+CREATE INDEX ix_mqtt_connections_node ON mqtt_connections (node_id);
+CREATE INDEX ix_mqtt_connections_seen ON mqtt_connections (seen_at);
