@@ -27,7 +27,8 @@ internal sealed class MqttPhase(BenchOptions options, ServerProcess server, Benc
     public async Task<int> RunAsync(string[] accessTokens)
     {
         var n = options.MqttDevices;
-        var limit = Math.Min(Machine.OpenFilesLimit() ?? long.MaxValue, Machine.OpenFilesLimit(server.ProcessId.ToString(CultureInfo.InvariantCulture)) ?? long.MaxValue) is var l && l != long.MaxValue ? l : (long?)null;
+        // The lower of this process's limit and the server's (it inherits bench.sh's; null: unknown or unlimited).
+        var limit = new[] { Machine.OpenFilesLimit(), Machine.OpenFilesLimit(server.ProcessId.ToString(CultureInfo.InvariantCulture)) }.Min();
         Console.WriteLine();
         Console.WriteLine($"--- MQTT: {n:N0} Tencent-protocol device connections to the embedded broker, 127.0.0.1:{server.MqttPort} ---");
         Console.WriteLine($"file descriptors: soft limit {limit?.ToString("N0", CultureInfo.InvariantCulture) ?? "?"} in this process and the server (bench.sh raises it to the hard limit); each needs one per connection");
@@ -55,7 +56,7 @@ internal sealed class MqttPhase(BenchOptions options, ServerProcess server, Benc
         var results = new List<LoadResult>();
         try
         {
-            var connects = await MeasureAsync($"connect+subscribe ({options.MqttConcurrency} at once)", devices, (device, i) => device.ConnectAsync(server.MqttPort));
+            var connects = await MeasureAsync("connect+subscribe", devices, (device, i) => device.ConnectAsync(server.MqttPort));
             results.Add(connects);
             await Task.Delay(2000);
             var (rssConnected, _) = Machine.Memory(server.ProcessId);
@@ -65,7 +66,7 @@ internal sealed class MqttPhase(BenchOptions options, ServerProcess server, Benc
                 device.RequestAsync("service", $$"""{"method":"bench_noop","clientToken":"b{{i}}"}""", $"b{i}", 9010));
             results.Add(bare);
             var reports = await MeasureAsync("app_bind_token → reply", devices, (device, i) =>
-                device.RequestAsync("service", $$"""{"method":"app_bind_token","clientToken":"t{{i}}","params":{"token":"{{bindTokens[i]}}" """ + "}}", $"t{i}", 0));
+                device.RequestAsync("service", "{\"method\":\"app_bind_token\",\"clientToken\":\"t" + i.ToString(CultureInfo.InvariantCulture) + "\",\"params\":{\"token\":\"" + bindTokens[i] + "\"}}", $"t{i}", 0));
             results.Add(reports);
             var (rssAfter, peak) = Machine.Memory(server.ProcessId);
 
