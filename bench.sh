@@ -25,4 +25,7 @@ dotnet build -c Release --nologo -v quiet bench/Bindery.Bench/Bindery.Bench.cspr
   echo "Release build failed; run: dotnet build -c Release bench/Bindery.Bench/Bindery.Bench.csproj" >&2
   exit 1
 }
+# The MQTT phase holds --mqtt-devices connections open (default 10,000): one file descriptor each in the benchmark
+# and in the server it starts, which inherits this limit. Raise the soft limit to the hard one (no privileges needed).
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 exec dotnet bench/Bindery.Bench/bin/Release/net10.0/Bindery.Bench.dll "$@"

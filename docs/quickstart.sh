@@ -3,10 +3,11 @@
 # and the device simulator (bindery-sim). The test suite runs it (tests/Bindery.Tests/Cli/QuickstartScriptTests.cs).
 #
 #   docs/quickstart.sh
-#       builds and starts a server on a fresh data directory (port $BINDERY_PORT, default 5080), walks the
-#       flows, stops the server and deletes the directory;
+#       builds and starts a server on a fresh data directory (port $BINDERY_PORT, default 5080; its MQTT broker
+#       on $BINDERY_MQTT_PORT, default 1883), walks the flows, stops the server and deletes the directory;
 #   BINDERY_URL=http://localhost:5080 BINDERY_DATA_DIR=./data docs/quickstart.sh
-#       walks the flows against a running server whose data directory holds demo-tenant.json.
+#       walks the flows against a running server whose data directory holds demo-tenant.json (its broker on
+#       $BINDERY_MQTT_PORT or 1883).
 #
 # Needs dotnet and curl (no jq). BINDERY_SIM is the command that runs the simulator (default: build
 # src/Bindery.Cli and run its dll). Each step unbinds at the end, so it can run again against the same server.
@@ -43,7 +44,7 @@ if [ -z "${BINDERY_URL:-}" ]; then
   port=${BINDERY_PORT:-5080}
   # The server prints the admin key and the demo tenant's secrets once, on standard output: keep them in the
   # (private, temporary) data directory rather than on the screen.
-  dotnet src/Bindery.Server/bin/Debug/net10.0/Bindery.Server.dll --data-dir "$BINDERY_DATA_DIR" --urls "http://127.0.0.1:$port" \
+  Mqtt__Port=${BINDERY_MQTT_PORT:-1883} dotnet src/Bindery.Server/bin/Debug/net10.0/Bindery.Server.dll --data-dir "$BINDERY_DATA_DIR" --urls "http://127.0.0.1:$port" \
     >"$BINDERY_DATA_DIR/server.log" 2>&1 &
   server_pid=$!
   trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; rm -rf "$BINDERY_DATA_DIR"' EXIT
@@ -119,7 +120,11 @@ R=$(curl -s "$B/api/exploreropen/tokenapi" -H 'Content-Type: application/json' \
 echo "   $R"
 expect_text '"RequestId":"quickstart-1"' "$R"
 BIND_TOKEN=$(printf '%s' "$R" | sed -E 's/.*"Token":"([^"]+)".*/\1/')
-sim report-token --demo --pk "$PLUG_PK" --dk "$PLUG_DK" --token "$BIND_TOKEN"
+# The plug as a Tencent-protocol device over MQTT (the broker on port $BINDERY_MQTT_PORT, default 1883).
+R=$(sim mqtt-device --demo --pk "$PLUG_PK" --dk "$PLUG_DK" --token "$BIND_TOKEN" --wait 0)
+echo "$R" | sed 's/^/   /'
+expect_text '"method":"app_bind_token_reply"' "$R"
+expect_text '"code":0' "$R"
 R=$(curl -s "$B/api/exploreropen/tokenapi" -H 'Content-Type: application/json' \
   -d "{\"Action\":\"AppGetDeviceBindTokenState\",\"AccessToken\":\"$TOKEN\",\"Token\":\"$BIND_TOKEN\"}")
 echo "   token state: $R"

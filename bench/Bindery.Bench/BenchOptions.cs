@@ -43,6 +43,15 @@ public sealed class BenchOptions
 
     public bool Help { get; private set; }
 
+    /// <summary>Tencent-protocol devices of the MQTT phase (held connected at once); 0 skips it.</summary>
+    public int MqttDevices { get; private set; } = 10_000;
+
+    /// <summary>MQTT connects / requests in flight at once.</summary>
+    public int MqttConcurrency { get; private set; } = 256;
+
+    /// <summary>Only the MQTT phase (with its own set-up).</summary>
+    public bool OnlyMqtt { get; private set; }
+
     public static BenchOptions Parse(string[] args)
     {
         var options = new BenchOptions();
@@ -92,6 +101,9 @@ public sealed class BenchOptions
                     options.ServerSettings[setting[..eq]] = setting[(eq + 1)..];
                     break;
                 case "--pg-options": options.PgOptions = Value(); break;
+                case "--mqtt-devices": options.MqttDevices = Number(); break;
+                case "--mqtt-concurrency": options.MqttConcurrency = Math.Max(1, Number()); break;
+                case "--only-mqtt": options.OnlyMqtt = true; break;
                 case "-h" or "--help": options.Help = true; break;
                 default: throw new ArgumentException($"unknown option '{name}' (see --help)");
             }
@@ -109,6 +121,7 @@ public sealed class BenchOptions
 
           ./bench.sh [--store sqlite|postgres] [--devices N] [--duration S] [--connections C] [options]
           ./bench.sh --scale [--store ...]          registry scale: bind latency at 1,000 vs 1,000,000 devices, server memory
+          ./bench.sh --only-mqtt [--mqtt-devices N] the MQTT phase alone (its own server, users and devices)
 
           --store sqlite|postgres   store (default sqlite; postgres starts a throwaway durable cluster from Debian's binaries)
           --devices N               devices registered through the admin bulk import (default 100000); each reports a code
@@ -123,5 +136,10 @@ public sealed class BenchOptions
           --scale-binds N           binds measured at each size (default 1000), at --scale-rate R binds/s (default 500)
           --server Key=value        extra server setting (repeatable), e.g. --server Logging:LogLevel:Bindery.Requests=Information
           --pg-options "K=V;..."    appended to the server's PostgreSQL connection string, e.g. "Max Auto Prepare=64"
+          --mqtt-devices N          MQTT phase (after the HTTP phases): N Tencent-protocol devices connected at once to the
+                                    embedded broker, connects/s, a bare round trip and app_bind_token reports/s with
+                                    p50/p99, server memory per connection (default 10000; 0 skips it; needs ulimit -n > N)
+          --mqtt-concurrency C      MQTT connects / requests in flight at once (default 256)
+          --only-mqtt               run only the MQTT phase
         """;
 }

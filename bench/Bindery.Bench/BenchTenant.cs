@@ -18,6 +18,9 @@ public sealed class BenchTenant
 
     /// <summary>The bench product binds by SN and over Wi-Fi (the measured binds are Wi-Fi binds).</summary>
     private static readonly string[] BenchMethods = ["SN", "WIFI"];
+
+    /// <summary>The MQTT phase's product binds by the app's token.</summary>
+    private static readonly string[] TokenMethods = ["WIFI", "TOKEN"];
     private readonly HttpClient _http;
     private readonly string _adminKey;
 
@@ -48,6 +51,57 @@ public sealed class BenchTenant
          "BSN" + n.ToString("D9", CultureInfo.InvariantCulture),
          "bench-factory-secret-" + n.ToString("D9", CultureInfo.InvariantCulture));
 
+    /// <summary>
+    /// MQTT device number <paramref name="n"/>: a MAC address as dk, a serial number, and a Tencent-style device
+    /// secret (base64 of 16 bytes, derived from n), which the MQTT login's HMAC key is decoded from.
+    /// </summary>
+    public static (string Dk, string Sn, string Secret) MqttDeviceOf(long n) =>
+        ((0x0B0000000000L + n).ToString("X12", CultureInfo.InvariantCulture),
+         "MSN" + n.ToString("D9", CultureInfo.InvariantCulture),
+         Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes("bench-mqtt-" + n.ToString(CultureInfo.InvariantCulture)))[..16]));
+
+    /// <summary>A product that binds by the app's token (<c>TOKEN</c>), for the MQTT phase's Tencent-protocol devices.</summary>
+    public async Task<string> CreateTokenProductAsync(string name)
+    {
+        var data = await AdminPostAsync("/admin/v1/products", new
+        {
+            name,
+            logoUrl = "https://example.invalid/light.png",
+            moduleType = "ESP32",
+            bindingMode = 2,
+            methods = TokenMethods,
+            userDomains = new[] { DomainId },
+        });
+        return data.GetProperty("pk").GetString()!;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> bind tokens (<c>AppCreateDeviceBindToken</c> of the Tencent-style API), token i
+    /// created by the user of access token <c>accessTokens[i % length]</c>.
+    /// </summary>
+    public async Task<string[]> CreateBindTokensAsync(string[] accessTokens, int count, int concurrency)
+    {
+        var tokens = new string[count];
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, cancellationToken) =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/exploreropen/tokenapi")
+            {
+                Content = JsonContent.Create(new { Action = "AppCreateDeviceBindToken", AccessToken = accessTokens[i % accessTokens.Length] }),
+            };
+            using var response = await _http.SendAsync(request, cancellationToken);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            using var document = JsonDocument.Parse(text);
+            var answer = document.RootElement.TryGetProperty("Response", out var r) ? r : document.RootElement;
+            if (answer.TryGetProperty("Data", out var data) && data.TryGetProperty("Token", out var token))
+            {
+                tokens[i] = token.GetString()!;
+                return;
+            }
+            throw new InvalidOperationException($"AppCreateDeviceBindToken answered HTTP {(int)response.StatusCode}: {text}");
+        });
+        return tokens;
+    }
+
     public async Task CreateDomainAsync()
     {
         var data = await AdminPostAsync("/admin/v1/user-domains", new { homeMode = false });
@@ -70,7 +124,7 @@ public sealed class BenchTenant
     }
 
     /// <summary>Registers devices [first, first + count) through the streamed NDJSON bulk import, in requests of up to 250,000.</summary>
-    public async Task ImportDevicesAsync(string pk, long first, long count)
+    public async Task ImportDevicesAsync(string pk, long first, long count, Func<long, (string Dk, string Sn, string Secret)>? deviceOf = null)
     {
         const long perRequest = 250_000;
         for (var start = first; start < first + count; start += perRequest)
@@ -78,7 +132,7 @@ public sealed class BenchTenant
             var end = Math.Min(first + count, start + perRequest);
             using var request = new HttpRequestMessage(HttpMethod.Post, $"/admin/v1/products/{pk}/devices/import")
             {
-                Content = new NdjsonDevices(start, end),
+                Content = new NdjsonDevices(start, end, deviceOf ?? DeviceOf),
             };
             request.Headers.Add("X-Admin-Key", _adminKey);
             using var response = await _http.SendAsync(request);
@@ -179,10 +233,11 @@ public sealed class BenchTenant
     {
         private readonly long _start;
         private readonly long _end;
+        private readonly Func<long, (string Dk, string Sn, string Secret)> _deviceOf;
 
-        public NdjsonDevices(long start, long end)
+        public NdjsonDevices(long start, long end, Func<long, (string Dk, string Sn, string Secret)> deviceOf)
         {
-            (_start, _end) = (start, end);
+            (_start, _end, _deviceOf) = (start, end, deviceOf);
             Headers.ContentType = new("application/x-ndjson");
         }
 
@@ -191,7 +246,7 @@ public sealed class BenchTenant
             var buffer = new StringBuilder(64 * 1024);
             for (var n = _start; n < _end; n++)
             {
-                var (dk, sn, secret) = DeviceOf(n);
+                var (dk, sn, secret) = _deviceOf(n);
                 buffer.Append(CultureInfo.InvariantCulture, $$"""{"dk":"{{dk}}","sn":"{{sn}}","deviceSecret":"{{secret}}"}""").Append('\n');
                 if (buffer.Length > 60 * 1024)
                 {

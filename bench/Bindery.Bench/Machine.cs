@@ -44,6 +44,19 @@ public static class Machine
         return (Read("VmRSS"), Read("VmHWM"));
     }
 
+    /// <summary>The soft limit on open files (<c>ulimit -n</c>) of a process (default this one), from <c>/proc/&lt;pid&gt;/limits</c>; null when unknown or unlimited.</summary>
+    public static long? OpenFilesLimit(string pid = "self")
+    {
+        var file = $"/proc/{pid}/limits";
+        if (!File.Exists(file))
+        {
+            return null;
+        }
+        var line = File.ReadLines(file).FirstOrDefault(l => l.StartsWith("Max open files", StringComparison.Ordinal));
+        var fields = line?["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields is { Length: > 0 } && long.TryParse(fields[0], CultureInfo.InvariantCulture, out var soft) ? soft : null;
+    }
+
     private static string? ReadField(string file, string name)
     {
         if (!File.Exists(file))

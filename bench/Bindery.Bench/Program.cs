@@ -54,6 +54,10 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
 
     public async Task<int> MainAsync()
     {
+        if (options.OnlyMqtt)
+        {
+            return await MqttOnlyAsync();
+        }
         var fixedCount = options.Rate * options.Duration;
         var warmCount = options.Warmup == 0 ? 0 : Math.Min(options.Devices / 10, 2_000 * options.Warmup);
         var timedCount = options.Devices - fixedCount - warmCount;
@@ -143,7 +147,27 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
                 $"Rerun with more --devices (binds/s × --duration + {fixedCount + warmCount:N0}) or a shorter --duration.");
             return 3;
         }
-        return 0;
+        return options.MqttDevices > 0 ? await new MqttPhase(options, server, tenant).RunAsync(tokens) : 0;
+    }
+
+    /// <summary><c>--only-mqtt</c>: a fresh server, a domain and users, then the MQTT phase alone.</summary>
+    private async Task<int> MqttOnlyAsync()
+    {
+        if (options.MqttDevices == 0)
+        {
+            Console.Error.WriteLine("--only-mqtt with --mqtt-devices 0 measures nothing");
+            return 2;
+        }
+        await using var server = await StartServerAsync();
+        Console.WriteLine($"store: {await DescribeStoreAsync()}");
+        Console.WriteLine($"server: Release build, pid {server.ProcessId}, {DescribeServerSettings()}");
+        using var http = BenchTenant.CreateClient(server.BaseUrl, options.Connections);
+        var tenant = new BenchTenant(http, AdminKey);
+        await tenant.CreateDomainAsync();
+        var clock = Stopwatch.StartNew();
+        var tokens = await tenant.CreateUsersAsync("bench", options.Users, Math.Min(options.Connections, 16));
+        Console.WriteLine($"setup: {options.Users:N0} users registered and logged in in {clock.Elapsed.TotalSeconds:0.0} s");
+        return await new MqttPhase(options, server, tenant).RunAsync(tokens);
     }
 
     /// <summary>Bind latency with a small and a large registry, and the server's memory with the large one.</summary>
@@ -281,7 +305,7 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
         return $"{type} ({best})";
     }
 
-    private static void PrintTable(IEnumerable<LoadResult> results)
+    internal static void PrintTable(IEnumerable<LoadResult> results)
     {
         Console.WriteLine($"{"phase",-28} {"ok/s",8} {"req/s",8} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8} {"max ms",8} {"server CPU",10} {"CPU µs/req",10} {"client CPU",10} {"load",5}  errors");
         foreach (var r in results)

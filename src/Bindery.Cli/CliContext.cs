@@ -93,6 +93,24 @@ public sealed class CliContext(Func<Uri, HttpClient> httpFactory)
             }
         });
 
+    /// <summary>
+    /// Like <see cref="SetAction(Command, Func{ParseResult, TextWriter, Task})"/> for a command that runs until a
+    /// timeout or Ctrl-C (<paramref name="action"/> gets the token Ctrl-C cancels) and chooses its own exit code.
+    /// </summary>
+    public static void SetAction(Command command, Func<ParseResult, TextWriter, CancellationToken, Task<int>> action) =>
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                return await action(parse, parse.InvocationConfiguration.Output, cancellationToken);
+            }
+            catch (Exception e) when (e is SimulatorException or BinderyApiException)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync("bindery-sim: " + e.Message);
+                return 1;
+            }
+        });
+
     /// <summary><c>--user</c>: which demo user's credentials, family and room to use.</summary>
     public static Option<string> UserOption(string purpose) => new("--user", "-u")
     {

@@ -18,6 +18,7 @@ public static class SimulatorCli
         ReportSecretCommand.Create,
         BtPayloadCommand.Create,
         ReportTokenCommand.Create,
+        MqttDeviceCommand.Create,
         StateCommand.Create,
         ResetCommand.Create,
         PairingWindowCommand.Create,

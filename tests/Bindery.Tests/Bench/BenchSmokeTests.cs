@@ -4,7 +4,8 @@ namespace Bindery.Tests.Bench;
 
 /// <summary>
 /// The benchmark orchestrator runs end to end with tiny numbers: a real server, the bulk import, code reports,
-/// wrk phases and the fixed-rate client, and prints its figures with no errors. It asserts nothing about speed.
+/// wrk phases, the fixed-rate client and the MQTT phase (200 Tencent-protocol devices connected at once, a bare round
+/// trip each, a token report each), and prints its figures with no errors. It asserts nothing about speed.
 /// Runs once, in the SQLite pass (it starts its own server and store). Where a missing PostgreSQL is a failure
 /// (CI, <c>BINDERY_REQUIRE_POSTGRES</c>), so is a missing wrk: .ci/run installs both.
 /// </summary>
@@ -27,7 +28,7 @@ public sealed class BenchSmokeTests
             ArgumentList =
             {
                 LocateBenchDll(), "--devices", "3000", "--users", "20", "--duration", "1", "--warmup", "0",
-                "--rate", "200", "--connections", "4",
+                "--rate", "200", "--connections", "4", "--mqtt-devices", "200", "--mqtt-concurrency", "32",
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -43,7 +44,14 @@ public sealed class BenchSmokeTests
         Assert.True(bench.ExitCode == 0, output);
         Assert.Contains("3,000 devices reported their binding code", output);
         Assert.Contains("binds/s ÷ bare req/s", output);
-        foreach (var phase in new[] { "bare GET /bench/noop", "Wi-Fi bind", "device list (read)", "Wi-Fi bind at 200/s" })
+        Assert.Contains("connections open at once: 200 of 200", output);
+        Assert.Contains("token reports/s ÷ bare round trips/s", output);
+        Assert.Contains("KiB per connection", output);
+        foreach (var phase in new[]
+        {
+            "bare GET /bench/noop", "Wi-Fi bind", "device list (read)", "Wi-Fi bind at 200/s",
+            "connect+subscribe", "bare round trip (→ 9010)", "app_bind_token → reply",
+        })
         {
             // Each row starts with the phase name padded to 28 characters.
             var row = output.Split('\n').Single(line => line.StartsWith(phase.PadRight(28), StringComparison.Ordinal));

@@ -37,6 +37,8 @@ public sealed class QuickstartScriptTests
                 ["BINDERY_URL"] = server.BaseUrl,
                 ["BINDERY_DATA_DIR"] = storage.DataDir,
                 ["BINDERY_SIM"] = $"dotnet {simulator}",
+                // The Tencent step's device connects over MQTT, to the broker's free port.
+                ["BINDERY_MQTT_PORT"] = server.MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
         };
         using var script = Process.Start(start)!;

@@ -14,7 +14,8 @@ namespace Bindery.Tests.Cli;
 /// <c>dotnet run --project src/Bindery.Server</c> is started in the background (as the newcomer's first terminal)
 /// and must keep its data in <c>&lt;root&gt;/data</c>, where <c>bindery-sim demo</c> finds it. Two things differ
 /// from a pasted session: the port (a free one instead of 5080: ASPNETCORE_URLS for the server, BINDERY_URL for
-/// the simulator, and <c>http://localhost:5080</c> in the commands), and <c>./test.sh</c>, which is not run (it
+/// the simulator, and <c>http://localhost:5080</c> in the commands; the MQTT broker's port, Mqtt__Port for the
+/// server and BINDERY_MQTT_PORT for the simulator), and <c>./test.sh</c>, which is not run (it
 /// would run this test again). Each block must succeed, and every <c>"key":value</c> of the expected-output
 /// comments under it (<c># {"code":200,…}</c>, values with … left out) must appear in what it printed.
 /// </summary>
@@ -47,6 +48,7 @@ public sealed partial class ReadmeQuickstartTests(ITestOutputHelper output)
             CopyRepository(repo!, root);
             var port = FreePort();
             var url = $"http://localhost:{port}";
+            var mqttPort = FreePort();
 
             var script = new StringBuilder("set -euo pipefail\nshopt -s expand_aliases\nexec 2>&1\n");
             var expectations = new List<(int Block, string Code, string[] Expected)>();
@@ -60,7 +62,7 @@ public sealed partial class ReadmeQuickstartTests(ITestOutputHelper output)
                 if (code.Trim() == ServerCommand)
                 {
                     Assert.Null(server);
-                    server = StartBackground(code.Trim(), root, port, serverOutput);
+                    server = StartBackground(code.Trim(), root, port, mqttPort, serverOutput);
                     await WaitUntilReadyAsync(url, server, serverOutput);
                     output.WriteLine($"[{clock.Elapsed.TotalSeconds:0.0} s] server ready at {url}");
                     continue;
@@ -70,7 +72,7 @@ public sealed partial class ReadmeQuickstartTests(ITestOutputHelper output)
                 expectations.Add((i, code, ExpectedFragments(code)));
             }
 
-            var (exit, printed) = await RunBashAsync(script.ToString(), root, url);
+            var (exit, printed) = await RunBashAsync(script.ToString(), root, url, mqttPort);
             output.WriteLine($"[{clock.Elapsed.TotalSeconds:0.0} s] blocks done, exit {exit}");
             output.WriteLine(printed);
             var start = 0;
@@ -143,7 +145,7 @@ public sealed partial class ReadmeQuickstartTests(ITestOutputHelper output)
     [GeneratedRegex(@"""\w+"":(""[^""]*""|-?\d+)")]
     private static partial Regex KeyValue();
 
-    private static Process StartBackground(string command, string root, int port, StringBuilder log)
+    private static Process StartBackground(string command, string root, int port, int mqttPort, StringBuilder log)
     {
         var start = new ProcessStartInfo("bash", ["-c", "exec " + command])
         {
@@ -155,8 +157,9 @@ public sealed partial class ReadmeQuickstartTests(ITestOutputHelper output)
         };
         Prepare(start.Environment);
         start.Environment["ASPNETCORE_URLS"] = $"http://localhost:{port}";
-        // The README's server also starts the MQTT broker: on a free port here, not 1883.
-        start.Environment["Mqtt__Port"] = "0";
+        // The README's server also starts the MQTT broker: on a free port here, not 1883, which the simulator's
+        // mqtt-device finds in BINDERY_MQTT_PORT (set for the README's commands).
+        start.Environment["Mqtt__Port"] = mqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => Append(log, e.Data);
         process.ErrorDataReceived += (_, e) => Append(log, e.Data);
@@ -191,7 +194,7 @@ public sealed partial class ReadmeQuickstartTests(ITestOutputHelper output)
         Assert.Fail($"the server was not ready within {ServerReadyTimeout}:\n{Tail(log)}");
     }
 
-    private static async Task<(int Exit, string Output)> RunBashAsync(string script, string root, string url)
+    private static async Task<(int Exit, string Output)> RunBashAsync(string script, string root, string url, int mqttPort)
     {
         var start = new ProcessStartInfo("bash", ["-c", script])
         {
@@ -203,6 +206,7 @@ public sealed partial class ReadmeQuickstartTests(ITestOutputHelper output)
         };
         Prepare(start.Environment);
         start.Environment["BINDERY_URL"] = url;
+        start.Environment["BINDERY_MQTT_PORT"] = mqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var process = Process.Start(start)!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -1,13 +1,25 @@
 using Bindery.Cli;
+using Bindery.Mqtt;
 using Bindery.Protocol;
 using Bindery.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bindery.Tests.Cli;
 
 /// <summary>An in-memory server with the demo tenant seeded, and the simulator run in-process against it.</summary>
 public sealed class SimulatorFixture : IAsyncLifetime
 {
-    public BinderyApp App { get; } = new(new Dictionary<string, string?> { ["Bindery:SeedDemo"] = "true" });
+    public BinderyApp App { get; } = new(new Dictionary<string, string?>
+    {
+        ["Bindery:SeedDemo"] = "true",
+        // The broker too, on a free loopback port, for mqtt-device (real TCP: the simulator is an MQTT client).
+        ["Mqtt:Enabled"] = "true",
+        ["Mqtt:BindAddress"] = "127.0.0.1",
+        ["Mqtt:Port"] = "0",
+    });
+
+    /// <summary>The broker's port (the one the system picked).</summary>
+    public int MqttPort { get; private set; }
 
     public DemoTenant Tenant { get; private set; } = null!;
 
@@ -19,6 +31,15 @@ public sealed class SimulatorFixture : IAsyncLifetime
         using var output = new StringWriter();
         using var error = new StringWriter();
         var exit = await SimulatorCli.RunAsync([.. args, "--data-dir", App.DataDir], output, error, _ => App.CreateClient());
+        return new Run(exit, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Runs <c>bindery-sim ARGS</c> without the demo tenant (the device given by --pk, --dk, --device-secret).</summary>
+    public async Task<Run> SimWithoutDemoAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await SimulatorCli.RunAsync(args, output, error, _ => App.CreateClient());
         return new Run(exit, output.ToString(), error.ToString());
     }
 
@@ -47,7 +68,7 @@ public sealed class SimulatorFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _ = App.Services;
+        MqttPort = App.Services.GetRequiredService<MqttBroker>().Port;
         Tenant = await DemoTenant.LoadAsync(DemoTenant.PathIn(App.DataDir));
     }
 
