@@ -207,7 +207,7 @@ public sealed class MqttBroker(
     private async Task ClientSubscribedTopicAsync(ClientSubscribedTopicEventArgs e)
     {
         if (DeviceOf(e.SessionItems) is { } device && e.SessionItems[ConnectionItem] is string connId
-            && e.TopicFilter.Topic == MqttTopics.Down(device, MqttTopics.ServiceType))
+            && MqttTopics.ReceivesServiceDown(device, e.TopicFilter.Topic))
         {
             await connections.SubscribedAsync(device, connId, e.TopicFilter.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce);
         }

@@ -30,6 +30,14 @@ public static class MqttTopics
 
     public static string Down(AuthenticatedDevice device, string type) => $"$thing/down/{type}/{device.Pk}/{device.Dk}";
 
+    /// <summary>
+    /// Whether a filter the device subscribed to receives its pushes (<c>$thing/down/service/{pk}/{dk}</c>): the topic
+    /// itself, as Tencent's SDKs subscribe, or <c>$thing/down/+/{pk}/{dk}</c>, as a client that listens to all of its
+    /// down topics does.
+    /// </summary>
+    public static bool ReceivesServiceDown(AuthenticatedDevice device, string? filter) =>
+        filter == Down(device, ServiceType) || filter == Down(device, "+");
+
     public static UpTopic ClassifyPublish(AuthenticatedDevice device, string? topic)
     {
         var levels = topic?.Split('/');
