@@ -12,7 +12,8 @@ namespace Bindery.Mqtt;
 /// device"), queued in <c>device_pushes</c> by <see cref="BindingLifecycle"/> inside the transaction that changes the
 /// binding — committed with it or not at all — and delivered by <see cref="PushDelivery"/>.
 /// <list type="bullet">
-/// <item><c>bind_device</c> after a token binding (esp-qcloud waits up to 40 s for it, then wipes its Wi-Fi).</item>
+/// <item><c>bind_device</c> after a binding that proved possession — a token binding (esp-qcloud waits up to 40 s for
+/// it, then wipes its Wi-Fi), a Wi-Fi code or a Bluetooth binding, in either dialect; not after an SN binding.</item>
 /// <item><c>unbind_device</c> when a binding ends and the device is left with no binding at all — whatever ended it
 /// (unbind in either dialect, displacement, reset, admin deletion). Not while other users still hold the device
 /// (multi-user mode): the stock esp-qcloud example wipes its Wi-Fi on <c>unbind_device</c>. Not when a user's own
@@ -21,7 +22,7 @@ namespace Bindery.Mqtt;
 /// The latest state wins: a new <c>bind_device</c> drops the device's undelivered <c>unbind_device</c> pushes and a
 /// new <c>unbind_device</c> its undelivered <c>bind_device</c> pushes, so a device never acts on a stale state (a
 /// rotation by a token binding sends the new holder's <c>bind_device</c> only, not an <c>unbind_device</c> that would
-/// make esp-qcloud wipe the Wi-Fi it was just given).
+/// make esp-qcloud wipe the Wi-Fi it was just given; nor does a rotation by a Wi-Fi binding).
 /// </summary>
 public static class DevicePushes
 {
@@ -37,7 +38,9 @@ public static class DevicePushes
         }
         switch (e.Kind)
         {
-            case BindingEventKinds.Bound when e.Method == "TOKEN":
+            // Every binding the device took part in proving (token, Wi-Fi code, Bluetooth), in either dialect; an SN
+            // binding proves nothing about the device and is not announced to it.
+            case BindingEventKinds.Bound when e.Verified == true:
                 await EnqueueAsync(tx, e.Pk, e.Dk, BindDevice, UnbindDevice, new Dictionary<string, object?>
                 {
                     ["UserID"] = e.UserId,
