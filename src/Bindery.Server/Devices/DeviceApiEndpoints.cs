@@ -41,6 +41,7 @@ public static class DeviceApiEndpoints
     {
         services.AddSingleton<DeviceVerifier>();
         services.AddSingleton<DeviceReports>();
+        services.AddSingleton<DeviceActivity>();
         return services;
     }
 

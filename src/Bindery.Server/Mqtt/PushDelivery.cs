@@ -56,14 +56,18 @@ public sealed class MqttConnections(IDatabase db, TimeProvider clock, ILogger<Mq
         try
         {
             var now = Now;
-            await db.WriteAsync(tx => tx.ExecuteAsync(
-                """
-                INSERT INTO mqtt_connections (pk, dk, node_id, conn_id, round_id, connected_at, seen_at)
-                VALUES (@Pk, @Dk, @NodeId, @ConnId, NULL, @Now, @Now)
-                ON CONFLICT (pk, dk) DO UPDATE SET node_id = excluded.node_id, conn_id = excluded.conn_id,
-                    round_id = NULL, connected_at = excluded.connected_at, seen_at = excluded.seen_at
-                """,
-                new { device.Pk, device.Dk, NodeId, ConnId = connId, Now = now }));
+            await db.WriteAsync(async tx =>
+            {
+                await tx.ExecuteAsync(
+                    """
+                    INSERT INTO mqtt_connections (pk, dk, node_id, conn_id, round_id, connected_at, seen_at)
+                    VALUES (@Pk, @Dk, @NodeId, @ConnId, NULL, @Now, @Now)
+                    ON CONFLICT (pk, dk) DO UPDATE SET node_id = excluded.node_id, conn_id = excluded.conn_id,
+                        round_id = NULL, connected_at = excluded.connected_at, seen_at = excluded.seen_at
+                    """,
+                    new { device.Pk, device.Dk, NodeId, ConnId = connId, Now = now });
+                await DeviceActivity.RecordConnectedAsync(tx, device.Pk, device.Dk, now);
+            });
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

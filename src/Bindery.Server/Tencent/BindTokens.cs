@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Bindery.Accounts;
 using Bindery.Binding;
+using Bindery.Devices;
 using Bindery.Infrastructure;
 using Bindery.Protocol;
 using Bindery.Storage;
@@ -197,11 +198,13 @@ public sealed class BindTokens(IDatabase db, TimeProvider clock, IOptions<Tencen
                     new { Pk = pk, Dk = dk, Now = now, Hash = hash });
                 if (claimed == 1)
                 {
+                    await DeviceActivity.RecordTokenReportAsync(tx, pk, dk, 0, now);
                     return new Accepted(now, row!.ExpiresAt);
                 }
             }
             else if (view == BindTokenView.Reported && row!.Pk == pk && row.Dk == dk)
             {
+                await DeviceActivity.RecordTokenReportAsync(tx, pk, dk, 0, now);
                 return new Accepted(now, row.ExpiresAt);
             }
             else if (view == BindTokenView.Reported)
@@ -209,6 +212,7 @@ public sealed class BindTokens(IDatabase db, TimeProvider clock, IOptions<Tencen
                 await tx.ExecuteAsync("UPDATE bind_tokens SET state = 4 WHERE token_hash = @Hash AND state = 2", new { Hash = hash });
             }
             await GuessCounters.RecordFailureAsync(tx, ReportFailureScope, subject, Options.ReportFailureWindow, now);
+            await DeviceActivity.RecordTokenReportAsync(tx, pk, dk, Errors.BindTokenNotExist.Code, now);
             return new Refused("no live token with this value is waiting for a device");
         });
         return outcome switch

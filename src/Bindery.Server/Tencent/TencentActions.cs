@@ -1,5 +1,6 @@
 using Bindery.Accounts;
 using Bindery.Binding;
+using Bindery.Devices;
 using Bindery.Homes;
 using Bindery.Infrastructure;
 using Bindery.Registry;
@@ -12,7 +13,7 @@ namespace Bindery.Tencent;
 /// hold every rule. Ids on the wire: FamilyId = fid, RoomId = frid (<c>"0"</c> = no room, the family's default),
 /// ProductId = pk, DeviceName = the device key (dk). Times are Unix seconds.
 /// </summary>
-public sealed class TencentActions(UserSessions sessions, AccountService accounts, BindTokens tokens, BindingCore core, HomeService homes, TencentEnvelopeChoice envelopes)
+public sealed class TencentActions(UserSessions sessions, AccountService accounts, BindTokens tokens, BindingCore core, HomeService homes, TencentEnvelopeChoice envelopes, DeviceActivity activity)
 {
     /// <summary>The RoomId that means "no room": the family's default room.</summary>
     public const string DefaultRoomId = "0";
@@ -80,7 +81,11 @@ public sealed class TencentActions(UserSessions sessions, AccountService account
 
     public sealed record TokenCreated(string Token, long ExpireTime);
 
-    public sealed record TokenStateData(int State, string? ProductId, string? DeviceName, long ExpireTime);
+    /// <summary>
+    /// The token's state; <c>DeviceStatus</c> (Bindery's addition, ignored by the official clients) only when the app
+    /// names the device it is provisioning (<c>ProductId</c> + <c>DeviceName</c>, from the device's softAP reply).
+    /// </summary>
+    public sealed record TokenStateData(int State, string? ProductId, string? DeviceName, long ExpireTime, DeviceActivity.Status? DeviceStatus = null);
 
     public sealed record FamilyCreated(string FamilyId, string FamilyName);
 
@@ -218,11 +223,13 @@ public sealed class TencentActions(UserSessions sessions, AccountService account
     private async Task<object> TokenStateAsync(AppUser user, TencentParams p)
     {
         var state = await tokens.StateAsync(user, p.Required("Token"));
+        var (pk, dk) = (p.Text("ProductId"), p.Text("DeviceName"));
+        var device = pk is not null && dk is not null ? await activity.ForAppAsync(user, pk, dk) : null;
         return state.View switch
         {
-            BindTokenView.Created => new TokenStateData(BindTokens.StateCreated, null, null, Seconds(state.ExpiresAt)),
-            BindTokenView.Reported => new TokenStateData(BindTokens.StateReported, state.Pk, state.Dk, Seconds(state.ExpiresAt)),
-            BindTokenView.Used => new TokenStateData(BindTokens.StateUsed, state.Pk, state.Dk, Seconds(state.ExpiresAt)),
+            BindTokenView.Created => new TokenStateData(BindTokens.StateCreated, null, null, Seconds(state.ExpiresAt), device),
+            BindTokenView.Reported => new TokenStateData(BindTokens.StateReported, state.Pk, state.Dk, Seconds(state.ExpiresAt), device),
+            BindTokenView.Used => new TokenStateData(BindTokens.StateUsed, state.Pk, state.Dk, Seconds(state.ExpiresAt), device),
             BindTokenView.Expired => throw new BinderyException(Errors.BindTokenExpired),
             BindTokenView.Contested => throw new BinderyException(Errors.BindTokenReadError,
                 "more than one device reported the token, so it is void; create a new token"),
