@@ -247,8 +247,9 @@ public sealed class MqttPushTests(MqttFixture fx) : IClassFixture<MqttFixture>
             await using var back = await TencentMqttDevice.ConnectAsync(fixture.Port, MqttFixture.ConnectOf(device));
             Assert.Null(await AnyWithinAsync(back, Method("unbind_device"), TimeSpan.FromSeconds(1)));
 
-            // The pruner removes it (and the delivered bind_device of the same age).
-            Assert.True(await fixture.App.Services.GetRequiredService<DevicePushPruner>().PruneAsync() >= 2);
+            // The pruner removes it (and the bind_device of the same age: delivered, or — when the device's PUBACK had
+            // not been processed before the unbind — already dropped by the unbind_device that superseded it).
+            Assert.True(await fixture.App.Services.GetRequiredService<DevicePushPruner>().PruneAsync() >= 1);
             var db = fixture.App.Services.GetRequiredService<IDatabase>();
             Assert.Equal(0, await db.ReadAsync(c => c.ExecuteScalarAsync<long>(
                 "SELECT COUNT(*) FROM device_pushes WHERE pk = @Pk AND dk = @Dk", new { device.Pk, device.Dk })));
