@@ -74,6 +74,22 @@ public sealed class MqttPushTests(MqttFixture fx) : IClassFixture<MqttFixture>
     }
 
     [Fact]
+    public async Task The_admin_deleting_a_bound_device_pushes_unbind_device_to_it()
+    {
+        var (device, mqtt) = await fx.ConnectedDeviceAsync();
+        await using var connection = mqtt;
+        var (user, api, familyId) = await fx.UserWithFamilyAsync();
+        await TokenBindAsync(mqtt, api, device, familyId);
+        await mqtt.NextAsync(Method("bind_device"), Within);
+
+        using var admin = fx.App.CreateAdminClient();
+        var deleted = await (await admin.DeleteAsync($"/admin/v1/products/{device.Pk}/devices/{device.Dk}")).ReadEnvelopeAsync();
+        Assert.True(deleted.Code() == 200, deleted.ToString());
+        var unbind = await mqtt.NextAsync(Method("unbind_device"), Within);
+        Assert.Equal(user.Uid, (string?)unbind["params"]!["UserID"]);
+    }
+
+    [Fact]
     public async Task In_multi_user_mode_unbind_device_waits_for_the_last_holder()
     {
         var (device, mqtt) = await fx.ConnectedDeviceAsync();
