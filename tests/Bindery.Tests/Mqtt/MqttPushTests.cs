@@ -151,7 +151,12 @@ public sealed class MqttPushTests(MqttFixture fx) : IClassFixture<MqttFixture>
         await using var back = await TencentMqttDevice.ConnectAsync(fx.Port, MqttFixture.ConnectOf(device));
         var unbind = await back.NextAsync(Method("unbind_device"), Within);
         Assert.Equal(user.Uid, (string?)unbind["params"]!["UserID"]);
-        // Acknowledged once: not sent again at the next connection.
+        // Acknowledged once (and the server has recorded the PUBACK): not sent again at the next connection. (Had the
+        // device gone before its PUBACK was processed, at-least-once delivery would rightly send it again.)
+        using var admin = fx.App.CreateAdminClient();
+        var acknowledged = await GetOkWhenAsync(admin, $"/admin/v1/products/{device.Pk}/devices/{device.Dk}/mqtt",
+            v => v.GetProperty("pendingPushes").GetArrayLength() == 0);
+        Assert.Equal(0, acknowledged.GetProperty("pendingPushes").GetArrayLength());
         await back.DisposeAsync();
         await using var again = await TencentMqttDevice.ConnectAsync(fx.Port, MqttFixture.ConnectOf(device));
         Assert.Null(await AnyWithinAsync(again, Method("unbind_device"), TimeSpan.FromSeconds(1)));
@@ -218,7 +223,7 @@ public sealed class MqttPushTests(MqttFixture fx) : IClassFixture<MqttFixture>
         }
         Assert.True((await BindingApi.UnbindAsync(user.Client, device.Pk, device.Dk)).Code() == 200);
 
-        var offline = await GetOkAsync(admin, url);
+        var offline = await GetOkWhenAsync(admin, url, v => !v.GetProperty("connected").GetBoolean());
         Assert.False(offline.GetProperty("connected").GetBoolean());
         var pending = Assert.Single(offline.GetProperty("pendingPushes").EnumerateArray());
         Assert.Equal("unbind_device", pending.GetProperty("method").GetString());
@@ -234,6 +239,21 @@ public sealed class MqttPushTests(MqttFixture fx) : IClassFixture<MqttFixture>
             await Task.Delay(50);
         }
         Assert.Empty((await GetOkAsync(admin, url)).GetProperty("pendingPushes").EnumerateArray());
+    }
+
+    /// <summary>
+    /// The admin view once <paramref name="holds"/> is true of it (within 5 s): the server records a disconnect or a
+    /// PUBACK when it has processed it, a moment after the client sent it.
+    /// </summary>
+    private static async Task<System.Text.Json.JsonElement> GetOkWhenAsync(HttpClient admin, string url, Func<System.Text.Json.JsonElement, bool> holds)
+    {
+        var view = await GetOkAsync(admin, url);
+        for (var i = 0; i < 100 && !holds(view); i++)
+        {
+            await Task.Delay(50);
+            view = await GetOkAsync(admin, url);
+        }
+        return view;
     }
 
     private static async Task<System.Text.Json.JsonElement> GetOkAsync(HttpClient admin, string url)
