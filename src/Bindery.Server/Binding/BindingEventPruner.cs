@@ -12,8 +12,6 @@ namespace Bindery.Binding;
 public sealed class BindingEventPruner(IDatabase db, TimeProvider clock, IOptions<BindingOptions> options, ILogger<BindingEventPruner> logger)
     : PeriodicWork(logger)
 {
-    public const int BatchSize = 1000;
-
     protected override TimeSpan FirstRunDelay => TimeSpan.FromMinutes(1);
 
     protected override TimeSpan Interval => options.Value.EventPruneInterval;
@@ -31,20 +29,8 @@ public sealed class BindingEventPruner(IDatabase db, TimeProvider clock, IOption
             return 0;
         }
         var cutoff = clock.GetUtcNow().ToUnixTimeMilliseconds() - (long)retention.TotalMilliseconds;
-        var total = 0;
-        while (true)
-        {
-            var deleted = await db.WriteAsync(tx => tx.ExecuteAsync(
-                """
-                DELETE FROM binding_events
-                WHERE seq IN (SELECT seq FROM binding_events WHERE occurred_at < @Cutoff ORDER BY seq LIMIT @Batch)
-                """,
-                new { Cutoff = cutoff, Batch = BatchSize }), cancellationToken);
-            total += deleted;
-            if (deleted < BatchSize)
-            {
-                return total;
-            }
-        }
+        return await DeleteInBatchesAsync(db,
+            "DELETE FROM binding_events WHERE seq IN (SELECT seq FROM binding_events WHERE occurred_at < @Cutoff ORDER BY seq LIMIT @Batch)",
+            new() { ["Cutoff"] = cutoff }, cancellationToken);
     }
 }

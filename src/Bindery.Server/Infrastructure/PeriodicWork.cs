@@ -1,3 +1,5 @@
+using Bindery.Storage;
+
 namespace Bindery.Infrastructure;
 
 /// <summary>
@@ -13,6 +15,29 @@ public abstract class PeriodicWork(ILogger logger) : BackgroundService
 
     /// <summary>What the chore does, for the log ("Pruned 12 …").</summary>
     protected abstract string WhatItRemoves { get; }
+
+    /// <summary>Rows a pruning statement removes per write, so no write holds the database for long.</summary>
+    public const int BatchSize = 1000;
+
+    /// <summary>
+    /// Runs <paramref name="deleteBatchSql"/> (a DELETE of at most <c>@Batch</c> rows, with the other parameters from
+    /// <paramref name="parameters"/>) in short writes until a write removes fewer than a batch; returns the total.
+    /// </summary>
+    protected static async Task<int> DeleteInBatchesAsync(IDatabase db, string deleteBatchSql, Dictionary<string, object> parameters, CancellationToken cancellationToken)
+    {
+        var arguments = new Dapper.DynamicParameters(parameters);
+        arguments.Add("Batch", BatchSize);
+        var total = 0;
+        while (true)
+        {
+            var deleted = await db.WriteAsync(tx => tx.ExecuteAsync(deleteBatchSql, arguments), cancellationToken);
+            total += deleted;
+            if (deleted < BatchSize)
+            {
+                return total;
+            }
+        }
+    }
 
     /// <summary>One run; returns how many rows it removed.</summary>
     protected abstract Task<int> RunOnceAsync(CancellationToken cancellationToken);

@@ -154,8 +154,6 @@ public sealed class DevicePushReader(IDatabase db, TimeProvider clock, IOptions<
 public sealed class DevicePushPruner(IDatabase db, TimeProvider clock, IOptions<MqttOptions> options, ILogger<DevicePushPruner> logger)
     : PeriodicWork(logger)
 {
-    public const int BatchSize = 1000;
-
     protected override TimeSpan FirstRunDelay => TimeSpan.FromSeconds(30);
 
     protected override TimeSpan Interval => options.Value.PushPruneInterval;
@@ -171,19 +169,8 @@ public sealed class DevicePushPruner(IDatabase db, TimeProvider clock, IOptions<
         var stale = now - (long)options.Value.ConnectionStaleAfter.TotalMilliseconds;
         var total = await db.WriteAsync(tx => tx.ExecuteAsync(
             "DELETE FROM mqtt_connections WHERE seen_at < @Stale", new { Stale = stale }), cancellationToken);
-        while (true)
-        {
-            var deleted = await db.WriteAsync(tx => tx.ExecuteAsync(
-                """
-                DELETE FROM device_pushes
-                WHERE seq IN (SELECT seq FROM device_pushes WHERE created_at <= @Cutoff ORDER BY seq LIMIT @Batch)
-                """,
-                new { Cutoff = cutoff, Batch = BatchSize }), cancellationToken);
-            total += deleted;
-            if (deleted < BatchSize)
-            {
-                return total;
-            }
-        }
+        return total + await DeleteInBatchesAsync(db,
+            "DELETE FROM device_pushes WHERE seq IN (SELECT seq FROM device_pushes WHERE created_at <= @Cutoff ORDER BY seq LIMIT @Batch)",
+            new() { ["Cutoff"] = cutoff }, cancellationToken);
     }
 }
