@@ -70,12 +70,12 @@ public sealed class DeviceActivity(IDatabase db, TimeProvider clock, IOptions<Mq
             var row = await c.QuerySingleOrDefaultAsync<Row>(
                 $"""
                 SELECT a.first_connected_at, a.last_connected_at, a.last_report_at, a.last_report_code,
-                       (SELECT COUNT(*) FROM mqtt_connections m WHERE m.pk = d.pk AND m.dk = d.dk AND m.seen_at > @Stale) AS connections,
+                       (SELECT COUNT(*) FROM mqtt_connections m WHERE m.pk = d.pk AND m.dk = d.dk AND m.seen_at >= @LiveSince) AS connections,
                        (SELECT COUNT(*) FROM bindings b WHERE b.pk = d.pk AND b.dk = d.dk AND b.user_id <> @UserId) AS other_holders
                 FROM devices d LEFT JOIN device_activity a ON a.pk = d.pk AND a.dk = d.dk
                 WHERE d.pk = @Pk AND d.dk = {DeviceKeyFormats.StoredDkSql}
                 """,
-                new { Pk = pk, DkNormalized = normalized, DkExact = exact, UserId = user.Id, Stale = now - (long)mqtt.Value.ConnectionStaleAfter.TotalMilliseconds });
+                new { Pk = pk, DkNormalized = normalized, DkExact = exact, UserId = user.Id, LiveSince = mqtt.Value.LiveConnectionSeenSince(now) });
             if (row is null || row.OtherHolders > 0)
             {
                 return null;

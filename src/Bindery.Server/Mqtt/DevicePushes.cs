@@ -103,13 +103,13 @@ public sealed class DevicePushReader(IDatabase db, TimeProvider clock, IOptions<
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var lifetime = (long)options.Value.PushLifetime.TotalMilliseconds;
-        var staleBefore = now - (long)options.Value.ConnectionStaleAfter.TotalMilliseconds;
+        var liveSince = options.Value.LiveConnectionSeenSince(now);
         return await db.ReadAsync(async connection =>
         {
             var row = await Dapper.SqlMapper.QuerySingleOrDefaultAsync<ConnectionRow>(connection,
                 "SELECT node_id AS NodeId, connected_at AS ConnectedAt, seen_at AS SeenAt FROM mqtt_connections WHERE pk = @Pk AND dk = @Dk",
                 new { Pk = pk, Dk = dk });
-            var state = row is not null && row.SeenAt >= staleBefore
+            var state = row is not null && row.SeenAt >= liveSince
                 ? new DeviceConnectionState(true, row.ConnectedAt, row.NodeId)
                 : new DeviceConnectionState(false, null, null);
             var pending = (await Dapper.SqlMapper.QueryAsync<PushRow>(connection,
@@ -166,7 +166,7 @@ public sealed class DevicePushPruner(IDatabase db, TimeProvider clock, IOptions<
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var cutoff = now - (long)options.Value.PushLifetime.TotalMilliseconds;
-        var stale = now - (long)options.Value.ConnectionStaleAfter.TotalMilliseconds;
+        var stale = options.Value.LiveConnectionSeenSince(now);
         var total = await db.WriteAsync(tx => tx.ExecuteAsync(
             "DELETE FROM mqtt_connections WHERE seen_at < @Stale", new { Stale = stale }), cancellationToken);
         return total + await DeleteInBatchesAsync(db,

@@ -48,6 +48,12 @@ public sealed class MqttOptions
     /// <summary>A connection row not refreshed for this long is a dead node's: shown as not connected and pruned.</summary>
     public TimeSpan ConnectionStaleAfter { get; set; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>
+    /// The oldest <c>seen_at</c> (Unix ms) of a connection row that still counts as a live connection at
+    /// <paramref name="nowMs"/>: a row seen at or after it is live, one seen before it is a dead node's.
+    /// </summary>
+    public long LiveConnectionSeenSince(long nowMs) => nowMs - (long)ConnectionStaleAfter.TotalMilliseconds;
+
     /// <summary>How often expired pushes and stale connection rows are pruned.</summary>
     public TimeSpan PushPruneInterval { get; set; } = TimeSpan.FromMinutes(10);
 }
