@@ -82,22 +82,23 @@ public static class Seed
                 INSERT INTO devices (pk, dk, sn, device_secret, module_type, data_center, created_at)
                 VALUES (@Pk, @Dk, @Sn, 'secret', 'EC200U', 'dc-test', 0)
                 """, new { Pk = pk, Dk = dk, Sn = "SN" + dk });
-            await BindAsync(tx, pk, dk, user, fid, frid, name, method);
+            await BindAsync(tx, pk, dk, user, fid, frid, name, method, app.Clock.GetUtcNow());
         });
         return (pk, dk);
     }
 
     /// <summary>Another binding of an existing device, by another user (multi-user products).</summary>
     public static Task AlsoBoundByAsync(BinderyApp app, string pk, string dk, Tenant.User user, string? fid, string? frid = null) =>
-        Db(app).WriteAsync(tx => BindAsync(tx, pk, dk, user, fid, frid, "Shared lamp", "SHARE"));
+        Db(app).WriteAsync(tx => BindAsync(tx, pk, dk, user, fid, frid, "Shared lamp", "SHARE", app.Clock.GetUtcNow()));
 
-    private static Task<int> BindAsync(DbTx tx, string pk, string dk, Tenant.User user, string? fid, string? frid, string name, string method) =>
+    /// <summary>A binding row as the server's clock dates it (so a test that advances the clock orders bindings).</summary>
+    private static Task<int> BindAsync(DbTx tx, string pk, string dk, Tenant.User user, string? fid, string? frid, string name, string method, DateTimeOffset now) =>
         tx.ExecuteAsync(
             """
             INSERT INTO bindings (binding_id, pk, dk, user_id, is_exclusive, method, auth_key_hash, device_name, fid, frid, is_common, verified, bound_at)
             VALUES (@Id, @Pk, @Dk, @Uid, FALSE, @Method, 'x', @Name, @Fid, @Frid, FALSE, TRUE, @Now)
             """,
-            new { Id = Secrets.NewId(), Pk = pk, Dk = dk, Uid = user.Uid, Method = method, Name = name, Fid = fid, Frid = frid, Now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+            new { Id = Secrets.NewId(), Pk = pk, Dk = dk, Uid = user.Uid, Method = method, Name = name, Fid = fid, Frid = frid, Now = now.ToUnixTimeMilliseconds() });
 
     public static IDatabase Db(BinderyApp app) => app.Services.GetRequiredService<IDatabase>();
 
