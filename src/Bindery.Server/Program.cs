@@ -7,6 +7,7 @@ using Bindery.Homes;
 using Bindery.Infrastructure;
 using Bindery.Mqtt;
 using Bindery.Registry;
+using Bindery.Sharing;
 using Bindery.Storage;
 using Bindery.Tencent;
 using Microsoft.AspNetCore.Http.Json;
@@ -55,6 +56,7 @@ builder.Services
     .AddAccounts()
     .AddHomes()
     .AddBinding()
+    .AddSharing()
     .AddDeviceApi()
     .AddTencent()
     .AddDemo();
@@ -82,6 +84,7 @@ app.MapRegistry();
 app.MapAccounts();
 app.MapHomes();
 app.MapBinding();
+app.MapSharing();
 app.MapDeviceApi();
 app.MapTencent();
 

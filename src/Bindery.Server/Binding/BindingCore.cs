@@ -183,8 +183,8 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             throw new BinderyException(Errors.DeviceAlreadyBound);
         }
         var sharedToUser = await tx.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM device_shares WHERE pk = @Pk AND dk = @Dk AND user_id = @UserId AND accepted_at IS NOT NULL",
-            new { device.Pk, device.Dk, UserId = user.Id });
+            $"SELECT COUNT(*) FROM device_shares s WHERE s.pk = @Pk AND s.dk = @Dk AND s.user_id = @UserId AND {Sharing.LiveShares.Accepted("s")}",
+            new { device.Pk, device.Dk, UserId = user.Id, Now = now });
         if (sharedToUser > 0)
         {
             throw new BinderyException(Errors.AlreadyAcceptedShare);

@@ -20,7 +20,6 @@ public static class BindingEndpoints
         services.AddSingleton<GuessPruning>();
         services.AddHostedService(sp => sp.GetRequiredService<GuessPruning>());
         services.AddSingleton<BindingCore>();
-        services.AddSingleton<DeviceSharing>();
         services.AddSingleton<UserDevices>();
         services.AddSingleton<BindingEventPruner>();
         services.AddHostedService(sp => sp.GetRequiredService<BindingEventPruner>());
@@ -38,8 +37,6 @@ public static class BindingEndpoints
         group.MapGet("/userDeviceList", ListAsync);
         group.MapGet("/deviceInfo", DeviceInfoAsync);
         group.MapPut("/setDeviceInfo", RenameAsync);
-        group.MapPost("/shareByUid", ShareByUidAsync);
-        group.MapPost("/shareDevice", AcceptShareAsync);
         return app;
     }
 
@@ -152,18 +149,6 @@ public static class BindingEndpoints
         AppUser user, UserDevices devices, [FromQuery] string? pk, [FromQuery] string? dk, [FromQuery] string? deviceName)
     {
         await devices.RenameAsync(user, pk, dk, deviceName);
-        return Envelope.OkResult(new NoData());
-    }
-
-    private static async Task<Ok<QuectelEnvelope<string>>> ShareByUidAsync(
-        AppUser user, DeviceSharing sharing, [FromQuery] string? pk, [FromQuery] string? dk,
-        [FromQuery] string? shareUid, [FromQuery] string? email, [FromQuery] string? phone, [FromQuery] string? username) =>
-        Envelope.OkResult(await sharing.ShareByUidAsync(user, pk, dk, new DeviceSharing.Recipient(shareUid, email, phone, username)));
-
-    private static async Task<Ok<QuectelEnvelope<NoData>>> AcceptShareAsync(
-        AppUser user, DeviceSharing sharing, [FromQuery] string? shareCode, [FromQuery] string? deviceName)
-    {
-        await sharing.AcceptAsync(user, shareCode, deviceName);
         return Envelope.OkResult(new NoData());
     }
 

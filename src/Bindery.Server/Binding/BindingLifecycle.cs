@@ -40,19 +40,26 @@ public static class BindingEventKinds
     /// <summary>The recipient accepted the share.</summary>
     public const string ShareAccepted = "share_accepted";
 
+    /// <summary>The owner changed the share's sharing time (<c>setShareTime</c>); the share goes on.</summary>
+    public const string ShareUpdated = "share_updated";
+
     /// <summary>
-    /// A share ended: the recipient left it, the sharer's binding was removed (whatever removed it), the recipient
-    /// bound the device themselves (a pending share is moot), or the device was deleted.
+    /// A share ended: the owner revoked it, the recipient left it, its accepting or sharing time ended (actor
+    /// <c>system</c>: the pruner), a new share replaced it (coverMark), the sharer's binding was removed (whatever
+    /// removed it), the recipient bound the device themselves (a pending share is moot), or the device was deleted.
     /// </summary>
     public const string Unshared = "unshared";
 }
 
-/// <summary>Who caused a binding event: an app user (with their id), the device itself, or the admin.</summary>
+/// <summary>Who caused a binding event: an app user (with their id), the device itself, the admin, or the server itself (expiry).</summary>
 public sealed record BindingActor(string Type, string? Id)
 {
     public static readonly BindingActor Device = new("device", null);
 
     public static readonly BindingActor Admin = new("admin", null);
+
+    /// <summary>The server on its own: a share whose time ended, removed by the pruner.</summary>
+    public static readonly BindingActor System = new("system", null);
 
     public static BindingActor User(string userId) => new("user", userId);
 }
@@ -116,7 +123,8 @@ public sealed class DeviceShareRow
 
     public string OwnerUserId { get; set; } = "";
 
-    public string UserId { get; set; } = "";
+    /// <summary>The recipient; null for an open share code nobody has accepted yet.</summary>
+    public string? UserId { get; set; }
 
     public long? AcceptedAt { get; set; }
 }
@@ -233,6 +241,17 @@ public static class BindingLifecycle
     /// <summary>Records a share just accepted.</summary>
     public static Task RecordShareAcceptedAsync(DbTx tx, DeviceShareRow share, BindingActor actor, long now) =>
         RecordAsync(tx, ShareEventOf(BindingEventKinds.ShareAccepted, share, actor), now);
+
+    /// <summary>Records a change of a share's terms (the owner set its sharing time).</summary>
+    public static Task RecordShareUpdatedAsync(DbTx tx, DeviceShareRow share, BindingActor actor, long now) =>
+        RecordAsync(tx, ShareEventOf(BindingEventKinds.ShareUpdated, share, actor), now);
+
+    /// <summary>
+    /// Removes one share (revoked, left, expired, replaced, moot) and records <see cref="BindingEventKinds.Unshared"/>;
+    /// returns whether it was still there. The recipient's authKey dies with the row.
+    /// </summary>
+    public static async Task<bool> RemoveShareAsync(DbTx tx, string shareId, BindingActor actor, long now) =>
+        await RemoveSharesAsync(tx, "share_id = @ShareId", new { ShareId = shareId }, actor, now) > 0;
 
     /// <summary>Removes the share of the device addressed to <paramref name="userId"/>, if any; returns how many went (0 or 1).</summary>
     public static Task<int> RemoveShareToUserAsync(DbTx tx, string pk, string dk, string userId, BindingActor actor, long now) =>

@@ -5,6 +5,7 @@ using Bindery.Accounts;
 using Bindery.Homes;
 using Bindery.Infrastructure;
 using Bindery.Registry;
+using Bindery.Sharing;
 using Bindery.Storage;
 using Dapper;
 
@@ -15,7 +16,7 @@ namespace Bindery.Binding;
 /// (<c>getDeviceInfoByBinding</c>) and renaming a device (<c>setDeviceInfo</c>). A user only ever sees devices they
 /// hold a binding of or have a share of; anything else answers as if the device did not exist.
 /// </summary>
-public sealed class UserDevices(IDatabase db)
+public sealed class UserDevices(IDatabase db, TimeProvider clock)
 {
     public const int MaxPkListEntries = 100;
 
@@ -23,7 +24,7 @@ public sealed class UserDevices(IDatabase db)
     public sealed record ListFilter(string? DeviceName, string? Dk, string? PkList);
 
     /// <summary>Which devices <see cref="QueryAsync"/> reads: the caller's list, or one device.</summary>
-    private sealed record Scope(string UserId)
+    private sealed record Scope(string UserId, long Now)
     {
         public string? DeviceNamePattern { get; init; }
 
@@ -77,7 +78,7 @@ public sealed class UserDevices(IDatabase db)
     /// <summary>The devices the user holds by binding or by an accepted share, newest first, in the PageHelper shape.</summary>
     public async Task<PageInfo<DeviceDetails>> ListAsync(AppUser user, ListFilter filter, PageRequest page)
     {
-        var scope = new Scope(user.Id);
+        var scope = new Scope(user.Id, Now());
         var name = filter.DeviceName?.Trim();
         if (name is { Length: > BindingCore.MaxDeviceNameLength })
         {
@@ -124,12 +125,12 @@ public sealed class UserDevices(IDatabase db)
         {
             var validPk = Validate.Required(pk, Errors.ProductKeyMissing, BindingCore.MaxPkLength, "pk");
             var validDk = BindingCore.RequireDk(dk);
-            scope = new Scope(user.Id) { Pk = validPk, Dk = DeviceKeyFormats.LookupKeys(validDk) };
+            scope = new Scope(user.Id, Now()) { Pk = validPk, Dk = DeviceKeyFormats.LookupKeys(validDk) };
             notFound = Errors.DeviceNotBound;
         }
         else if (!string.IsNullOrWhiteSpace(shareCode))
         {
-            scope = new Scope(user.Id) { ShareId = DeviceSharing.ShareIdOf(shareCode) ?? "", WithPendingShares = true };
+            scope = new Scope(user.Id, Now()) { ShareId = DeviceSharing.ShareIdOf(shareCode) ?? "", WithPendingShares = true };
             notFound = Errors.ShareCodeInvalid;
         }
         else
@@ -172,8 +173,8 @@ public sealed class UserDevices(IDatabase db)
                 return;
             }
             var shared = await tx.ExecuteScalarAsync<long>(
-                "SELECT COUNT(*) FROM device_shares WHERE pk = @Pk AND dk = @Dk AND user_id = @UserId AND accepted_at IS NOT NULL",
-                new { Pk = validPk, Dk = storedDk, UserId = user.Id });
+                $"SELECT COUNT(*) FROM device_shares s WHERE s.pk = @Pk AND s.dk = @Dk AND s.user_id = @UserId AND {LiveShares.Accepted("s")}",
+                new { Pk = validPk, Dk = storedDk, UserId = user.Id, Now = Now() });
             throw shared > 0
                 ? new BinderyException(Errors.NoPermission, "a shared device keeps the name it was accepted under")
                 : new BinderyException(Errors.DeviceNotBound);
@@ -220,7 +221,7 @@ public sealed class UserDevices(IDatabase db)
             {
                 return checkExistInCloud == false ? answer : throw new BinderyException(Errors.ProductOrDeviceNotFound);
             }
-            await CheckRelationshipsAsync(c, user, product, storedDk, validFid);
+            await CheckRelationshipsAsync(c, user, product, storedDk, validFid, Now());
             return answer;
         });
     }
@@ -234,7 +235,7 @@ public sealed class UserDevices(IDatabase db)
         public bool Verified { get; set; }
     }
 
-    private static async Task CheckRelationshipsAsync(DbConnection c, AppUser user, BindingProduct product, string dk, string? fid)
+    private static async Task CheckRelationshipsAsync(DbConnection c, AppUser user, BindingProduct product, string dk, string? fid, long now)
     {
         var holders = (await c.QueryAsync<HolderRow>(
             "SELECT user_id, fid, verified FROM bindings WHERE pk = @Pk AND dk = @Dk", new { product.Pk, Dk = dk })).ToList();
@@ -243,8 +244,8 @@ public sealed class UserDevices(IDatabase db)
             throw new BinderyException(Errors.DeviceAlreadyBound, "you already hold this device");
         }
         var shared = await c.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM device_shares WHERE pk = @Pk AND dk = @Dk AND user_id = @UserId AND accepted_at IS NOT NULL",
-            new { product.Pk, Dk = dk, UserId = user.Id });
+            $"SELECT COUNT(*) FROM device_shares s WHERE s.pk = @Pk AND s.dk = @Dk AND s.user_id = @UserId AND {LiveShares.Accepted("s")}",
+            new { product.Pk, Dk = dk, UserId = user.Id, Now = now });
         if (shared > 0)
         {
             throw new BinderyException(Errors.AlreadyAcceptedShare);
@@ -272,7 +273,9 @@ public sealed class UserDevices(IDatabase db)
     {
         var param = new DynamicParameters();
         param.Add("UserId", scope.UserId);
-        var shareAccepted = scope.WithPendingShares ? "" : " AND s.accepted_at IS NOT NULL";
+        param.Add("Now", scope.Now);
+        // Only live shares: expired or ownerless ones are gone for every read at once (the pruner deletes them later).
+        var shareLive = scope.WithPendingShares ? LiveShares.Any("s") : LiveShares.Accepted("s");
         var where = new List<string>();
         if (scope.DeviceNamePattern is { } pattern)
         {
@@ -322,7 +325,7 @@ public sealed class UserDevices(IDatabase db)
                    CASE WHEN ob.matter_info IS NULL THEN 0 ELSE 1 END, p.device_key_format
             FROM device_shares s JOIN products p ON p.pk = s.pk
             LEFT JOIN bindings ob ON ob.pk = s.pk AND ob.dk = s.dk AND ob.user_id = s.owner_user_id
-            WHERE s.user_id = @UserId{shareAccepted}
+            WHERE s.user_id = @UserId AND {shareLive}
             ) d
             """);
         if (where.Count > 0)
@@ -360,6 +363,8 @@ public sealed class UserDevices(IDatabase db)
         LogoImage = r.ProductLogo,
         ProductLogo = r.ProductLogo,
     };
+
+    private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     private static string EscapeLike(string value) =>
         value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);

@@ -2,6 +2,7 @@ using Bindery.Binding;
 using Bindery.Infrastructure;
 using Bindery.Protocol;
 using Bindery.Registry;
+using Bindery.Sharing;
 using Bindery.Storage;
 using Bindery.Tencent;
 
@@ -138,17 +139,33 @@ public sealed class DeviceReports(IDatabase db, TimeProvider clock, BindTokens t
         return new ResetResult(mode, removed);
     });
 
-    /// <summary>Whether an app's authKey belongs to a live binding of this device (a device's local-control check).</summary>
+    /// <summary>
+    /// Whether an app's authKey belongs to a live binding of this device, or to a live accepted share of it (bindingType
+    /// <c>SHARE</c>, verified: the owner's binding proved possession) — a device's local-control check.
+    /// </summary>
     public async Task<AuthKeyCheck> VerifyAuthKeyAsync(AuthenticatedDevice device, string? authKey)
     {
         if (string.IsNullOrEmpty(authKey) || authKey.Length > 128)
         {
             return new AuthKeyCheck(false, null, false);
         }
-        var binding = await db.ReadAsync(c => Dapper.SqlMapper.QuerySingleOrDefaultAsync<AuthKeyRow>(c,
-            "SELECT method, verified FROM bindings WHERE pk = @Pk AND dk = @Dk AND auth_key_hash = @Hash",
-            new { device.Pk, device.Dk, Hash = Secrets.Sha256Hex(authKey) }));
-        return binding is null ? new AuthKeyCheck(false, null, false) : new AuthKeyCheck(true, binding.Method, binding.Verified);
+        var hash = Secrets.Sha256Hex(authKey);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        return await db.ReadAsync(async c =>
+        {
+            var binding = await Dapper.SqlMapper.QuerySingleOrDefaultAsync<AuthKeyRow>(c,
+                "SELECT method, verified FROM bindings WHERE pk = @Pk AND dk = @Dk AND auth_key_hash = @Hash",
+                new { device.Pk, device.Dk, Hash = hash });
+            if (binding is not null)
+            {
+                return new AuthKeyCheck(true, binding.Method, binding.Verified);
+            }
+            // A share's recipient: live while accepted, within its sharing time, and the owner still holds a verified binding.
+            var shared = await Dapper.SqlMapper.ExecuteScalarAsync<long>(c,
+                $"SELECT COUNT(*) FROM device_shares s WHERE s.pk = @Pk AND s.dk = @Dk AND s.auth_key_hash = @Hash AND {LiveShares.Accepted("s")}",
+                new { device.Pk, device.Dk, Hash = hash, Now = now });
+            return shared > 0 ? new AuthKeyCheck(true, BindingLifecycle.MethodShare, true) : new AuthKeyCheck(false, null, false);
+        });
     }
 
     private sealed class AuthKeyRow

@@ -64,6 +64,10 @@ public static class Errors
     public static readonly ErrorDef CommonDeviceAddFailed = new(nameof(CommonDeviceAddFailed), 5893, "InternalError", "Failed to add common device", "添加常用设备失败");
     public static readonly ErrorDef ShareRecipientMissing = new(nameof(ShareRecipientMissing), 5891, "InvalidParameter", "Please enter recipient's uid, email, or phone", "请输入被分享人的uid、邮箱或手机号");
     public static readonly ErrorDef NoPermissionToBind = new(nameof(NoPermissionToBind), 5913, "UnauthorizedOperation", "No permission to bind", "没有绑定权限");
+    public static readonly ErrorDef ShareAcceptingExpireMissing = new(nameof(ShareAcceptingExpireMissing), 5132, "InvalidParameter", "Please enter the share code's expiry time", "请输入分享二维码种子失效时间");
+    public static readonly ErrorDef ShareCoverMarkOutOfRange = new(nameof(ShareCoverMarkOutOfRange), 5133, "InvalidParameterValue", "Cover mark value out of range", "覆盖标志参数值超出范围");
+    public static readonly ErrorDef ShareNotExtended = new(nameof(ShareNotExtended), 5151, "InvalidParameterValue", "With cover mark 3, the new share's sharing expiry cannot be earlier than the live share's", "覆盖标志为 3，分享码的设备使用到期时间不能小于正在使用的分享码的设备使用到期时间");
+    public static readonly ErrorDef SharingBeforeAccepting = new(nameof(SharingBeforeAccepting), 5153, "InvalidParameterValue", "The sharing expiry must be later than the share code's expiry", "设备使用到期时间必须大于分享二维码种子失效时间");
     public static readonly ErrorDef AlreadyAcceptedShare = new(nameof(AlreadyAcceptedShare), 6040, "UnsupportedOperation", "Already accepted device sharing", "已接受该设备分享");
     public static readonly ErrorDef OldPasswordWrong = new(nameof(OldPasswordWrong), 5008, "InvalidParameterValue", "Original password is incorrect", "原密码错误");
     public static readonly ErrorDef SmsVerificationFailed = new(nameof(SmsVerificationFailed), 5037, "InvalidParameterValue.VerificationCodeError", "Verification code verification failed", "验证码校验失败");
@@ -90,6 +94,13 @@ public static class Errors
     public static readonly ErrorDef StorageUnavailable = new(nameof(StorageUnavailable), 9014, "InternalError.InternalServerExceptionDB", "Storage temporarily unavailable, retry", "存储暂不可用，请重试", 503);
 
     // Tencent-style token binding (seed 003) and the objects around it.
+    // Sharing (docs/sharing.md): situations the Quectel seeds name no code for; the Tencent strings follow the
+    // AppBindUserShareDevice error names as read so far.
+    public static readonly ErrorDef ShareCodeUsed = new(nameof(ShareCodeUsed), 9201, "UnsupportedOperation.ShareTokenUsed", "The share code was already used by another user", "分享码已被其他用户使用");
+    public static readonly ErrorDef CannotShareOwnDevice = new(nameof(CannotShareOwnDevice), 9202, "UnsupportedOperation.CannotShareOwnDevice", "You cannot accept a share of your own device", "不能接受自己设备的分享");
+    public static readonly ErrorDef DeviceShareLimit = new(nameof(DeviceShareLimit), 9203, "LimitExceeded.DeviceShareExceedLimit", "The device has reached its share limit", "设备分享数量已达上限");
+    public static readonly ErrorDef UserShareLimit = new(nameof(UserShareLimit), 9204, "LimitExceeded.UserShareExceedLimit", "You have reached the limit of devices shared with you", "被分享设备数量已达上限");
+
     public static readonly ErrorDef BindTokenNotExist = new(nameof(BindTokenNotExist), 9101, "InvalidParameterValue.TokenNotExist", "The Token does not exist", "Token不存在");
     public static readonly ErrorDef BindTokenExpired = new(nameof(BindTokenExpired), 9102, "InvalidParameterValue.TokenIsExpire", "Token has expired", "Token已过期");
     public static readonly ErrorDef BindTokenReadError = new(nameof(BindTokenReadError), 9103, "InvalidParameterValue.ReadTokenInfoError", "Token read error", "Token读取错误");

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Bindery.Binding;
 using Bindery.Protocol;
 using Bindery.Storage;
+using Bindery.Sharing;
 using Bindery.Tests.Support;
 using Bindery.Tests.Tencent;
 using Dapper;
@@ -347,7 +348,7 @@ public sealed class BindingEventsTests(BindingFixture fx) : IClassFixture<Bindin
         var dave = await fx.Tenant.CreateUserAsync();
         var (aliceKey, code) = await BindWifiAsync(side, alice, device);
         var carolShare = await ShareAsync(alice, device, carol);
-        Assert.Equal(9008, (await BindingApi.ShareAsync(alice.Client, device.Pk, device.Dk, carol.Username)).Code());
+        Assert.Equal(Bindery.Infrastructure.Errors.AlreadyExists.Code, (await BindingApi.ShareByAsync(alice.Client, device.Pk, device.Dk, ("username", carol.Username), ("coverMark", 2))).Code());
         Assert.Equal(200, (await BindingApi.AcceptShareAsync(carol.Client, carolShare)).Code());
         Assert.Equal(Bindery.Infrastructure.Errors.AlreadyAcceptedShare.Code, (await BindingApi.AcceptShareAsync(carol.Client, carolShare)).Code());
         var left = await BindingApi.UnbindAsync(carol.Client, device.Pk, device.Dk);

@@ -142,7 +142,7 @@ public sealed class BindingLifecycleTests(BindingFixture fx) : IClassFixture<Bin
         await BindingApi.BindWifiOkAsync(fx, owner, device);
         Assert.Equal(9003, (await BindingApi.ShareAsync(owner.Client, device.Pk, device.Dk, "nobody-" + Guid.NewGuid().ToString("N"))).Code());
         var shareCode = (await BindingApi.ShareAsync(owner.Client, device.Pk, device.Dk, guest.Username)).Data().GetString()!;
-        Assert.Equal(9008, (await BindingApi.ShareAsync(owner.Client, device.Pk, device.Dk, guest.Username)).Code());
+        Assert.Equal(Bindery.Infrastructure.Errors.AlreadyExists.Code, (await BindingApi.ShareByAsync(owner.Client, device.Pk, device.Dk, ("username", guest.Username), ("coverMark", 2))).Code());
         await BindingApi.AcceptShareAsync(guest.Client, shareCode);
         var left = await BindingApi.UnbindAsync(guest.Client, device.Pk, device.Dk);
         Assert.Equal(1, left.Data().GetProperty("bindingSum").GetInt32());

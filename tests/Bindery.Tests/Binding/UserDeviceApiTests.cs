@@ -182,7 +182,7 @@ public sealed partial class UserDeviceApiTests(BindingFixture fx) : IClassFixtur
         Assert.Equal(Errors.DeviceNotBound.Code, await CodeAsync(await ShareByUid(other.Client, device.Pk, device.Dk, ("shareUid", guest.Uid))));
         var shareCode = await OkAsync<string>(await ShareByUid(owner.Client, device.Pk, device.Dk, ("shareUid", guest.Uid)));
         Assert.StartsWith("share_dv_", shareCode, StringComparison.Ordinal);
-        Assert.Equal(Errors.AlreadyExists.Code, await CodeAsync(await ShareByUid(owner.Client, device.Pk, device.Dk, ("username", guest.Username))));
+        Assert.Equal(Errors.AlreadyExists.Code, await CodeAsync(await ShareByUid(owner.Client, device.Pk, device.Dk, ("username", guest.Username), ("coverMark", 2))));
 
         // Before accepting, the addressed user may look at the device by the code; nobody else may.
         var preview = await OkAsync<DeviceBean>(await DeviceInfo(guest.Client, ("shareCode", shareCode)));
