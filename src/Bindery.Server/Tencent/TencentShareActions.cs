@@ -19,11 +19,8 @@ namespace Bindery.Tencent;
 /// milliseconds in the core.
 /// </para>
 /// </summary>
-public sealed class TencentShareActions(DeviceSharing sharing, HomeService homes, TimeProvider clock)
+public sealed class TencentShareActions(DeviceSharing sharing, HomeService homes)
 {
-    /// <summary>How long a Tencent share token can be accepted (Tencent's own tokens live 24 h).</summary>
-    public static readonly TimeSpan AcceptingWindow = TimeSpan.FromHours(24);
-
     /// <summary>The longest TokenContext kept from the app (it is only echoed back by the describe action).</summary>
     public const int MaxContextLength = 1024;
 
@@ -91,9 +88,9 @@ public sealed class TencentShareActions(DeviceSharing sharing, HomeService homes
         var (pk, dk) = Device(p);
         p.Text("TokenContext", MaxContextLength);
         await homes.GetFamilyAsync(user, fid);
-        var now = clock.GetUtcNow();
-        var issued = await sharing.CreateCodeAsync(user, pk, dk,
-            new ShareTerms(AcceptingExpireAt: (now + AcceptingWindow).ToUnixTimeMilliseconds(), SharingExpireAt: null, CoverMark: null));
+        // The core's defaults: acceptable for Sharing:DefaultAcceptingWindow (24 h, as the real cloud's tokens), no end
+        // of use, and coverMark 1 — a new token voids the caller's earlier unused tokens of the device.
+        var issued = await sharing.CreateCodeAsync(user, pk, dk, new ShareTerms(AcceptingExpireAt: null, SharingExpireAt: null, CoverMark: null));
         return new TokenCreated(issued.ShareCode, Seconds(issued.AcceptingExpireAt));
     }
 
@@ -116,7 +113,16 @@ public sealed class TencentShareActions(DeviceSharing sharing, HomeService homes
     {
         var (pk, dk) = Device(p);
         var token = Token(p);
-        await sharing.AcceptAsync(user, token, null, pk, dk);
+        try
+        {
+            await sharing.AcceptAsync(user, token, null, pk, dk);
+        }
+        catch (BinderyException e) when (e.Error == Errors.DeviceAlreadyBound)
+        {
+            // The real cloud has one answer for "you already have this device", whether through a share or a binding
+            // of your own: DeviceBinded, the Tencent code of 6040. (5049 keeps its own Tencent code for token binds.)
+            throw new BinderyException(Errors.AlreadyAcceptedShare, e.Detail);
+        }
         return new StatusOk();
     }
 
@@ -173,9 +179,9 @@ public sealed class TencentShareActions(DeviceSharing sharing, HomeService homes
         {
             await homes.GetFamilyAsync(user, fid);
         }
-        var now = clock.GetUtcNow();
+        // An invitation waits for its invitee Sharing:MaxAcceptingWindow (7 days), the core's default for addressed shares.
         var issued = await sharing.ShareWithUserAsync(user, pk, dk, new ShareRecipient(to, null, null, null),
-            new ShareTerms(AcceptingExpireAt: (now + AcceptingWindow).ToUnixTimeMilliseconds(), SharingExpireAt: null, CoverMark: null));
+            new ShareTerms(AcceptingExpireAt: null, SharingExpireAt: null, CoverMark: null));
         return new InviteSent(issued.ShareCode, Seconds(issued.AcceptingExpireAt));
     }
 
