@@ -32,7 +32,7 @@ public static class Errors
     public static readonly ErrorDef DomainNotAuthorizedForProduct = new(nameof(DomainNotAuthorizedForProduct), 5229, "UnauthorizedOperation.APPNoPermissionToStudioProduct", "User domain not authorized for this product", "用户域未授权此产品");
     public static readonly ErrorDef DeviceNameMissing = new(nameof(DeviceNameMissing), 5068, "InvalidParameter", "Please enter device name", "请输入设备名称");
     public static readonly ErrorDef ShareCodeMissing = new(nameof(ShareCodeMissing), 5136, "InvalidParameter", "Please enter share code", "请输入分享码");
-    public static readonly ErrorDef ShareCodeInvalid = new(nameof(ShareCodeInvalid), 5137, "InvalidParameterValue", "Invalid share code", "分享码无效");
+    public static readonly ErrorDef ShareCodeInvalid = new(nameof(ShareCodeInvalid), 5137, "InvalidParameterValue.InvalidShareDeviceToken", "Invalid share code", "分享码无效");
     public static readonly ErrorDef DeviceQueryKeysMissing = new(nameof(DeviceQueryKeysMissing), 5140, "InvalidParameter", "Please enter pk, dk or share code", "请输入pk、dk或分享码");
     public static readonly ErrorDef DeviceQueryFailed = new(nameof(DeviceQueryFailed), 5314, "InternalError.InternalServerExceptionDB", "Device query failed in cloud platform", "云平台中设备查询失败");
     public static readonly ErrorDef NoProductPermission = new(nameof(NoProductPermission), 5327, "UnauthorizedOperation.APPNoPermissionToStudioProduct", "No permission for this product", "没有此产品的权限");
@@ -68,7 +68,7 @@ public static class Errors
     public static readonly ErrorDef ShareCoverMarkOutOfRange = new(nameof(ShareCoverMarkOutOfRange), 5133, "InvalidParameterValue", "Cover mark value out of range", "覆盖标志参数值超出范围");
     public static readonly ErrorDef ShareNotExtended = new(nameof(ShareNotExtended), 5151, "InvalidParameterValue", "With cover mark 3, the new share's sharing expiry cannot be earlier than the live share's", "覆盖标志为 3，分享码的设备使用到期时间不能小于正在使用的分享码的设备使用到期时间");
     public static readonly ErrorDef SharingBeforeAccepting = new(nameof(SharingBeforeAccepting), 5153, "InvalidParameterValue", "The sharing expiry must be later than the share code's expiry", "设备使用到期时间必须大于分享二维码种子失效时间");
-    public static readonly ErrorDef AlreadyAcceptedShare = new(nameof(AlreadyAcceptedShare), 6040, "UnsupportedOperation", "Already accepted device sharing", "已接受该设备分享");
+    public static readonly ErrorDef AlreadyAcceptedShare = new(nameof(AlreadyAcceptedShare), 6040, "InvalidParameterValue.DeviceBinded", "Already accepted device sharing", "已接受该设备分享");
     public static readonly ErrorDef OldPasswordWrong = new(nameof(OldPasswordWrong), 5008, "InvalidParameterValue", "Original password is incorrect", "原密码错误");
     public static readonly ErrorDef SmsVerificationFailed = new(nameof(SmsVerificationFailed), 5037, "InvalidParameterValue.VerificationCodeError", "Verification code verification failed", "验证码校验失败");
     public static readonly ErrorDef NewPasswordSameAsOld = new(nameof(NewPasswordSameAsOld), 5063, "InvalidParameterValue", "New password cannot be the same as the original password", "新密码不能与原密码相同");
@@ -94,12 +94,12 @@ public static class Errors
     public static readonly ErrorDef StorageUnavailable = new(nameof(StorageUnavailable), 9014, "InternalError.InternalServerExceptionDB", "Storage temporarily unavailable, retry", "存储暂不可用，请重试", 503);
 
     // Tencent-style token binding (seed 003) and the objects around it.
-    // Sharing (docs/sharing.md): situations the Quectel seeds name no code for; the Tencent strings follow the
-    // AppBindUserShareDevice error names as read so far.
-    public static readonly ErrorDef ShareCodeUsed = new(nameof(ShareCodeUsed), 9201, "UnsupportedOperation.ShareTokenUsed", "The share code was already used by another user", "分享码已被其他用户使用");
-    public static readonly ErrorDef CannotShareOwnDevice = new(nameof(CannotShareOwnDevice), 9202, "UnsupportedOperation.CannotShareOwnDevice", "You cannot accept a share of your own device", "不能接受自己设备的分享");
-    public static readonly ErrorDef DeviceShareLimit = new(nameof(DeviceShareLimit), 9203, "LimitExceeded.DeviceShareExceedLimit", "The device has reached its share limit", "设备分享数量已达上限");
-    public static readonly ErrorDef UserShareLimit = new(nameof(UserShareLimit), 9204, "LimitExceeded.UserShareExceedLimit", "You have reached the limit of devices shared with you", "被分享设备数量已达上限");
+    // Sharing (docs/sharing.md): situations the Quectel seeds name no code for; the Tencent strings are
+    // AppBindUserShareDevice's (cloud.tencent.com/document/product/1081/48188), as are 5137's and 6040's above.
+    public static readonly ErrorDef ShareCodeUsed = new(nameof(ShareCodeUsed), 9201, "InvalidParameterValue.ShareDeviceTokenUsed", "The share code was already used by another user", "分享码已被其他用户使用");
+    public static readonly ErrorDef CannotShareOwnDevice = new(nameof(CannotShareOwnDevice), 9202, "InvalidParameterValue.CannotBindOwnDevice", "You cannot accept a share of your own device", "不能接受自己设备的分享");
+    public static readonly ErrorDef DeviceShareLimit = new(nameof(DeviceShareLimit), 9203, "InvalidParameterValue.DeviceShareExceedLimit", "The device has reached its share limit", "设备分享数量已达上限");
+    public static readonly ErrorDef UserShareLimit = new(nameof(UserShareLimit), 9204, "InvalidParameterValue.UserBindExceedLimit", "You have reached the limit of devices shared with you", "被分享设备数量已达上限");
 
     public static readonly ErrorDef BindTokenNotExist = new(nameof(BindTokenNotExist), 9101, "InvalidParameterValue.TokenNotExist", "The Token does not exist", "Token不存在");
     public static readonly ErrorDef BindTokenExpired = new(nameof(BindTokenExpired), 9102, "InvalidParameterValue.TokenIsExpire", "Token has expired", "Token已过期");

@@ -13,8 +13,11 @@ namespace Bindery.Tencent;
 /// hold every rule. Ids on the wire: FamilyId = fid, RoomId = frid (<c>"0"</c> = no room, the family's default),
 /// ProductId = pk, DeviceName = the device key (dk). Times are Unix seconds.
 /// </summary>
-public sealed class TencentActions(UserSessions sessions, AccountService accounts, BindTokens tokens, BindingCore core, HomeService homes, TencentEnvelopeChoice envelopes, DeviceActivity activity)
+public sealed class TencentActions(UserSessions sessions, AccountService accounts, BindTokens tokens, BindingCore core, HomeService homes, TencentEnvelopeChoice envelopes, DeviceActivity activity, TencentShareActions shares)
 {
+    /// <summary>The device-sharing actions (<see cref="TencentShareActions"/>), dispatched from the same table.</summary>
+    private TencentShareActions Shares { get; } = shares;
+
     /// <summary>The RoomId that means "no room": the family's default room.</summary>
     public const string DefaultRoomId = "0";
 
@@ -66,6 +69,16 @@ public sealed class TencentActions(UserSessions sessions, AccountService account
         ["AppUpdateUser"] = new(TencentShape.Flat, (a, u, p) => a.UpdateUserAsync(u, p)),
         ["AppLogoutUser"] = new(TencentShape.Flat, (a, u, p) => a.LogoutAsync(p)),
         ["AppUserResetPassword"] = new(TencentShape.Flat, (a, u, p) => a.ResetPasswordAsync(u, p)),
+        // Device sharing (TencentShareActions): every answer flat (data.ShareDeviceToken, data.ShareDeviceTokenInfo,
+        // data.ShareDevices/Total, data.Users/Total, data.Status).
+        ["AppCreateShareDeviceToken"] = new(TencentShape.Flat, (a, u, p) => a.Shares.CreateTokenAsync(u, p)),
+        ["AppDescribeShareDeviceToken"] = new(TencentShape.Flat, (a, u, p) => a.Shares.DescribeTokenAsync(u, p)),
+        ["AppBindUserShareDevice"] = new(TencentShape.Flat, (a, u, p) => a.Shares.BindAsync(u, p)),
+        ["AppListUserShareDevices"] = new(TencentShape.Flat, (a, u, p) => a.Shares.SharedWithMeAsync(u, p)),
+        ["AppRemoveUserShareDevice"] = new(TencentShape.Flat, (a, u, p) => a.Shares.LeaveAsync(u, p)),
+        ["AppListShareDeviceUsers"] = new(TencentShape.Flat, (a, u, p) => a.Shares.ShareUsersAsync(u, p)),
+        ["AppRemoveShareDeviceUser"] = new(TencentShape.Flat, (a, u, p) => a.Shares.RemoveUserAsync(u, p)),
+        ["AppSendShareDeviceInvite"] = new(TencentShape.Flat, (a, u, p) => a.Shares.InviteAsync(u, p)),
     };
 
     /// <summary>Every action this API answers, for docs and tests.</summary>
@@ -403,7 +416,7 @@ public sealed class TencentActions(UserSessions sessions, AccountService account
     // ---- helpers ---------------------------------------------------------------------------------------------
 
     /// <summary>ProductId and DeviceName, from those fields or from DeviceId = <c>ProductId/DeviceName</c>.</summary>
-    private static (string Pk, string DeviceName) DeviceOf(TencentParams p)
+    internal static (string Pk, string DeviceName) DeviceOf(TencentParams p)
     {
         var deviceId = p.Text("DeviceId", BindingCore.MaxPkLength + 1 + 128)?.Trim();
         if (string.IsNullOrEmpty(deviceId))
@@ -433,7 +446,7 @@ public sealed class TencentActions(UserSessions sessions, AccountService account
     /// A DeviceName is a device key, as sent: 5361 (InvalidParameterValue) when no device-key format accepts it; the
     /// binding core and the family service check it against the product's own format (docs/binding.md).
     /// </summary>
-    private static string DeviceKeyOf(string deviceName) =>
+    internal static string DeviceKeyOf(string deviceName) =>
         DeviceKeys.IsPlausible(deviceName)
             ? deviceName
             : throw new BinderyException(Errors.DkFormat, "DeviceName must be 1-48 characters of A-Z a-z 0-9 : _ - (or an IMEI or a MAC address)");
@@ -445,7 +458,7 @@ public sealed class TencentActions(UserSessions sessions, AccountService account
     /// Offset and Limit. A Limit above <see cref="MaxLimit"/> is clamped to it (Android asks for 999), and 0 means
     /// as many as allowed (iOS asks for 0); a negative one is refused.
     /// </summary>
-    private static (int Offset, int Limit) Page(TencentParams p)
+    internal static (int Offset, int Limit) Page(TencentParams p)
     {
         var limit = p.Number("Limit", DefaultLimit, 0, int.MaxValue);
         return (p.Number("Offset", 0, 0, int.MaxValue), limit == 0 ? MaxLimit : Math.Min(limit, MaxLimit));

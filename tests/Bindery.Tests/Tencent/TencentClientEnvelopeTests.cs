@@ -38,6 +38,14 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
         ["AppLogoutUser"] = (null, true),
         ["AppUpdateUser"] = (null, true),
         ["AppUserResetPassword"] = (null, true),
+        ["AppCreateShareDeviceToken"] = ("ShareDeviceToken", true),
+        ["AppDescribeShareDeviceToken"] = ("ShareDeviceTokenInfo", true),
+        ["AppBindUserShareDevice"] = ("Status", true),
+        ["AppListUserShareDevices"] = ("ShareDevices", true),
+        ["AppRemoveUserShareDevice"] = ("Status", true),
+        ["AppListShareDeviceUsers"] = ("Users", true),
+        ["AppRemoveShareDeviceUser"] = ("Status", true),
+        ["AppSendShareDeviceInvite"] = ("Status", true),
     };
 
     public static TheoryData<string> Actions => [.. TencentActions.Names];
@@ -137,6 +145,11 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
             return ClientApi.AndroidBind(await api.ReportedTokenAsync(fx.DeviceClient(device)), device, familyId);
         }
         await api.BindAsync(fx, device, familyId);
+        if (action == "AppListUserShareDevices")
+        {
+            await SharedWithAsync(tenant, api, accept: true);
+            return new() { ["Offset"] = 0, ["Limit"] = 50 };
+        }
         return action switch
         {
             "AppGetFamilyDeviceList" => new() { ["FamilyId"] = familyId, ["Offset"] = 0, ["Limit"] = 999 },
@@ -145,8 +158,57 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
                 ["FamilyId"] = familyId, ["ProductId"] = device.Pk, ["DeviceName"] = device.Dk, ["RoomId"] = await api.RoomAsync(familyId),
             },
             "AppDeleteDeviceInFamily" => new() { ["FamilyId"] = familyId, ["DeviceId"] = device.Pk + "/" + device.Dk },
+            "AppCreateShareDeviceToken" => new() { ["FamilyId"] = familyId, ["ProductId"] = device.Pk, ["DeviceName"] = device.Dk },
+            "AppDescribeShareDeviceToken" => new() { ["ShareDeviceToken"] = await ShareTokenAsync(api, familyId, device) },
+            "AppListShareDeviceUsers" => new() { ["ProductId"] = device.Pk, ["DeviceName"] = device.Dk, ["Offset"] = 0, ["Limit"] = 100 },
+            "AppSendShareDeviceInvite" => new()
+            {
+                ["FamilyId"] = familyId, ["ProductId"] = device.Pk, ["DeviceName"] = device.Dk, ["ToUserID"] = (await tenant.CreateUserAsync()).Uid,
+            },
+            "AppRemoveShareDeviceUser" => new()
+            {
+                ["ProductId"] = device.Pk, ["DeviceName"] = device.Dk, ["RemoveUserID"] = await AcceptedShareAsync(tenant, api, familyId, device),
+            },
+            "AppBindUserShareDevice" => await SharedWithAsync(tenant, api, accept: false),
+            "AppRemoveUserShareDevice" => await SharedWithAsync(tenant, api, accept: true),
             _ => throw new InvalidOperationException($"no scenario for {action}: add one here and a placement above"),
         };
+    }
+
+    private static async Task<string> ShareTokenAsync(ClientApi owner, string familyId, Tenant.Device device) =>
+        (await owner.FieldsAsync("AppCreateShareDeviceToken", new() { ["FamilyId"] = familyId, ["ProductId"] = device.Pk, ["DeviceName"] = device.Dk }))
+            .GetProperty("ShareDeviceToken").GetString()!;
+
+    /// <summary>A new user of <paramref name="tenant"/> accepts a share of <paramref name="owner"/>'s device; returns their uid.</summary>
+    private async Task<string> AcceptedShareAsync(Tenant tenant, ClientApi owner, string familyId, Tenant.Device device)
+    {
+        var recipient = await tenant.CreateUserAsync();
+        var token = await ShareTokenAsync(owner, familyId, device);
+        ClientApi.Fields(await new ClientApi(fx.App.CreateClient(), recipient.Token).CallAsync("AppBindUserShareDevice",
+            new() { ["ShareDeviceToken"] = token, ["ProductId"] = device.Pk, ["DeviceName"] = device.Dk }));
+        return recipient.Uid;
+    }
+
+    /// <summary>
+    /// Another user shares a device of theirs with <paramref name="recipient"/> (accepted when told); returns the
+    /// AppBindUserShareDevice parameters of that share (ProductId, DeviceName, ShareDeviceToken).
+    /// </summary>
+    private async Task<Dictionary<string, object?>> SharedWithAsync(Tenant tenant, ClientApi recipient, bool accept)
+    {
+        var owner = new ClientApi(fx.App.CreateClient(), (await tenant.CreateUserAsync()).Token);
+        var familyId = await owner.FamilyAsync();
+        var device = await TencentClientFixture.DeviceAsync(tenant);
+        await owner.BindAsync(fx, device, familyId);
+        var parameters = new Dictionary<string, object?>
+        {
+            ["ShareDeviceToken"] = await ShareTokenAsync(owner, familyId, device), ["ProductId"] = device.Pk, ["DeviceName"] = device.Dk,
+        };
+        if (accept)
+        {
+            ClientApi.Fields(await recipient.CallAsync("AppBindUserShareDevice", parameters));
+            parameters.Remove("ShareDeviceToken");
+        }
+        return parameters;
     }
 
     [Fact]
