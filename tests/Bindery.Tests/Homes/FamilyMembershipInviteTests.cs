@@ -114,6 +114,9 @@ public sealed class FamilyMembershipInviteTests(SharedApp app) : IClassFixture<S
         Assert.Equal(Errors.InviteExpiryMissing.Code, (await Family.SendAsync(home.Owner, HttpMethod.Post, Family.Q("inviteFamilyMember", ("fid", home.Fid), who, ("memberRole", 3)))).Code());
         Assert.Equal(Errors.InviteExpiryInPast.Code, (await Members.InviteAsync(app, home.Owner, home.Fid, who, invalidTime: Members.InvalidTime(app, TimeSpan.FromMinutes(-1)))).Code());
         Assert.Equal(Errors.InvalidParameterValue.Code, (await Members.InviteAsync(app, home.Owner, home.Fid, who, invalidTime: Members.InvalidTime(app, TimeSpan.FromDays(8)))).Code());
+        var unreadable = await Family.SendAsync(home.Owner, HttpMethod.Post, Family.Q("inviteFamilyMember", ("fid", home.Fid), who, ("memberRole", 3), ("invalidTime", "tomorrow")));
+        Assert.Equal(Errors.InvalidParameter.Code, unreadable.Code());
+        Assert.Contains("invalidTime", unreadable.ExtMsg(), StringComparison.Ordinal);
         Assert.Equal(Errors.InviteeMissing.Code, (await Members.InviteAsync(app, home.Owner, home.Fid, ("uid", null))).Code());
         Assert.Equal(Errors.MemberNameTooLong.Code, (await Members.InviteAsync(app, home.Owner, home.Fid, who, memberName: new string('n', 257))).Code());
         Assert.Equal(Errors.AlreadyExists.Code, (await Members.InviteAsync(app, home.Owner, home.Fid, ("uid", home.Member.Uid))).Code());
@@ -136,6 +139,9 @@ public sealed class FamilyMembershipInviteTests(SharedApp app) : IClassFixture<S
         Assert.Equal(Errors.FamilyIdMissing.Code, (await Members.HandleAsync(home.Stranger, null, 1)).Code());
         Assert.Equal(Errors.InviteDecisionMissing.Code, (await Members.HandleAsync(home.Stranger, home.Fid, null)).Code());
         Assert.Equal(Errors.InviteDecisionFormat.Code, (await Members.HandleAsync(home.Stranger, home.Fid, 2)).Code());
+        var unreadable = await Family.SendAsync(home.Stranger, HttpMethod.Post, Family.Q("familyMemberInviteHandle", ("fid", home.Fid), ("decide", "yes")));
+        Assert.Equal(Errors.InvalidParameter.Code, unreadable.Code());
+        Assert.Contains("decide", unreadable.ExtMsg(), StringComparison.Ordinal);
         Assert.Single(await Members.InvitesAsync(home.Stranger));
     }
 
