@@ -163,8 +163,11 @@ public sealed class FamilyMembership(IDatabase db, TimeProvider clock, IOptions<
         return target.Uid is null && target.Email is null && target.Phone is null ? throw new BinderyException(Errors.InviteeMissing) : target;
     }
 
-    /// <summary>The user of the family's user domain the invitee names (uid, else e-mail, else phone), or null.</summary>
-    private static Task<string?> FindUserAsync(DbTx tx, string fid, Invitee invitee)
+    /// <summary>
+    /// The user of the family's user domain the invitee names (uid, else e-mail, else phone), or null — also when a
+    /// phone number without country code fits several users (an invitation never goes to a guessed person).
+    /// </summary>
+    private static async Task<string?> FindUserAsync(DbTx tx, string fid, Invitee invitee)
     {
         var (match, value) = invitee switch
         {
@@ -172,9 +175,10 @@ public sealed class FamilyMembership(IDatabase db, TimeProvider clock, IOptions<
             { Email: { } email } => ("(u.email = @Value OR u.username = @Value)", email),
             _ => ("(u.phone = @Value OR u.username = @Value OR u.username = @Plus)", invitee.Phone!.TrimStart('+')),
         };
-        return tx.QuerySingleOrDefaultAsync<string>(
-            $"SELECT u.id FROM users u JOIN families f ON f.domain_id = u.domain_id WHERE f.fid = @Fid AND {match} ORDER BY u.id LIMIT 1",
-            new { Fid = fid, Value = value, Plus = "+" + value });
+        var found = (await tx.QueryAsync<string>(
+            $"SELECT u.id FROM users u JOIN families f ON f.domain_id = u.domain_id WHERE f.fid = @Fid AND {match} ORDER BY u.id LIMIT 2",
+            new { Fid = fid, Value = value, Plus = "+" + value })).ToList();
+        return found.Count == 1 ? found[0] : null;
     }
 
     private async Task<string> InsertAddressedAsync(DbTx tx, AppUser inviter, string fid, string inviteeId, FamilyRole role, string? name, long expires, long now)
