@@ -32,6 +32,7 @@ public static class TencentEndpoints
         services.AddOptions<TencentOptions>().BindConfiguration("Tencent");
         services.AddSingleton<BindTokens>();
         services.AddSingleton<TencentActions>();
+        services.AddSingleton<TencentFamilyActions>();
         services.AddSingleton<TencentEnvelopeChoice>();
         services.AddSingleton<TencentApps>();
         services.AddSingleton<TencentAppApi>();
