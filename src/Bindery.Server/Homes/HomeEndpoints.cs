@@ -15,8 +15,6 @@ public static class HomeEndpoints
 
     public sealed record AddFamilyRequest(string? FamilyName, string? FamilyLocation, string? FamilyCoordinates, IReadOnlyList<string?>? FamilyRoomList);
 
-    public sealed record AddMemberRequest(string? Fid, string? Username, int? Role);
-
     public sealed record DeviceKeyItem(string? Pk, string? Dk);
 
     public sealed record CommonUsedRequest(string? Fid, IReadOnlyList<DeviceKeyItem?>? DeviceList);
@@ -37,8 +35,30 @@ public static class HomeEndpoints
 
     public sealed record RoomItem(string Frid, string RoomName, int RoomSort, int DeviceCount, long AddTime, long AddTimeTs);
 
-    /// <summary>A member as the real "User Info" items name it (<c>memberName</c> is Bindery's username; <c>acceptTime</c> when they joined).</summary>
-    public sealed record MemberItem(string Uid, string MemberName, string Username, int MemberRole, string AcceptTime, long AcceptTimeTs);
+    /// <summary>
+    /// A member in the real "User Info" item's field names: <c>memberName</c> is the name given in the family (else the
+    /// nickname, else the username), <c>nikeName</c> (sic) and <c>headimg</c> the user's own, <c>acceptTime</c> when
+    /// they joined; <c>username</c> is Bindery's addition.
+    /// </summary>
+    public sealed record MemberItem(string Uid, string MemberName, string NikeName, string Headimg, string Email, string Phone,
+        string Username, int MemberRole, string AcceptTime, long AcceptTimeTs)
+    {
+        public static MemberItem From(MemberInfo m) => new(m.Uid, m.DisplayName, m.Nickname, m.Avatar, m.Email, m.Phone, m.Username,
+            (int)m.Role, QuectelFields.Time(m.JoinedAt), m.JoinedAt);
+    }
+
+    /// <summary>
+    /// An invitation in the real <c>QuecInviteItemModel</c> field names (<c>addTime</c> = when the family was created,
+    /// <c>invalidTime</c> = when the invitation expires); <c>invalidTimeTs</c>, <c>inviteTime(Ts)</c>, <c>memberRole</c>,
+    /// <c>inviterUid</c> and <c>shareCode</c> (the invitation's handle, which Tencent's <c>AppJoinFamily</c> accepts as
+    /// <c>ShareToken</c>) are Bindery's additions.
+    /// </summary>
+    public sealed record InviteItem(string Fid, string FamilyName, string FamilyLocation, string FamilyCoordinates, string AddTime, long AddTimeTs,
+        string InvalidTime, long InvalidTimeTs, string InviteTime, long InviteTimeTs, int MemberRole, string InviterUid, string ShareCode)
+    {
+        public static InviteItem From(FamilyInvitation i) => new(i.Fid, i.FamilyName, i.Location, i.Coordinates, QuectelFields.Time(i.FamilyCreatedAt),
+            i.FamilyCreatedAt, QuectelFields.Time(i.ExpiresAt), i.ExpiresAt, QuectelFields.Time(i.InvitedAt), i.InvitedAt, (int)i.Role, i.InviterUid, i.Handle);
+    }
 
     /// <summary>A device in a family list, in the field names and integer types of the real "Query Family Device List" items.</summary>
     public sealed record FamilyDeviceItem(
@@ -70,7 +90,11 @@ public static class HomeEndpoints
 
     public sealed record FamilyModeAnswer(bool EnabledFamilyMode, bool EnabledAutoSwitch);
 
-    public static IServiceCollection AddHomes(this IServiceCollection services) => services.AddSingleton<HomeService>();
+    public static IServiceCollection AddHomes(this IServiceCollection services)
+    {
+        services.AddOptions<FamilyOptions>().BindConfiguration("Families");
+        return services.AddSingleton<HomeService>().AddSingleton<FamilyMembership>();
+    }
 
     public static IEndpointRouteBuilder MapHomes(this IEndpointRouteBuilder app)
     {
@@ -95,11 +119,16 @@ public static class HomeEndpoints
         group.MapPut("/setFamilyRoomSort", SetFamilyRoomSort);
         group.MapDelete("/deleteFamilyRoom", DeleteFamilyRoom);
 
-        // members
-        group.MapPost("/addFamilyMember", AddFamilyMember);
+        // members (docs/accounts-and-homes.md, "Family membership")
+        group.MapPost("/inviteFamilyMember", InviteFamilyMember);
+        group.MapGet("/getFamilyInviteList", GetFamilyInviteList);
+        group.MapPost("/familyMemberInviteHandle", FamilyMemberInviteHandle);
         group.MapGet("/getFamilyMemberList", GetFamilyMemberList);
         group.MapPut("/setFamilyMemberRole", SetFamilyMemberRole);
+        group.MapPut("/setFamilyMemberName", SetFamilyMemberName);
         group.MapDelete("/deleteFamilyMember", DeleteFamilyMember);
+        group.MapDelete("/leaveFamily", LeaveFamily);
+        group.MapPut("/transferFamilyOwner", TransferFamilyOwner);
 
         // devices
         group.MapGet("/getFamilyDeviceList", GetFamilyDeviceList);
@@ -223,32 +252,67 @@ public static class HomeEndpoints
 
     // ---- members ------------------------------------------------------------------------------------------
 
-    /// <summary>Bindery's own direct add (the real cloud invites and the invitee accepts; invitations come later).</summary>
-    private static async Task<IResult> AddFamilyMember(AppUser user, AddMemberRequest request, HomeService homes)
+    /// <summary>Invites a user (uid, email or phone) into the family; the invitee accepts with familyMemberInviteHandle.</summary>
+    private static async Task<IResult> InviteFamilyMember(AppUser user, [FromQuery] string? fid, [FromQuery] int? memberRole, [FromQuery] string? memberName,
+        [FromQuery] long? invalidTime, [FromQuery] string? uid, [FromQuery] string? email, [FromQuery] string? phone, FamilyMembership members)
     {
-        await homes.AddMemberAsync(user, request.Fid, request.Username, request.Role);
+        await members.InviteAsync(user, fid, new Invitee(uid, email, phone), memberRole, memberName, invalidTime);
         return Done();
     }
 
-    private static async Task<IResult> GetFamilyMemberList(AppUser user, [FromQuery] string? fid, [FromQuery] int? page, [FromQuery] int? pageSize, HomeService homes)
+    private static async Task<IResult> GetFamilyInviteList(AppUser user, [FromQuery] int? page, [FromQuery] int? pageSize, FamilyMembership members)
     {
         var paging = PageRequest.From(page, pageSize);
-        var members = (await homes.ListMembersAsync(user, fid))
-            .Select(m => new MemberItem(m.Uid, m.Username, m.Username, (int)m.Role, QuectelFields.Time(m.JoinedAt), m.JoinedAt))
-            .ToList();
-        return Envelope.OkResult(PageInfo.Slice(members, paging));
+        var invites = (await members.ListInvitationsAsync(user)).Select(InviteItem.From).ToList();
+        return Envelope.OkResult(PageInfo.Slice(invites, paging));
     }
 
-    private static async Task<IResult> SetFamilyMemberRole(AppUser user, [FromQuery] string? fid, [FromQuery] string? memberUid, [FromQuery] int? memberRole, HomeService homes)
+    /// <summary>decide 1 accepts, 0 refuses the invitation addressed to the caller; <c>shareCode</c> (Bindery's) accepts a family share token.</summary>
+    private static async Task<IResult> FamilyMemberInviteHandle(AppUser user, [FromQuery] string? fid, [FromQuery] int? decide, [FromQuery] string? shareCode,
+        FamilyMembership members)
     {
-        await homes.SetMemberRoleAsync(user, fid, memberUid, memberRole);
+        await members.HandleInviteAsync(user, fid, decide, shareCode);
         return Done();
     }
 
-    /// <summary>Removes a member; the caller's own uid leaves the family.</summary>
-    private static async Task<IResult> DeleteFamilyMember(AppUser user, [FromQuery] string? fid, [FromQuery] string? memberUid, HomeService homes)
+    private static async Task<IResult> GetFamilyMemberList(AppUser user, [FromQuery] string? fid, [FromQuery] int? page, [FromQuery] int? pageSize, FamilyMembership members)
     {
-        await homes.RemoveMemberAsync(user, fid, memberUid);
+        var paging = PageRequest.From(page, pageSize);
+        var list = (await members.ListMembersAsync(user, fid)).Select(MemberItem.From).ToList();
+        return Envelope.OkResult(PageInfo.Slice(list, paging));
+    }
+
+    private static async Task<IResult> SetFamilyMemberRole(AppUser user, [FromQuery] string? fid, [FromQuery] string? memberUid, [FromQuery] int? memberRole,
+        FamilyMembership members)
+    {
+        await members.SetMemberRoleAsync(user, fid, memberUid, memberRole);
+        return Done();
+    }
+
+    private static async Task<IResult> SetFamilyMemberName(AppUser user, [FromQuery] string? fid, [FromQuery] string? memberUid, [FromQuery] string? memberName,
+        FamilyMembership members)
+    {
+        await members.SetMemberNameAsync(user, fid, memberUid, memberName);
+        return Done();
+    }
+
+    /// <summary>Removes another member (the caller's own uid is 5679: leaveFamily).</summary>
+    private static async Task<IResult> DeleteFamilyMember(AppUser user, [FromQuery] string? fid, [FromQuery] string? memberUid, FamilyMembership members)
+    {
+        await members.RemoveMemberAsync(user, fid, memberUid);
+        return Done();
+    }
+
+    private static async Task<IResult> LeaveFamily(AppUser user, [FromQuery] string? fid, FamilyMembership members)
+    {
+        await members.LeaveAsync(user, fid);
+        return Done();
+    }
+
+    /// <summary>Bindery's own: the owner hands the family to another member and becomes an admin.</summary>
+    private static async Task<IResult> TransferFamilyOwner(AppUser user, [FromQuery] string? fid, [FromQuery] string? memberUid, FamilyMembership members)
+    {
+        await members.TransferOwnershipAsync(user, fid, memberUid);
         return Done();
     }
 

@@ -40,13 +40,11 @@ public sealed record FamilyModeConfig(bool Enabled, bool ChosenByUser, bool Doma
 
 public sealed record RoomInfo(string Frid, string Fid, string Name, int SortOrder, int DeviceCount, long CreatedAt);
 
-public sealed record MemberInfo(string Uid, string Username, FamilyRole Role, long JoinedAt);
-
 public sealed record FamilyDevice(string Pk, string Dk, string DeviceName, string? Frid, bool IsCommonDevice, string BindingType, long BoundAt,
     string Fid = "", string RoomName = "", int Capabilities = 0, string ProductName = "", string ProductLogo = "");
 
 /// <summary>
-/// Families, rooms, members and common devices: every rule lives here, free of HTTP, so each dialect's endpoints
+/// Families, rooms and common devices (members: <see cref="FamilyMembership"/>): every rule lives here, free of HTTP, so each dialect's endpoints
 /// are thin. A family the caller is not a member of answers exactly like one that does not exist
 /// (<see cref="Errors.FamilyNotExist"/>), and so does a room of such a family (<see cref="Errors.RoomNotExist"/>);
 /// <see cref="Errors.NoPermissionToFamily"/> is only ever said to members whose role is too low.
@@ -57,7 +55,6 @@ public sealed class HomeService(IDatabase db, TimeProvider clock)
     public const int IdMaxLength = 64;
     public const int MaxOwnedFamilies = 20;
     public const int MaxRoomsPerFamily = 50;
-    public const int MaxMembersPerFamily = 50;
 
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -66,8 +63,6 @@ public sealed class HomeService(IDatabase db, TimeProvider clock)
     public static string RequireFid(string? fid) => Validate.Required(fid, Errors.FamilyIdMissing, IdMaxLength, "fid").Trim();
 
     public static string RequireFrid(string? frid) => Validate.Required(frid, Errors.InvalidParameter, IdMaxLength, "frid").Trim();
-
-    public static string RequireUid(string? uid) => Validate.Required(uid, Errors.InvalidParameter, IdMaxLength, "memberUid").Trim();
 
     /// <summary>A family or room name: 1-64 characters after trimming, no control characters.</summary>
     public static string RequireName(string? name, string field)
@@ -90,15 +85,6 @@ public sealed class HomeService(IDatabase db, TimeProvider clock)
         var device = Validate.Required(dk, Errors.DeviceKeyMissing, IdMaxLength, "dk").Trim();
         return DeviceKeys.IsPlausible(device) ? (product, device) : throw new BinderyException(Errors.DkFormat);
     }
-
-    /// <summary>Role 2 (admin) or 3 (regular member): the roles that can be given; nobody is made owner.</summary>
-    public static FamilyRole RequireGrantableRole(int? role) => role switch
-    {
-        null => throw new BinderyException(Errors.InvalidParameter, "role is required"),
-        2 => FamilyRole.Admin,
-        3 => FamilyRole.Member,
-        _ => throw new BinderyException(Errors.InvalidParameterValue, "role must be 2 (admin) or 3 (regular member)"),
-    };
 
     // ---- access -------------------------------------------------------------------------------------------
 
@@ -265,7 +251,7 @@ public sealed class HomeService(IDatabase db, TimeProvider clock)
     }
 
     /// <summary>
-    /// Deletes a family with its rooms, members and common list (owner only). Refused while devices are still
+    /// Deletes a family with its rooms, members, invitations and common list (owner only). Refused while devices are still
     /// bound into it, so no binding is ever left pointing at a family that is gone and no device is unbound
     /// behind its users' backs: unbind the devices first.
     /// </summary>
@@ -284,6 +270,7 @@ public sealed class HomeService(IDatabase db, TimeProvider clock)
                 throw new BinderyException(Errors.UnsupportedOperation, $"the family still has {devices} bound device(s); unbind them first");
             }
             var param = new { Fid = id };
+            await tx.ExecuteAsync("DELETE FROM family_invites WHERE fid = @Fid", param);
             await tx.ExecuteAsync("DELETE FROM family_common_devices WHERE fid = @Fid", param);
             await tx.ExecuteAsync("DELETE FROM rooms WHERE fid = @Fid", param);
             await tx.ExecuteAsync("DELETE FROM family_members WHERE fid = @Fid", param);
@@ -407,118 +394,6 @@ public sealed class HomeService(IDatabase db, TimeProvider clock)
                 done.Add(frid);
             }
             return new BatchResult<string>(done, failed);
-        });
-    }
-
-    // ---- members ------------------------------------------------------------------------------------------
-
-    /// <summary>
-    /// Adds a user of the same user domain by username. The owner may add admins and regular members; an admin
-    /// only regular members.
-    /// </summary>
-    public async Task AddMemberAsync(AppUser user, string? fid, string? username, int? role)
-    {
-        var id = RequireFid(fid);
-        var name = AccountService.NormalizeUsername(username, strict: false);
-        var grant = RequireGrantableRole(role);
-        var now = Now;
-        await db.WriteAsync(async tx =>
-        {
-            var callerRole = Managing(await FamilyAccess.LockRoleAsync(tx, id, user.Id));
-            if (grant == FamilyRole.Admin && callerRole != FamilyRole.Owner)
-            {
-                throw new BinderyException(Errors.NoPermissionToFamily, "only the owner can add admins");
-            }
-            var memberId = await tx.QuerySingleOrDefaultAsync<string>(
-                "SELECT u.id FROM users u JOIN families f ON f.domain_id = u.domain_id WHERE f.fid = @Fid AND u.username = @Name",
-                new { Fid = id, Name = name })
-                ?? throw new BinderyException(Errors.NotFound, "no user with this username in the user domain");
-            var members = await tx.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM family_members WHERE fid = @Fid", new { Fid = id });
-            if (members >= MaxMembersPerFamily)
-            {
-                throw new BinderyException(Errors.UnsupportedOperation, $"a family can have at most {MaxMembersPerFamily} members");
-            }
-            var inserted = await tx.ExecuteAsync(
-                "INSERT INTO family_members (fid, user_id, role, joined_at) VALUES (@Fid, @Uid, @Role, @Now) ON CONFLICT (fid, user_id) DO NOTHING",
-                new { Fid = id, Uid = memberId, Role = (int)grant, Now = now });
-            if (inserted == 0)
-            {
-                throw new BinderyException(Errors.AlreadyExists, "the user is already a member of this family");
-            }
-        });
-    }
-
-    /// <summary>The family's members, owner first.</summary>
-    public async Task<IReadOnlyList<MemberInfo>> ListMembersAsync(AppUser user, string? fid)
-    {
-        var id = RequireFid(fid);
-        await ReadRoleAsync(user, id);
-        var rows = await db.ReadAsync(c => c.QueryAsync<MemberRow>(
-            """
-            SELECT m.user_id, u.username, m.role, m.joined_at
-            FROM family_members m JOIN users u ON u.id = m.user_id
-            WHERE m.fid = @Fid
-            ORDER BY m.role, m.joined_at, u.username
-            """, new { Fid = id }));
-        return rows.Select(r => new MemberInfo(r.UserId, r.Username, (FamilyRole)r.Role, r.JoinedAt)).ToList();
-    }
-
-    /// <summary>Makes a member an admin or a regular member (owner only; the owner's own role never changes).</summary>
-    public async Task SetMemberRoleAsync(AppUser user, string? fid, string? uid, int? role)
-    {
-        var id = RequireFid(fid);
-        var memberId = RequireUid(uid);
-        var grant = RequireGrantableRole(role);
-        await db.WriteAsync(async tx =>
-        {
-            if (Managing(await FamilyAccess.LockRoleAsync(tx, id, user.Id)) != FamilyRole.Owner)
-            {
-                throw new BinderyException(Errors.NoPermissionToFamily, "only the owner can change roles");
-            }
-            var current = await FamilyAccess.RoleOfAsync(tx.Connection, tx.Transaction, id, memberId)
-                ?? throw new BinderyException(Errors.NotFound, "uid is not a member of this family");
-            if (current == FamilyRole.Owner)
-            {
-                throw new BinderyException(Errors.UnsupportedOperation, "the owner's role cannot be changed");
-            }
-            await tx.ExecuteAsync("UPDATE family_members SET role = @Role WHERE fid = @Fid AND user_id = @Uid",
-                new { Role = (int)grant, Fid = id, Uid = memberId });
-        });
-    }
-
-    /// <summary>
-    /// Removes a member, or lets the caller leave when <paramref name="uid"/> is their own. The owner removes
-    /// anyone, an admin only regular members; the owner cannot leave (delete the family instead). The departing
-    /// member's devices stay bound to them but leave the family (no fid, no room, off the common list).
-    /// </summary>
-    public async Task RemoveMemberAsync(AppUser user, string? fid, string? uid)
-    {
-        var id = RequireFid(fid);
-        var memberId = RequireUid(uid);
-        await db.WriteAsync(async tx =>
-        {
-            var callerRole = Known(await FamilyAccess.LockRoleAsync(tx, id, user.Id));
-            if (memberId == user.Id)
-            {
-                if (callerRole == FamilyRole.Owner)
-                {
-                    throw new BinderyException(Errors.UnsupportedOperation, "the owner cannot leave the family; delete it instead");
-                }
-            }
-            else
-            {
-                Managing(callerRole);
-                var target = await FamilyAccess.RoleOfAsync(tx.Connection, tx.Transaction, id, memberId)
-                    ?? throw new BinderyException(Errors.NotFound, "uid is not a member of this family");
-                if (target == FamilyRole.Owner || (callerRole == FamilyRole.Admin && target != FamilyRole.Member))
-                {
-                    throw new BinderyException(Errors.NoPermissionToFamily, "admins can only remove regular members");
-                }
-            }
-            await tx.ExecuteAsync("DELETE FROM family_members WHERE fid = @Fid AND user_id = @Uid", new { Fid = id, Uid = memberId });
-            await tx.ExecuteAsync("UPDATE bindings SET fid = NULL, frid = NULL, is_common = FALSE WHERE fid = @Fid AND user_id = @Uid",
-                new { Fid = id, Uid = memberId });
-            await FamilyDevices.ForgetDepartedAsync(tx, id);
         });
     }
 
@@ -887,14 +762,6 @@ public sealed class HomeService(IDatabase db, TimeProvider clock)
         public long SortOrder { get; set; }
         public long DeviceCount { get; set; }
         public long CreatedAt { get; set; }
-    }
-
-    private sealed class MemberRow
-    {
-        public string UserId { get; set; } = "";
-        public string Username { get; set; } = "";
-        public long Role { get; set; }
-        public long JoinedAt { get; set; }
     }
 
     private sealed class DeviceRow

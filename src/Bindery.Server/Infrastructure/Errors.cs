@@ -119,6 +119,28 @@ public static class Errors
     public static readonly ErrorDef VerificationCodeInvalid = new(nameof(VerificationCodeInvalid), 9117, "InvalidParameterValue.VerificationCodeError", "The verification code is wrong, expired or used", "验证码错误、已过期或已使用");
     public static readonly ErrorDef RoomNotExist = new(nameof(RoomNotExist), 9114, "ResourceNotFound", "The room is not created or has been deleted", "房间不存在或已删除");
 
+    // Family membership (docs/accounts-and-homes.md, "Family membership"): the real /v2 family API's codes
+    // (inviteFamilyMember, familyMemberInviteHandle, setFamilyMemberRole/Name, deleteFamilyMember, leaveFamily)
+    // and Bindery's own for what they do not name.
+    public static readonly ErrorDef UserInfoNotFound = new(nameof(UserInfoNotFound), 5628, "ResourceNotFound", "User information not found", "未查询到用户信息");
+    public static readonly ErrorDef MemberRoleMissing = new(nameof(MemberRoleMissing), 5645, "InvalidParameter", "Please enter member role", "请输入成员角色");
+    public static readonly ErrorDef InviteExpiryMissing = new(nameof(InviteExpiryMissing), 5646, "InvalidParameter", "Please enter the invitation expiry time", "请输入失效时间");
+    public static readonly ErrorDef InviteExpiryInPast = new(nameof(InviteExpiryInPast), 5647, "InvalidParameterValue", "The expiry time cannot be earlier than the current time", "失效时间不能小于当前时间");
+    public static readonly ErrorDef MemberNameMissing = new(nameof(MemberNameMissing), 5648, "InvalidParameter", "Please enter member name", "请输入成员名称");
+    public static readonly ErrorDef MemberNameTooLong = new(nameof(MemberNameTooLong), 5649, "InvalidParameterValue", "Member name too long, enter at most 256 characters", "成员名称超长，请输入256字符以内的成员名称");
+    public static readonly ErrorDef MemberNameTaken = new(nameof(MemberNameTaken), 5650, "InvalidParameterValue", "Member name already exists, enter another", "成员名称已存在，请重新输入");
+    public static readonly ErrorDef InviteeMissing = new(nameof(InviteeMissing), 5651, "InvalidParameter", "Please enter the invited user's information", "请输入被邀请用户信息");
+    public static readonly ErrorDef AlreadyInvited = new(nameof(AlreadyInvited), 5653, "InvalidParameterValue", "The user has already been invited, do not invite again", "用户已被邀请，请勿重复邀请");
+    public static readonly ErrorDef InviteDecisionMissing = new(nameof(InviteDecisionMissing), 5654, "InvalidParameter", "Please enter whether to accept the invitation", "请输入是否接受邀请");
+    public static readonly ErrorDef InviteDecisionFormat = new(nameof(InviteDecisionFormat), 5655, "InvalidParameterValue", "Incorrect invitation decision format", "接受邀请信息格式错误");
+    public static readonly ErrorDef MemberUidMissing = new(nameof(MemberUidMissing), 5656, "InvalidParameter", "Please enter the family member id", "请输入家庭成员id");
+    public static readonly ErrorDef CannotChangeOwnRole = new(nameof(CannotChangeOwnRole), 5657, "UnsupportedOperation", "Changing your own member role is not allowed", "禁止修改自己的成员权限");
+    public static readonly ErrorDef MemberRoleInvalid = new(nameof(MemberRoleInvalid), 5658, "InvalidParameterValue", "Invalid member role", "成员权限不合法");
+    public static readonly ErrorDef CannotLeaveOwnFamily = new(nameof(CannotLeaveOwnFamily), 5661, "UnsupportedOperation", "The owner cannot leave the family; transfer it to another member first", "不能离开自己创建的家庭");
+    public static readonly ErrorDef CannotRemoveSelf = new(nameof(CannotRemoveSelf), 5679, "UnsupportedOperation", "Removing yourself from the family is not allowed; leave it instead", "禁止将自己移除家庭");
+    public static readonly ErrorDef MemberNotInFamily = new(nameof(MemberNotInFamily), 6054, "ResourceNotFound", "The member is not in this family", "权限不足,被移除者不在该家庭下");
+    public static readonly ErrorDef FamilyInviteInvalid = new(nameof(FamilyInviteInvalid), 9301, "InvalidParameterValue.ShareTokenNotExist", "The invitation does not exist, has expired, was used, or is not yours", "邀请不存在、已过期、已使用或不属于您");
+
     /// <summary>Every entry, for docs and tests.</summary>
     public static IReadOnlyList<ErrorDef> All { get; } = typeof(Errors)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

@@ -13,7 +13,8 @@ namespace Bindery.Tencent;
 /// hold every rule. Ids on the wire: FamilyId = fid, RoomId = frid (<c>"0"</c> = no room, the family's default),
 /// ProductId = pk, DeviceName = the device key (dk). Times are Unix seconds.
 /// </summary>
-public sealed class TencentActions(UserSessions sessions, AccountService accounts, BindTokens tokens, BindingCore core, HomeService homes, TencentEnvelopeChoice envelopes, DeviceActivity activity, TencentShareActions shares)
+public sealed class TencentActions(UserSessions sessions, AccountService accounts, BindTokens tokens, BindingCore core, HomeService homes, TencentEnvelopeChoice envelopes, DeviceActivity activity,
+    TencentShareActions shares, TencentFamilyActions family)
 {
     /// <summary>The device-sharing actions (<see cref="TencentShareActions"/>), dispatched from the same table.</summary>
     private TencentShareActions Shares { get; } = shares;
@@ -22,6 +23,9 @@ public sealed class TencentActions(UserSessions sessions, AccountService account
     public const string DefaultRoomId = "0";
 
     public const int DefaultLimit = 20;
+
+    /// <summary>The family membership actions' runners (<see cref="TencentFamilyActions"/>).</summary>
+    private TencentFamilyActions Family => family;
     public const int MaxLimit = 100;
 
     /// <summary>The Tencent codes for the binding core's dialect-specific situations.</summary>
@@ -64,6 +68,15 @@ public sealed class TencentActions(UserSessions sessions, AccountService account
         ["AppGetFamilyDeviceList"] = new(TencentShape.Flat, (a, u, p) => a.DeviceListAsync(u, p)),
         ["AppModifyFamilyDeviceRoom"] = new(TencentShape.Flat, (a, u, p) => a.MoveDeviceAsync(u, p)),
         ["AppDeleteDeviceInFamily"] = new(TencentShape.Flat, (a, u, p) => a.DeleteDeviceAsync(u, p)),
+        // Family members (TencentFamilyActions): the clients read data.MemberList / data.Total and code only.
+        ["AppSendShareFamilyInvite"] = new(TencentShape.Flat, (a, u, p) => a.Family.SendInviteAsync(u, p)),
+        ["AppCreateShareFamilyToken"] = new(TencentShape.Flat, (a, u, p) => a.Family.CreateShareTokenAsync(u, p)),
+        ["AppJoinFamily"] = new(TencentShape.Flat, (a, u, p) => a.Family.JoinAsync(u, p)),
+        ["AppExitFamily"] = new(TencentShape.Flat, (a, u, p) => a.Family.ExitAsync(u, p)),
+        ["AppDeleteFamilyMember"] = new(TencentShape.Flat, (a, u, p) => a.Family.DeleteMemberAsync(u, p)),
+        ["AppGetFamilyMemberList"] = new(TencentShape.Flat, (a, u, p) => a.Family.MemberListAsync(u, p)),
+        ["AppModifyFamilyMemberRole"] = new(TencentShape.Flat, (a, u, p) => a.Family.ModifyRoleAsync(u, p)),
+        ["AppTransferFamilyOwner"] = new(TencentShape.Flat, (a, u, p) => a.Family.TransferOwnerAsync(u, p)),
         // The signed-in user (the mini-program SDK's login reads data.Data.UserID and NickName).
         ["AppGetUser"] = new(TencentShape.Wrapped, (a, u, _) => a.UserAsync(u)),
         ["AppUpdateUser"] = new(TencentShape.Flat, (a, u, p) => a.UpdateUserAsync(u, p)),

@@ -33,6 +33,7 @@ public static class TencentEndpoints
         services.AddSingleton<BindTokens>();
         services.AddSingleton<TencentActions>();
         services.AddSingleton<TencentShareActions>();
+        services.AddSingleton<TencentFamilyActions>();
         services.AddSingleton<TencentEnvelopeChoice>();
         services.AddSingleton<TencentApps>();
         services.AddSingleton<TencentAppApi>();

@@ -53,7 +53,7 @@ public sealed class CurrentFamilyTests(SharedApp app) : IClassFixture<SharedApp>
         await Family.SendOkAsync(home.Member, HttpMethod.Put, $"setCurrentFamily?fid={home.Fid}");
         Assert.Equal(home.Fid, (await CurrentAsync(home.Member))!.Fid);
 
-        await Family.SendOkAsync(home.Member, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Member.Uid)));
+        await Family.SendOkAsync(home.Member, HttpMethod.Delete, Family.Q("leaveFamily", ("fid", home.Fid)));
         Assert.Equal(own, (await CurrentAsync(home.Member))!.Fid);
         Assert.Equal(Errors.FamilyNotExist.Code, (await Family.GetAsync(home.Member, $"getCurrentFamily?fid={home.Fid}")).Code());
 

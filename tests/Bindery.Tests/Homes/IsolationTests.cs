@@ -35,7 +35,10 @@ public sealed class IsolationTests(SharedApp app) : IClassFixture<SharedApp>
             (HttpMethod.Put, fid => Family.Q("setFamily", ("fid", fid), ("familyName", "Mine now")), _ => null),
             (HttpMethod.Delete, fid => Family.Q("deleteFamily", ("fid", fid)), _ => null),
             (HttpMethod.Post, fid => Family.Q("addFamilyRoom", ("fid", fid), ("roomName", "Attic")), _ => null),
-            (HttpMethod.Post, _ => "addFamilyMember", fid => new { fid, username = home.Stranger.Username, role = 3 }),
+            (HttpMethod.Post, fid => Family.Q("inviteFamilyMember", ("fid", fid), ("uid", home.Stranger.Uid), ("memberRole", 3), ("invalidTime", Members.InvalidTime(app))), _ => null),
+            (HttpMethod.Put, fid => Family.Q("setFamilyMemberName", ("fid", fid), ("memberUid", home.Member.Uid), ("memberName", "Mine")), _ => null),
+            (HttpMethod.Put, fid => Family.Q("transferFamilyOwner", ("fid", fid), ("memberUid", home.Member.Uid)), _ => null),
+            (HttpMethod.Delete, fid => Family.Q("leaveFamily", ("fid", fid)), _ => null),
             (HttpMethod.Put, fid => Family.Q("setFamilyMemberRole", ("fid", fid), ("memberUid", home.Member.Uid), ("memberRole", 2)), _ => null),
             (HttpMethod.Delete, fid => Family.Q("deleteFamilyMember", ("fid", fid), ("memberUid", home.Member.Uid)), _ => null),
             (HttpMethod.Delete, fid => Family.Q("deleteFamilyMember", ("fid", fid), ("memberUid", home.Stranger.Uid)), _ => null),
@@ -96,8 +99,9 @@ public sealed class IsolationTests(SharedApp app) : IClassFixture<SharedApp>
     {
         var home = await Family.HouseholdAsync(app);
         var outsider = await Seed.UserAsync(app, await Seed.UserDomainAsync(app));
-        var refused = await Family.PostAsync(home.Owner, "addFamilyMember", new { fid = home.Fid, username = outsider.Username, role = 3 });
-        Assert.Equal(9003, refused.Code());
+        var refused = await Members.InviteAsync(app, home.Owner, home.Fid, ("uid", outsider.Uid));
+        Assert.Equal(Errors.UserInfoNotFound.Code, refused.Code());
+        Assert.Empty(await Members.InvitesAsync(outsider));
         Assert.Empty(await Family.ListAsync(outsider, "getFamilyList"));
     }
 }

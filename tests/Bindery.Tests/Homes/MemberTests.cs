@@ -1,18 +1,17 @@
+using Bindery.Infrastructure;
 using Bindery.Tests.Accounts;
 using Bindery.Tests.Support;
 
 namespace Bindery.Tests.Homes;
 
+/// <summary>The member list, roles, removal and leaving (invitations: FamilyMembershipInviteTests).</summary>
 public sealed class MemberTests(SharedApp app) : IClassFixture<SharedApp>
 {
-    private static int RoleOf(System.Text.Json.JsonElement[] members, string uid) =>
-        members.Single(m => m.GetProperty("uid").GetString() == uid).GetProperty("memberRole").GetInt32();
-
     [Fact]
     public async Task Every_member_reads_the_member_list_owner_first()
     {
         var home = await Family.HouseholdAsync(app);
-        var members = await Family.ListAsync(home.Member, $"getFamilyMemberList?fid={home.Fid}");
+        var members = await Members.ListAsync(home.Member, home.Fid);
         Assert.Equal([home.Owner.Uid, home.Admin.Uid, home.Member.Uid], members.Select(m => m.GetProperty("uid").GetString()));
         Assert.Equal([1, 2, 3], members.Select(m => m.GetProperty("memberRole").GetInt32()));
         Assert.Equal(home.Admin.Username, members[1].GetProperty("username").GetString());
@@ -20,65 +19,41 @@ public sealed class MemberTests(SharedApp app) : IClassFixture<SharedApp>
         Assert.Equal((home.Member.Uid, home.Member.Username, 3), (member.Uid, member.MemberName, member.MemberRole));
         Assert.True(member.AcceptTimeTs > 0);
         Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$", member.AcceptTime);
+        Assert.Equal(Errors.FamilyNotExist.Code, (await Family.GetAsync(home.Stranger, $"getFamilyMemberList?fid={home.Fid}")).Code());
     }
 
     [Fact]
-    public async Task Admins_add_regular_members_only_and_regular_members_add_nobody()
+    public async Task The_direct_add_without_the_invitees_consent_is_gone()
     {
         var home = await Family.HouseholdAsync(app);
-        var newcomer = await Seed.UserAsync(app, home.Domain);
-        var another = await Seed.UserAsync(app, home.Domain);
-        Assert.Equal(9107, (await Family.PostAsync(home.Admin, "addFamilyMember", new { fid = home.Fid, username = newcomer.Username, role = 2 })).Code());
-        Assert.Equal(9107, (await Family.PostAsync(home.Member, "addFamilyMember", new { fid = home.Fid, username = newcomer.Username, role = 3 })).Code());
-        await Family.PostOkAsync(home.Admin, "addFamilyMember", new { fid = home.Fid, username = newcomer.Username.ToUpperInvariant(), role = 3 });
-        await Family.PostOkAsync(home.Owner, "addFamilyMember", new { fid = home.Fid, username = another.Username, role = 2 });
-        var members = await Family.ListAsync(home.Owner, $"getFamilyMemberList?fid={home.Fid}");
-        Assert.Equal(3, RoleOf(members, newcomer.Uid));
-        Assert.Equal(2, RoleOf(members, another.Uid));
-    }
-
-    [Theory]
-    [InlineData("""{"fid":"FID","username":"USER","role":1}""", 9001, "role must be 2")]
-    [InlineData("""{"fid":"FID","username":"USER","role":7}""", 9001, "role must be 2")]
-    [InlineData("""{"fid":"FID","username":"USER","role":"admin"}""", 9000, "$.role")]
-    [InlineData("""{"fid":"FID","username":"USER"}""", 9000, "role is required")]
-    [InlineData("""{"fid":"FID","role":3}""", 9000, "username is required")]
-    [InlineData("""{"fid":"FID","username":"nobody-at-all","role":3}""", 9003, "no user")]
-    public async Task Bad_member_input_is_refused(string json, int code, string extMsgPart)
-    {
-        var home = await Family.HouseholdAsync(app);
-        var body = json.Replace("FID", home.Fid, StringComparison.Ordinal).Replace("USER", home.Stranger.Username, StringComparison.Ordinal);
-        var envelope = await Seed.PostRawAsync(home.Owner.Client, Family.Api + "addFamilyMember", body);
-        Assert.Equal(code, envelope.Code());
-        Assert.Contains(extMsgPart, envelope.ExtMsg(), StringComparison.Ordinal);
-        Assert.Equal(3, (await Family.ListAsync(home.Owner, $"getFamilyMemberList?fid={home.Fid}")).Length);
+        var envelope = await Family.PostAsync(home.Owner, "addFamilyMember", new { fid = home.Fid, username = home.Stranger.Username, role = 3 });
+        Assert.NotEqual(200, envelope.Code());
+        Assert.Empty(await Family.ListAsync(home.Stranger, "getFamilyList"));
     }
 
     [Fact]
-    public async Task Adding_someone_twice_is_9008()
+    public async Task Only_the_owner_changes_roles_and_never_their_own()
     {
         var home = await Family.HouseholdAsync(app);
-        Assert.Equal(9008, (await Family.PostAsync(home.Owner, "addFamilyMember", new { fid = home.Fid, username = home.Member.Username, role = 3 })).Code());
-        Assert.Equal(9008, (await Family.PostAsync(home.Owner, "addFamilyMember", new { fid = home.Fid, username = home.Owner.Username, role = 2 })).Code());
-    }
+        Assert.Equal(Errors.NoPermissionToFamily.Code, (await Members.SetRoleAsync(home.Admin, home.Fid, home.Member.Uid, 2)).Code());
+        Assert.Equal(Errors.NoPermissionToFamily.Code, (await Members.SetRoleAsync(home.Member, home.Fid, home.Admin.Uid, 3)).Code());
+        Assert.Equal(Errors.FamilyNotExist.Code, (await Members.SetRoleAsync(home.Stranger, home.Fid, home.Member.Uid, 2)).Code());
+        Assert.Equal(Errors.CannotChangeOwnRole.Code, (await Members.SetRoleAsync(home.Owner, home.Fid, home.Owner.Uid, 3)).Code());
+        Assert.Equal(Errors.CannotChangeOwnRole.Code, (await Members.SetRoleAsync(home.Admin, home.Fid, home.Admin.Uid, 3)).Code());
+        Assert.Equal(Errors.MemberNotInFamily.Code, (await Members.SetRoleAsync(home.Owner, home.Fid, home.Stranger.Uid, 3)).Code());
+        Assert.Equal(Errors.MemberRoleInvalid.Code, (await Members.SetRoleAsync(home.Owner, home.Fid, home.Member.Uid, 1)).Code());
+        Assert.Equal(Errors.MemberRoleInvalid.Code, (await Members.SetRoleAsync(home.Owner, home.Fid, home.Member.Uid, 7)).Code());
+        Assert.Equal(Errors.MemberRoleMissing.Code, (await Members.SetRoleAsync(home.Owner, home.Fid, home.Member.Uid, null)).Code());
+        Assert.Equal(Errors.MemberUidMissing.Code, (await Members.SetRoleAsync(home.Owner, home.Fid, null, 2)).Code());
 
-    [Fact]
-    public async Task Only_the_owner_changes_roles_and_the_owners_role_never_changes()
-    {
-        var home = await Family.HouseholdAsync(app);
-        Assert.Equal(9107, (await Family.SendAsync(home.Admin, HttpMethod.Put, Family.Q("setFamilyMemberRole", ("fid", home.Fid), ("memberUid", home.Member.Uid), ("memberRole", 2)))).Code());
-        Assert.Equal(9010, (await Family.SendAsync(home.Owner, HttpMethod.Put, Family.Q("setFamilyMemberRole", ("fid", home.Fid), ("memberUid", home.Owner.Uid), ("memberRole", 3)))).Code());
-        Assert.Equal(9003, (await Family.SendAsync(home.Owner, HttpMethod.Put, Family.Q("setFamilyMemberRole", ("fid", home.Fid), ("memberUid", home.Stranger.Uid), ("memberRole", 3)))).Code());
-        Assert.Equal(9001, (await Family.SendAsync(home.Owner, HttpMethod.Put, Family.Q("setFamilyMemberRole", ("fid", home.Fid), ("memberUid", home.Member.Uid), ("memberRole", 1)))).Code());
+        Assert.Equal(200, (await Members.SetRoleAsync(home.Owner, home.Fid, home.Member.Uid, 2)).Code());
+        Assert.Equal(200, (await Members.SetRoleAsync(home.Owner, home.Fid, home.Admin.Uid, 3)).Code());
 
-        await Family.SendOkAsync(home.Owner, HttpMethod.Put, Family.Q("setFamilyMemberRole", ("fid", home.Fid), ("memberUid", home.Member.Uid), ("memberRole", 2)));
-        await Family.SendOkAsync(home.Owner, HttpMethod.Put, Family.Q("setFamilyMemberRole", ("fid", home.Fid), ("memberUid", home.Admin.Uid), ("memberRole", 3)));
-
-        var members = await Family.ListAsync(home.Owner, $"getFamilyMemberList?fid={home.Fid}");
-        Assert.Equal(2, RoleOf(members, home.Member.Uid));
-        Assert.Equal(3, RoleOf(members, home.Admin.Uid));
+        var members = await Members.ListAsync(home.Owner, home.Fid);
+        Assert.Equal(2, Members.RoleOf(members, home.Member.Uid));
+        Assert.Equal(3, Members.RoleOf(members, home.Admin.Uid));
         // The demoted admin lost the right to manage rooms.
-        Assert.Equal(9107, (await Family.SendAsync(home.Admin, HttpMethod.Post, Family.Q("addFamilyRoom", ("fid", home.Fid), ("roomName", "Den")))).Code());
+        Assert.Equal(Errors.NoPermissionToFamily.Code, (await Family.SendAsync(home.Admin, HttpMethod.Post, Family.Q("addFamilyRoom", ("fid", home.Fid), ("roomName", "Den")))).Code());
     }
 
     [Fact]
@@ -87,29 +62,34 @@ public sealed class MemberTests(SharedApp app) : IClassFixture<SharedApp>
         var home = await Family.HouseholdAsync(app);
         var second = await Seed.UserAsync(app, home.Domain);
         await Tenant.AddMemberAsync(home.Owner, home.Fid, second, 2);
-        Assert.Equal(9107, (await Family.SendAsync(home.Member, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Admin.Uid)))).Code());
-        Assert.Equal(9107, (await Family.SendAsync(home.Admin, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", second.Uid)))).Code());
-        Assert.Equal(9107, (await Family.SendAsync(home.Admin, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Owner.Uid)))).Code());
-        Assert.Equal(9003, (await Family.SendAsync(home.Owner, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Stranger.Uid)))).Code());
+        Assert.Equal(Errors.NoPermissionToFamily.Code, (await Members.RemoveAsync(home.Member, home.Fid, home.Admin.Uid)).Code());
+        Assert.Equal(Errors.NoPermissionToFamily.Code, (await Members.RemoveAsync(home.Admin, home.Fid, second.Uid)).Code());
+        Assert.Equal(Errors.NoPermissionToFamily.Code, (await Members.RemoveAsync(home.Admin, home.Fid, home.Owner.Uid)).Code());
+        Assert.Equal(Errors.MemberNotInFamily.Code, (await Members.RemoveAsync(home.Owner, home.Fid, home.Stranger.Uid)).Code());
+        Assert.Equal(Errors.MemberUidMissing.Code, (await Members.RemoveAsync(home.Owner, home.Fid, null)).Code());
+        Assert.Equal(Errors.FamilyNotExist.Code, (await Members.RemoveAsync(home.Stranger, home.Fid, home.Member.Uid)).Code());
 
-        await Family.SendOkAsync(home.Admin, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Member.Uid)));
-        await Family.SendOkAsync(home.Owner, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", second.Uid)));
+        Assert.Equal(200, (await Members.RemoveAsync(home.Admin, home.Fid, home.Member.Uid)).Code());
+        Assert.Equal(200, (await Members.RemoveAsync(home.Owner, home.Fid, second.Uid)).Code());
 
-        Assert.Equal(9108, (await Family.GetAsync(home.Member, $"getFamilyMemberList?fid={home.Fid}")).Code());
+        Assert.Equal(Errors.FamilyNotExist.Code, (await Family.GetAsync(home.Member, $"getFamilyMemberList?fid={home.Fid}")).Code());
         Assert.Empty(await Family.ListAsync(second, "getFamilyList"));
-        Assert.Equal(2, (await Family.ListAsync(home.Owner, $"getFamilyMemberList?fid={home.Fid}")).Length);
+        Assert.Equal(2, (await Members.ListAsync(home.Owner, home.Fid)).Length);
     }
 
     [Fact]
-    public async Task Members_may_leave_but_the_owner_may_not()
+    public async Task Members_leave_with_leaveFamily_the_owner_may_not_and_nobody_removes_themselves()
     {
         var home = await Family.HouseholdAsync(app);
-        await Family.SendOkAsync(home.Member, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Member.Uid)));
-        await Family.SendOkAsync(home.Admin, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Admin.Uid)));
-        var refused = await Family.SendAsync(home.Owner, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Owner.Uid)));
-        Assert.Equal(9010, refused.Code());
+        Assert.Equal(Errors.CannotRemoveSelf.Code, (await Members.RemoveAsync(home.Member, home.Fid, home.Member.Uid)).Code());
+        Assert.Equal(Errors.CannotRemoveSelf.Code, (await Members.RemoveAsync(home.Owner, home.Fid, home.Owner.Uid)).Code());
+        Assert.Equal(200, (await Members.LeaveAsync(home.Member, home.Fid)).Code());
+        Assert.Equal(200, (await Members.LeaveAsync(home.Admin, home.Fid)).Code());
+        Assert.Equal(Errors.CannotLeaveOwnFamily.Code, (await Members.LeaveAsync(home.Owner, home.Fid)).Code());
+        Assert.Equal(Errors.FamilyNotExist.Code, (await Members.LeaveAsync(home.Member, home.Fid)).Code());
+        Assert.Equal(Errors.FamilyIdMissing.Code, (await Family.SendAsync(home.Member, HttpMethod.Delete, "leaveFamily")).Code());
         Assert.Empty(await Family.ListAsync(home.Member, "getFamilyList"));
-        Assert.Single(await Family.ListAsync(home.Owner, $"getFamilyMemberList?fid={home.Fid}"));
+        Assert.Single(await Members.ListAsync(home.Owner, home.Fid));
     }
 
     [Fact]
@@ -120,7 +100,7 @@ public sealed class MemberTests(SharedApp app) : IClassFixture<SharedApp>
         var (_, ownerDk) = await Seed.BoundDeviceAsync(app, home.Owner, home.Fid);
         await Family.PostOkAsync(home.Owner, "addCommonUsedDevice", new { fid = home.Fid, deviceList = new[] { new { pk, dk } } });
 
-        await Family.SendOkAsync(home.Owner, HttpMethod.Delete, Family.Q("deleteFamilyMember", ("fid", home.Fid), ("memberUid", home.Member.Uid)));
+        Assert.Equal(200, (await Members.RemoveAsync(home.Owner, home.Fid, home.Member.Uid)).Code());
 
         var device = Assert.Single((await Family.DevicesAsync(home.Owner, $"getFamilyDeviceList?fid={home.Fid}")).List);
         Assert.Equal(ownerDk, device.DeviceKey);

@@ -110,9 +110,16 @@ public sealed class Tenant
         return envelope.Data().GetProperty("frid").GetString()!;
     }
 
-    /// <summary>POST /v2/family/enduserapi/addFamilyMember {fid, username, role} (2 admin, 3 regular member).</summary>
-    public static Task AddMemberAsync(User owner, string fid, User member, int role) =>
-        PostOkAsync(owner.Client, "/v2/family/enduserapi/addFamilyMember", new { fid, username = member.Username, role });
+    /// <summary>
+    /// The owner (or an admin) invites <paramref name="member"/> by uid as <paramref name="role"/> (2 admin, 3 regular
+    /// member) with <c>inviteFamilyMember</c>, and the member accepts with <c>familyMemberInviteHandle</c>.
+    /// </summary>
+    public static async Task AddMemberAsync(User owner, string fid, User member, int role)
+    {
+        var invalidTime = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
+        await PostOkAsync(owner.Client, $"/v2/family/enduserapi/inviteFamilyMember?fid={fid}&uid={member.Uid}&memberRole={role}&invalidTime={invalidTime}", new { });
+        await PostOkAsync(member.Client, $"/v2/family/enduserapi/familyMemberInviteHandle?fid={fid}&decide=1", new { });
+    }
 
     /// <summary>Posts JSON, asserts envelope code 200 and returns <c>data</c>.</summary>
     public static async Task<JsonElement> PostOkAsync(HttpClient client, string url, object body)

@@ -34,6 +34,14 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
         ["AppGetFamilyDeviceList"] = ("DeviceList", true),
         ["AppModifyFamilyDeviceRoom"] = (null, true),
         ["AppDeleteDeviceInFamily"] = (null, true),
+        ["AppSendShareFamilyInvite"] = (null, true),
+        ["AppCreateShareFamilyToken"] = ("ShareToken", true),
+        ["AppJoinFamily"] = ("FamilyId", true),
+        ["AppExitFamily"] = (null, true),
+        ["AppDeleteFamilyMember"] = (null, true),
+        ["AppGetFamilyMemberList"] = ("MemberList", true),
+        ["AppModifyFamilyMemberRole"] = (null, true),
+        ["AppTransferFamilyOwner"] = (null, true),
         ["AppGetUser"] = ("UserID", false),
         ["AppLogoutUser"] = (null, true),
         ["AppUpdateUser"] = (null, true),
@@ -138,6 +146,25 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
                 return new() { ["FamilyId"] = familyId, ["RoomId"] = await api.RoomAsync(familyId), ["Name"] = "Hall" };
             case "AppDeleteRoom":
                 return new() { ["FamilyId"] = familyId, ["RoomId"] = await api.RoomAsync(familyId) };
+            case "AppGetFamilyMemberList":
+                return new() { ["FamilyId"] = familyId, ["Offset"] = 0, ["Limit"] = 999 };
+            case "AppCreateShareFamilyToken":
+                return new() { ["FamilyId"] = familyId };
+            case "AppSendShareFamilyInvite":
+                return new() { ["FamilyId"] = familyId, ["ToUserID"] = await UserIdAsync(await fx.UserAsync(tenant)) };
+            case "AppJoinFamily":
+                return new() { ["ShareToken"] = await FamilyShareTokenAsync(await fx.UserAsync(tenant)) };
+            case "AppExitFamily":
+                var host = await fx.UserAsync(tenant);
+                var joined = (await api.FieldsAsync("AppJoinFamily", new() { ["ShareToken"] = await FamilyShareTokenAsync(host) })).GetProperty("FamilyId").GetString();
+                return new() { ["FamilyId"] = joined };
+            case "AppDeleteFamilyMember":
+            case "AppModifyFamilyMemberRole":
+            case "AppTransferFamilyOwner":
+                var guest = await fx.UserAsync(tenant);
+                var token = (await api.FieldsAsync("AppCreateShareFamilyToken", new() { ["FamilyId"] = familyId })).GetProperty("ShareToken").GetString();
+                await guest.FieldsAsync("AppJoinFamily", new() { ["ShareToken"] = token });
+                return new() { ["FamilyId"] = familyId, ["MemberID"] = await UserIdAsync(guest), ["Role"] = 1 };
         }
         var device = await TencentClientFixture.DeviceAsync(tenant);
         if (action == "AppTokenBindDeviceFamily")
@@ -210,6 +237,12 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
         }
         return parameters;
     }
+
+    private static async Task<string> UserIdAsync(ClientApi api) => (await api.FieldsAsync("AppGetUser")).GetProperty("UserID").GetString()!;
+
+    /// <summary>A family share token of a fresh family of <paramref name="host"/>.</summary>
+    private static async Task<string> FamilyShareTokenAsync(ClientApi host) =>
+        (await host.FieldsAsync("AppCreateShareFamilyToken", new() { ["FamilyId"] = await host.FamilyAsync() })).GetProperty("ShareToken").GetString()!;
 
     [Fact]
     public async Task The_Android_provisioning_flow_succeeds_as_the_app_reads_it()
