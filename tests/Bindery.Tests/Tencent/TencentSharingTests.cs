@@ -241,4 +241,24 @@ public sealed class TencentSharingTests(TencentFixture fx) : IClassFixture<Tence
         await ownerApi.OkAsync("AppRemoveShareDeviceUser", new() { ["DeviceId"] = deviceId, ["RemoveUserID"] = recipient.Uid });
         Assert.Empty(SharedDeviceIds(await recipientApi.OkAsync("AppListUserShareDevices", new() { ["Offset"] = 0, ["Limit"] = 10 })));
     }
+
+    [Fact]
+    public async Task The_shared_device_list_pages_by_Offset_and_Limit_newest_first()
+    {
+        var (_, recipientApi) = await UserAsync();
+        var devices = new List<Tenant.Device>();
+        for (var i = 0; i < 3; i++)
+        {
+            var (_, ownerApi, familyId, device) = await OwnerWithDeviceAsync(fx);
+            await recipientApi.OkAsync("AppBindUserShareDevice", BindShare(device, await ShareTokenAsync(ownerApi, familyId, device)));
+            devices.Add(device);
+            fx.App.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+        var newestFirst = devices.Select(d => d.Pk + "/" + d.Dk).Reverse().ToList();
+        Assert.Equal(newestFirst, SharedDeviceIds(await recipientApi.OkAsync("AppListUserShareDevices", new() { ["Offset"] = 0, ["Limit"] = 999 })));
+        var middle = await recipientApi.OkAsync("AppListUserShareDevices", new() { ["Offset"] = 1, ["Limit"] = 1 });
+        Assert.Equal([newestFirst[1]], SharedDeviceIds(middle));
+        Assert.Equal(3, middle.GetProperty("Total").GetInt64());
+        Assert.Empty(SharedDeviceIds(await recipientApi.OkAsync("AppListUserShareDevices", new() { ["Offset"] = 3, ["Limit"] = 10 })));
+    }
 }
