@@ -152,6 +152,14 @@ public sealed record DeviceDetails
     [JsonPropertyName("shareCode")]
     public string? ShareCode { get; init; }
 
+    /// <summary>For a shared device, when the recipient's use ends (UTC <c>yyyy-MM-dd HH:mm:ss</c>); null: no end, or an own device.</summary>
+    [JsonPropertyName("sharingExpireAt")]
+    public string? SharingExpireAt { get; init; }
+
+    /// <summary>The same instant in Unix milliseconds (the real field's name).</summary>
+    [JsonPropertyName("sharingExpireTimeTs")]
+    public long? SharingExpireTimeTs { get; init; }
+
     /// <summary>
     /// Always null: Bindery keeps only the SHA-256 of an authKey, which the bind answer hands out once; it never
     /// shows anyone an authKey again (and never a sharer's authKey to a share's recipient).

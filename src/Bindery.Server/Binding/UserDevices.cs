@@ -66,6 +66,8 @@ public sealed class UserDevices(IDatabase db, TimeProvider clock)
 
         public string? ShareId { get; set; }
 
+        public long? SharingExpireAt { get; set; }
+
         public string ProductName { get; set; } = "";
 
         public string ProductLogo { get; set; } = "";
@@ -313,7 +315,7 @@ public sealed class UserDevices(IDatabase db, TimeProvider clock)
             $"""
             SELECT b.pk AS pk, b.dk AS dk, b.device_name AS device_name, b.method AS method, 1 AS device_type,
                    CASE WHEN b.verified THEN 1 ELSE 0 END AS verified, b.capabilities AS capabilities, b.fid AS fid,
-                   b.frid AS frid, b.bound_at AS bound_at, NULL AS owner_uid, NULL AS share_id, p.name AS product_name,
+                   b.frid AS frid, b.bound_at AS bound_at, NULL AS owner_uid, NULL AS share_id, NULL AS sharing_expire_at, p.name AS product_name,
                    p.logo_url AS product_logo, p.binding_mode AS binding_mode,
                    CASE WHEN b.matter_info IS NULL THEN 0 ELSE 1 END AS is_matter, p.device_key_format AS key_format
             FROM bindings b JOIN products p ON p.pk = b.pk
@@ -321,7 +323,7 @@ public sealed class UserDevices(IDatabase db, TimeProvider clock)
             UNION ALL
             SELECT s.pk, s.dk, COALESCE(s.device_name, ob.device_name, p.name), COALESCE(ob.method, 'SHARE'), 2,
                    CASE WHEN ob.verified THEN 1 ELSE 0 END, ob.capabilities, NULL, NULL, COALESCE(s.accepted_at, s.created_at),
-                   s.owner_user_id, s.share_id, p.name, p.logo_url, p.binding_mode,
+                   s.owner_user_id, s.share_id, s.sharing_expire_at, p.name, p.logo_url, p.binding_mode,
                    CASE WHEN ob.matter_info IS NULL THEN 0 ELSE 1 END, p.device_key_format
             FROM device_shares s JOIN products p ON p.pk = s.pk
             LEFT JOIN bindings ob ON ob.pk = s.pk AND ob.dk = s.dk AND ob.user_id = s.owner_user_id
@@ -359,6 +361,8 @@ public sealed class UserDevices(IDatabase db, TimeProvider clock)
         Uid = user.Id,
         OwnerUid = r.OwnerUid,
         ShareCode = r.ShareId is null ? null : DeviceSharing.ShareCodeOf(r.ShareId),
+        SharingExpireAt = r.SharingExpireAt is { } end ? QuectelFields.Time(end) : null,
+        SharingExpireTimeTs = r.SharingExpireAt,
         ProductName = r.ProductName,
         LogoImage = r.ProductLogo,
         ProductLogo = r.ProductLogo,

@@ -597,7 +597,11 @@ public sealed class DeviceSharing(IDatabase db, TimeProvider clock, IOptions<Sha
     private static (string Pk, string Dk) DeviceArgs(string? pk, string? dk) =>
         (Validate.Required(pk, Errors.ProductKeyMissing, BindingCore.MaxPkLength, "pk").Trim(), BindingCore.RequireDk(dk));
 
-    /// <summary>Checks the terms against now: coverMark 1–3 (5133), accepting time in the future and at most the window (9001), sharing time after it (5153).</summary>
+    /// <summary>
+    /// Checks the terms against now: coverMark 1–3 (5133); sharing time in the future (9001); accepting time in the future
+    /// and at most the window ahead (9001), by default the default window but not past the sharing time; a given
+    /// accepting time before the sharing time (5153).
+    /// </summary>
     private (long Accepting, long? Sharing, int Cover) ValidTerms(ShareTerms terms, long now, TimeSpan defaultWindow)
     {
         var cover = terms.CoverMark ?? 1;
@@ -606,13 +610,19 @@ public sealed class DeviceSharing(IDatabase db, TimeProvider clock, IOptions<Sha
             throw new BinderyException(Errors.ShareCoverMarkOutOfRange, "coverMark is 1, 2 or 3");
         }
         var maxWindow = (long)Options.MaxAcceptingWindow.TotalMilliseconds;
-        var accepting = terms.AcceptingExpireAt ?? now + Math.Min((long)defaultWindow.TotalMilliseconds, maxWindow);
+        if (terms.SharingExpireAt is { } end && end <= now)
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, "sharingExpireAt must be in the future");
+        }
+        // Not given: the default window, but never past the end of use (an invitation that could only be accepted
+        // into an ended share would be pointless).
+        var accepting = terms.AcceptingExpireAt ?? Math.Min(now + Math.Min((long)defaultWindow.TotalMilliseconds, maxWindow), terms.SharingExpireAt ?? long.MaxValue);
         if (accepting <= now || accepting > now + maxWindow)
         {
             throw new BinderyException(Errors.InvalidParameterValue,
                 $"acceptingExpireAt must be in the future and at most {Options.MaxAcceptingWindow.TotalDays:0.##} days ahead");
         }
-        if (terms.SharingExpireAt is { } sharing && sharing <= accepting)
+        if (terms.AcceptingExpireAt is not null && terms.SharingExpireAt is { } sharing && sharing <= accepting)
         {
             throw new BinderyException(Errors.SharingBeforeAccepting);
         }

@@ -9,9 +9,9 @@ namespace Bindery.Tests.Binding;
 /// <summary>
 /// The calls an app makes around the bind, replayed as the Quectel SDK sends them and parsed into its beans:
 /// the pre-check (<c>getDeviceInfoByBinding</c>), the device list (<c>userDeviceList</c>, PageInfo), one device
-/// (<c>deviceInfo</c>), renaming (<c>setDeviceInfo</c>), sharing with a known user (<c>shareByUid</c>) and the
-/// recipient accepting (<c>shareDevice?shareCode</c>); a product with custom device keys through all of them; and
-/// what another user can never see or do.
+/// (<c>deviceInfo</c>), renaming (<c>setDeviceInfo</c>), a shared device in them (sharing itself:
+/// <c>Tests/Sharing</c>); a product with custom device keys through all of them; and what another user can never see
+/// or do.
 /// </summary>
 public sealed partial class UserDeviceApiTests(BindingFixture fx) : IClassFixture<BindingFixture>
 {
@@ -166,68 +166,6 @@ public sealed partial class UserDeviceApiTests(BindingFixture fx) : IClassFixtur
         Assert.Equal(5, (await OkAsync<PageBean<DeviceBean>>(await List(user.Client, ("pkList", $"nope,{product.Pk}")))).Total);
         Assert.Equal(0, (await OkAsync<PageBean<DeviceBean>>(await List(user.Client, ("pkList", "nope")))).Total);
         Assert.Equal(Errors.DeviceNameTooLong.Code, await CodeAsync(await List(user.Client, ("deviceName", new string('x', 65)))));
-    }
-
-    [Fact]
-    public async Task Share_by_uid_is_accepted_by_code_only_by_the_addressed_user_and_once()
-    {
-        var (_, device, side) = await DeviceAsync(2);
-        var owner = await fx.Tenant.CreateUserAsync();
-        var guest = await fx.Tenant.CreateUserAsync();
-        var other = await fx.Tenant.CreateUserAsync();
-        await BindWifiAsync(side, owner);
-
-        Assert.Equal(Errors.ShareRecipientMissing.Code, await CodeAsync(await ShareByUid(owner.Client, device.Pk, device.Dk)));
-        Assert.Equal(Errors.NotFound.Code, await CodeAsync(await ShareByUid(owner.Client, device.Pk, device.Dk, ("shareUid", "nobody"))));
-        Assert.Equal(Errors.DeviceNotBound.Code, await CodeAsync(await ShareByUid(other.Client, device.Pk, device.Dk, ("shareUid", guest.Uid))));
-        var shareCode = await OkAsync<string>(await ShareByUid(owner.Client, device.Pk, device.Dk, ("shareUid", guest.Uid)));
-        Assert.StartsWith("share_dv_", shareCode, StringComparison.Ordinal);
-        Assert.Equal(Errors.AlreadyExists.Code, await CodeAsync(await ShareByUid(owner.Client, device.Pk, device.Dk, ("username", guest.Username), ("coverMark", 2))));
-
-        // Before accepting, the addressed user may look at the device by the code; nobody else may.
-        var preview = await OkAsync<DeviceBean>(await DeviceInfo(guest.Client, ("shareCode", shareCode)));
-        Assert.Equal((device.Dk, 2, owner.Uid), (preview.DeviceKey, preview.DeviceType, preview.OwnerUid));
-        Assert.Equal(Errors.ShareCodeInvalid.Code, await CodeAsync(await DeviceInfo(other.Client, ("shareCode", shareCode))));
-
-        Assert.Equal(Errors.ShareCodeMissing.Code, await CodeAsync(await AcceptShare(guest.Client, null)));
-        Assert.Equal(Errors.ShareCodeInvalid.Code, await CodeAsync(await AcceptShare(guest.Client, "share_dv_0123456789abcdef01234567")));
-        Assert.Equal(Errors.ShareCodeInvalid.Code, await CodeAsync(await AcceptShare(other.Client, shareCode)));
-        Assert.Equal(Errors.ShareCodeInvalid.Code, await CodeAsync(await AcceptShare(owner.Client, shareCode)));
-        Assert.Equal(Errors.DeviceNameTooLong.Code, await CodeAsync(await AcceptShare(guest.Client, shareCode, new string('n', 65))));
-        Assert.Equal(200, await CodeAsync(await AcceptShare(guest.Client, shareCode, "Mum's lock")));
-        Assert.Equal(Errors.AlreadyAcceptedShare.Code, await CodeAsync(await AcceptShare(guest.Client, shareCode)));
-        Assert.Empty(await DevicesAsync(other));
-
-        // The recipient's list shows it as shared (deviceType 2), under the name given, never with an authKey.
-        var shared = Assert.Single(await DevicesAsync(guest));
-        Assert.Equal((device.Dk, 2, 1, 2, "Mum's lock"), (shared.DeviceKey, shared.DeviceType, shared.Verified, shared.BindingType, shared.DeviceName));
-        Assert.Equal(owner.Uid, shared.OwnerUid);
-        Assert.Equal(shareCode, shared.ShareCode);
-        Assert.Null(shared.AuthKey);
-        var info = await OkAsync<DeviceBean>(await DeviceInfo(guest.Client, ("pk", device.Pk), ("dk", device.Dk)));
-        Assert.Equal((2, "Mum's lock"), (info.DeviceType, info.DeviceName));
-        // The owner's own list is unchanged.
-        Assert.Equal(1, Assert.Single(await DevicesAsync(owner)).DeviceType);
-    }
-
-    [Fact]
-    public async Task An_unverified_binding_cannot_share_and_an_email_or_phone_account_is_found_by_its_name()
-    {
-        var (_, device, side) = await DeviceAsync(1);
-        var snUser = await fx.Tenant.CreateUserAsync();
-        var byEmail = await fx.Tenant.CreateUserAsync("guest" + Guid.NewGuid().ToString("N")[..8] + "@example.com");
-        var byPhone = await fx.Tenant.CreateUserAsync("+86138" + Random.Shared.Next(10_000_000, 99_999_999));
-        Assert.Equal(200, (await BindingApi.BindSnAsync(snUser.Client, device.Pk, device.Sn)).Code());
-        Assert.Equal(Errors.UnverifiedBindingCannotShare.Code, await CodeAsync(await ShareByUid(snUser.Client, device.Pk, device.Dk, ("shareUid", byEmail.Uid))));
-
-        var holder = await fx.Tenant.CreateUserAsync();
-        await BindWifiAsync(side, holder);
-        var emailCode = await OkAsync<string>(await ShareByUid(holder.Client, device.Pk, device.Dk, ("email", byEmail.Username.ToUpperInvariant())));
-        var phoneCode = await OkAsync<string>(await ShareByUid(holder.Client, device.Pk, device.Dk, ("phone", byPhone.Username)));
-        Assert.Equal(200, await CodeAsync(await AcceptShare(byEmail.Client, emailCode)));
-        Assert.Equal(200, await CodeAsync(await AcceptShare(byPhone.Client, phoneCode)));
-        Assert.Equal(Errors.InvalidParameterValue.Code,
-            await CodeAsync(await ShareByUid(holder.Client, device.Pk, device.Dk, ("shareUid", byEmail.Uid), ("phone", byPhone.Username))));
     }
 
     [Fact]
