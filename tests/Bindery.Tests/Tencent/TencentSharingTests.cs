@@ -287,4 +287,20 @@ public sealed class TencentSharingTests(TencentFixture fx) : IClassFixture<Tence
         Assert.Equal(Errors.DeviceNotBound.TencentCode,
             await stranger.ErrorAsync("AppSendShareDeviceInvite", DeviceParameters(device, new() { ["FamilyId"] = strangersFamily, ["ToUserID"] = invitee.Uid })));
     }
+
+    [Fact]
+    public async Task A_new_token_voids_the_earlier_unused_ones_but_no_accepted_share()
+    {
+        var (_, ownerApi, familyId, device) = await OwnerWithDeviceAsync(fx);
+        var (kept, keptApi) = await UserAsync();
+        await keptApi.OkAsync("AppBindUserShareDevice", BindShare(device, await ShareTokenAsync(ownerApi, familyId, device)));
+        var unused = await ShareTokenAsync(ownerApi, familyId, device);
+        var newest = await ShareTokenAsync(ownerApi, familyId, device);
+
+        var (_, late) = await UserAsync();
+        Assert.Equal(Errors.ShareCodeInvalid.TencentCode, await late.ErrorAsync("AppBindUserShareDevice", BindShare(device, unused)));
+        await late.OkAsync("AppBindUserShareDevice", BindShare(device, newest));
+        Assert.Equal(2, (await ownerApi.OkAsync("AppListShareDeviceUsers", DeviceParameters(device))).GetProperty("Total").GetInt32());
+        Assert.Contains(kept.Uid, UserIds(await ownerApi.OkAsync("AppListShareDeviceUsers", DeviceParameters(device))));
+    }
 }
