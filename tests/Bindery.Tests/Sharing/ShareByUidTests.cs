@@ -91,7 +91,7 @@ public sealed class ShareByUidTests(SharingFixture fx) : IClassFixture<SharingFi
     }
 
     [Fact]
-    public async Task Sharing_with_yourself_or_with_a_holder_is_refused()
+    public async Task Sharing_with_yourself_or_with_a_holder_is_refused_and_a_holder_cannot_accept_a_code()
     {
         var (_, device, side) = await DeviceAsync(1);
         var owner = await fx.Tenant.CreateUserAsync();
@@ -102,6 +102,9 @@ public sealed class ShareByUidTests(SharingFixture fx) : IClassFixture<SharingFi
         Assert.Equal(Errors.DeviceAlreadyBound.Code, await CodeAsync(await ShareByUid(owner.Client, device.Pk, device.Dk, ("shareUid", holder.Uid))));
         Assert.Equal(Errors.ShareCoverMarkOutOfRange.Code,
             await CodeAsync(await ShareByUid(owner.Client, device.Pk, device.Dk, ("shareUid", Guid.NewGuid().ToString("N")), ("coverMark", 0))));
+        // Nor can a holder accept an open code of a device they hold.
+        var code = ShareApi.Ok(await ShareApi.ShareInfoAsync(owner.Client, device.Pk, device.Dk, _steps.In(TimeSpan.FromHours(1))));
+        Assert.Equal(Errors.DeviceAlreadyBound.Code, (await ShareApi.AcceptAsync(holder.Client, code)).Code());
     }
 
     [Fact]
