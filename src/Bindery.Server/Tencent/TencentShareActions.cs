@@ -208,7 +208,7 @@ public sealed class TencentShareActions(DeviceSharing sharing, HomeService homes
     {
         const int size = PageRequest.MaxPageSize;
         var first = offset / size;
-        var last = (offset + Math.Max(limit, 1) - 1) / size;
+        var last = (int)(((long)offset + Math.Max(limit, 1) - 1) / size);
         var items = new List<T>();
         long total = 0;
         for (var page = first; page <= last; page++)

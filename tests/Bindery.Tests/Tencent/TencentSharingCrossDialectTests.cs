@@ -118,6 +118,6 @@ public sealed class TencentSharingCrossDialectTests(TencentFixture fx) : IClassF
         await ownerApi.OkAsync("AppDeleteDeviceInFamily", DeviceParameters(device, new() { ["FamilyId"] = familyId }));
         Assert.Empty(await TencentSharedAsync(recipientApi));
         Assert.Empty(await QuectelSharedAsync(recipient));
-        Assert.NotEqual("", await recipientApi.ErrorAsync("AppRemoveUserShareDevice", DeviceParameters(device)));
+        Assert.Equal(Bindery.Infrastructure.Errors.ShareCodeInvalid.TencentCode, await recipientApi.ErrorAsync("AppRemoveUserShareDevice", DeviceParameters(device)));
     }
 }

@@ -170,7 +170,8 @@ public sealed class TencentSharingTests(TencentFixture fx) : IClassFixture<Tence
         var parameters = DeviceParameters(device, new() { ["FamilyId"] = familyId });
         Assert.Equal(Errors.FamilyNotExist.TencentCode, await stranger.ErrorAsync("AppCreateShareDeviceToken", parameters));
         parameters["FamilyId"] = strangersFamily;
-        Assert.NotEqual("", await stranger.ErrorAsync("AppCreateShareDeviceToken", parameters));
+        Assert.Equal(Errors.DeviceNotBound.TencentCode, await stranger.ErrorAsync("AppCreateShareDeviceToken", parameters));
+        Assert.Equal(Errors.DeviceNotBound.TencentCode, await stranger.ErrorAsync("AppListShareDeviceUsers", DeviceParameters(device)));
 
         // An SN binding proves nothing: it cannot hand the device on.
         var (snUser, snApi, snFamily) = await fx.UserWithFamilyAsync();
@@ -199,15 +200,15 @@ public sealed class TencentSharingTests(TencentFixture fx) : IClassFixture<Tence
         // A stranger cannot end someone's share; the owner can.
         var (_, stranger) = await UserAsync();
         var removal = DeviceParameters(device, new() { ["RemoveUserID"] = removed.Uid });
-        Assert.NotEqual("", await stranger.ErrorAsync("AppRemoveShareDeviceUser", removal));
+        Assert.Equal(Errors.ShareCodeInvalid.TencentCode, await stranger.ErrorAsync("AppRemoveShareDeviceUser", removal));
         Assert.Single(SharedDeviceIds(await removedApi.OkAsync("AppListUserShareDevices")));
         Assert.Equal("OK", (await ownerApi.OkAsync("AppRemoveShareDeviceUser", removal)).GetProperty("Status").GetString());
         Assert.Empty(SharedDeviceIds(await removedApi.OkAsync("AppListUserShareDevices")));
         Assert.Equal(0, (await ownerApi.OkAsync("AppListShareDeviceUsers", DeviceParameters(device))).GetProperty("Total").GetInt32());
 
         // Gone is gone: leaving again, or removing again, finds no share.
-        Assert.NotEqual("", await leaverApi.ErrorAsync("AppRemoveUserShareDevice", DeviceParameters(device)));
-        Assert.NotEqual("", await ownerApi.ErrorAsync("AppRemoveShareDeviceUser", removal));
+        Assert.Equal(Errors.ShareCodeInvalid.TencentCode, await leaverApi.ErrorAsync("AppRemoveUserShareDevice", DeviceParameters(device)));
+        Assert.Equal(Errors.ShareCodeInvalid.TencentCode, await ownerApi.ErrorAsync("AppRemoveShareDeviceUser", removal));
     }
 
     [Fact]
@@ -240,5 +241,66 @@ public sealed class TencentSharingTests(TencentFixture fx) : IClassFixture<Tence
         Assert.Equal([recipient.Uid], UserIds(await ownerApi.OkAsync("AppListShareDeviceUsers", new() { ["DeviceId"] = deviceId, ["Offset"] = 0, ["Limit"] = 10 })));
         await ownerApi.OkAsync("AppRemoveShareDeviceUser", new() { ["DeviceId"] = deviceId, ["RemoveUserID"] = recipient.Uid });
         Assert.Empty(SharedDeviceIds(await recipientApi.OkAsync("AppListUserShareDevices", new() { ["Offset"] = 0, ["Limit"] = 10 })));
+    }
+
+    [Fact]
+    public async Task The_shared_device_list_pages_by_Offset_and_Limit_newest_first()
+    {
+        var (_, recipientApi) = await UserAsync();
+        var devices = new List<Tenant.Device>();
+        for (var i = 0; i < 3; i++)
+        {
+            var (_, ownerApi, familyId, device) = await OwnerWithDeviceAsync(fx);
+            await recipientApi.OkAsync("AppBindUserShareDevice", BindShare(device, await ShareTokenAsync(ownerApi, familyId, device)));
+            devices.Add(device);
+            fx.App.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+        var newestFirst = devices.Select(d => d.Pk + "/" + d.Dk).Reverse().ToList();
+        Assert.Equal(newestFirst, SharedDeviceIds(await recipientApi.OkAsync("AppListUserShareDevices", new() { ["Offset"] = 0, ["Limit"] = 999 })));
+        var middle = await recipientApi.OkAsync("AppListUserShareDevices", new() { ["Offset"] = 1, ["Limit"] = 1 });
+        Assert.Equal([newestFirst[1]], SharedDeviceIds(middle));
+        Assert.Equal(3, middle.GetProperty("Total").GetInt64());
+        Assert.Empty(SharedDeviceIds(await recipientApi.OkAsync("AppListUserShareDevices", new() { ["Offset"] = 3, ["Limit"] = 10 })));
+    }
+
+    [Fact]
+    public async Task Invitation_refusals()
+    {
+        var (owner, ownerApi, familyId, device) = await OwnerWithDeviceAsync(fx);
+        Dictionary<string, object?> To(string uid) => DeviceParameters(device, new() { ["FamilyId"] = familyId, ["ToUserID"] = uid });
+
+        Assert.Equal(Errors.NotFound.TencentCode, await ownerApi.ErrorAsync("AppSendShareDeviceInvite", To("no-such-user")));
+        Assert.Equal(Errors.CannotShareOwnDevice.TencentCode, await ownerApi.ErrorAsync("AppSendShareDeviceInvite", To(owner.Uid)));
+        var (holder, holderApi, holderFamily) = await fx.UserWithFamilyAsync();
+        var token = await holderApi.CreateTokenAsync();
+        await fx.DeviceClient(device).ReportTokenOkAsync(token);
+        Assert.False((await holderApi.BindAsync(token, device, holderFamily)).TryGetProperty("Error", out _));
+        Assert.Equal(Errors.DeviceAlreadyBound.TencentCode, await ownerApi.ErrorAsync("AppSendShareDeviceInvite", To(holder.Uid)));
+
+        var (invitee, inviteeApi) = await UserAsync();
+        var handle = (await ownerApi.OkAsync("AppSendShareDeviceInvite", To(invitee.Uid))).GetProperty("ShareDeviceToken").GetString()!;
+        await inviteeApi.OkAsync("AppBindUserShareDevice", BindShare(device, handle));
+        Assert.Equal(Errors.AlreadyExists.TencentCode, await ownerApi.ErrorAsync("AppSendShareDeviceInvite", To(invitee.Uid)));
+        var (_, stranger, strangersFamily) = await fx.UserWithFamilyAsync();
+        Assert.Equal(Errors.FamilyNotExist.TencentCode,
+            await stranger.ErrorAsync("AppSendShareDeviceInvite", DeviceParameters(device, new() { ["FamilyId"] = familyId, ["ToUserID"] = invitee.Uid })));
+        Assert.Equal(Errors.DeviceNotBound.TencentCode,
+            await stranger.ErrorAsync("AppSendShareDeviceInvite", DeviceParameters(device, new() { ["FamilyId"] = strangersFamily, ["ToUserID"] = invitee.Uid })));
+    }
+
+    [Fact]
+    public async Task A_new_token_voids_the_earlier_unused_ones_but_no_accepted_share()
+    {
+        var (_, ownerApi, familyId, device) = await OwnerWithDeviceAsync(fx);
+        var (kept, keptApi) = await UserAsync();
+        await keptApi.OkAsync("AppBindUserShareDevice", BindShare(device, await ShareTokenAsync(ownerApi, familyId, device)));
+        var unused = await ShareTokenAsync(ownerApi, familyId, device);
+        var newest = await ShareTokenAsync(ownerApi, familyId, device);
+
+        var (_, late) = await UserAsync();
+        Assert.Equal(Errors.ShareCodeInvalid.TencentCode, await late.ErrorAsync("AppBindUserShareDevice", BindShare(device, unused)));
+        await late.OkAsync("AppBindUserShareDevice", BindShare(device, newest));
+        Assert.Equal(2, (await ownerApi.OkAsync("AppListShareDeviceUsers", DeviceParameters(device))).GetProperty("Total").GetInt32());
+        Assert.Contains(kept.Uid, UserIds(await ownerApi.OkAsync("AppListShareDeviceUsers", DeviceParameters(device))));
     }
 }
