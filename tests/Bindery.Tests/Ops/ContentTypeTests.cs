@@ -43,6 +43,10 @@ public sealed class ContentTypeTests : IAsyncLifetime, IDisposable
         "POST /v2/family/enduserapi/addFamilyRoom",
         "PUT /v2/family/enduserapi/setFamilyRoom",
         "PUT /v2/family/enduserapi/setFamilyMemberRole",
+        "POST /v2/family/enduserapi/inviteFamilyMember",
+        "POST /v2/family/enduserapi/familyMemberInviteHandle",
+        "PUT /v2/family/enduserapi/setFamilyMemberName",
+        "PUT /v2/family/enduserapi/transferFamilyOwner",
     ];
 
     /// <summary>JSON endpoints anyone may call: there is nothing to authenticate before the Content-Type.</summary>
