@@ -8,8 +8,9 @@ namespace Bindery.Binding;
 /// <summary>
 /// The kinds of <c>binding_events</c> rows (docs/architecture.md, "Binding events (the outbox)"). A binding is created
 /// by <see cref="Bound"/> and removed by exactly one of <see cref="Unbound"/>, <see cref="Displaced"/>,
-/// <see cref="Reset"/> or <see cref="DeviceDeleted"/>; a share is created by <see cref="Shared"/>, accepted by
-/// <see cref="ShareAccepted"/> and removed by <see cref="Unshared"/>.
+/// <see cref="Reset"/> or <see cref="DeviceDeleted"/>, and leaves a family (staying its holder's) with
+/// <see cref="LeftFamily"/>; a share is created by <see cref="Shared"/>, accepted by <see cref="ShareAccepted"/>,
+/// changed by <see cref="ShareUpdated"/> and removed by <see cref="Unshared"/>.
 /// </summary>
 public static class BindingEventKinds
 {
@@ -33,6 +34,12 @@ public static class BindingEventKinds
 
     /// <summary>The family's owner deleted the family (no pk/dk/user: a family with devices cannot be deleted).</summary>
     public const string FamilyDeleted = "family_deleted";
+
+    /// <summary>
+    /// The holder left a family or was removed from it: the binding stays theirs but loses its family, room and
+    /// common-list place; <c>fid</c> is the family left. Not a binding's end (no device push).
+    /// </summary>
+    public const string LeftFamily = "left_family";
 
     /// <summary>A verified holder shared the device (the share is pending until accepted).</summary>
     public const string Shared = "shared";
@@ -256,6 +263,10 @@ public static class BindingLifecycle
     /// <summary>Removes the share of the device addressed to <paramref name="userId"/>, if any; returns how many went (0 or 1).</summary>
     public static Task<int> RemoveShareToUserAsync(DbTx tx, string pk, string dk, string userId, BindingActor actor, long now) =>
         RemoveSharesAsync(tx, "pk = @Pk AND dk = @Dk AND user_id = @UserId", new { Pk = pk, Dk = dk, UserId = userId }, actor, now);
+
+    /// <summary>Records that <paramref name="binding"/> left family <paramref name="fid"/> (its holder left or was removed).</summary>
+    public static Task RecordLeftFamilyAsync(DbTx tx, BindingHolder binding, string fid, BindingActor actor, long now) =>
+        RecordAsync(tx, BindingEventOf(BindingEventKinds.LeftFamily, binding, actor) with { Fid = fid }, now);
 
     /// <summary>Records that a family was deleted (owner only; a family holding bindings cannot be deleted).</summary>
     public static Task RecordFamilyDeletedAsync(DbTx tx, string fid, BindingActor actor, long now) =>

@@ -34,12 +34,6 @@ public sealed record FamilyShareToken(string Token, long ExpiresAt);
 /// </summary>
 public sealed class FamilyMembership(IDatabase db, TimeProvider clock, IOptions<FamilyOptions> options)
 {
-    /// <summary>
-    /// The <c>binding_events</c> kind written for each binding that leaves a family because its holder left or was
-    /// removed: the binding stays the holder's, without family, room or common-list place.
-    /// </summary>
-    public const string BindingLeftFamily = "left_family";
-
     /// <summary>The prefix of an invitation's handle (<c>share_fm_&lt;id&gt;</c>) and of a share token (<c>share_fm_&lt;id&gt;_&lt;secret&gt;</c>).</summary>
     public const string HandlePrefix = "share_fm_";
 
@@ -555,7 +549,7 @@ public sealed class FamilyMembership(IDatabase db, TimeProvider clock, IOptions<
     /// <summary>
     /// A member leaves the family, whether they left or were removed (the one rule, docs/accounts-and-homes.md): their
     /// membership ends at once; their own bindings stay theirs but leave the family (no fid, room or common-list place;
-    /// one <see cref="BindingLeftFamily"/> event each); their current-family setting pointing at it is cleared; the
+    /// one <see cref="BindingEventKinds.LeftFamily"/> event each); their current-family setting pointing at it is cleared; the
     /// invitations they made or received for it are dropped.
     /// </summary>
     private static async Task DepartAsync(DbTx tx, string fid, string memberId, BindingActor actor, long now)
@@ -570,18 +564,7 @@ public sealed class FamilyMembership(IDatabase db, TimeProvider clock, IOptions<
             await tx.ExecuteAsync("UPDATE bindings SET fid = NULL, frid = NULL, is_common = FALSE WHERE fid = @Fid AND user_id = @Uid", param);
             foreach (var b in bindings)
             {
-                await BindingLifecycle.RecordAsync(tx, new BindingEvent
-                {
-                    Kind = BindingLeftFamily,
-                    Actor = actor,
-                    Pk = b.Pk,
-                    Dk = b.Dk,
-                    UserId = b.UserId,
-                    Fid = fid,
-                    Method = b.Method,
-                    Verified = b.Verified,
-                    BindingId = b.BindingId,
-                }, now);
+                await BindingLifecycle.RecordLeftFamilyAsync(tx, b, fid, actor, now);
             }
             await FamilyDevices.ForgetDepartedAsync(tx, fid);
         }
