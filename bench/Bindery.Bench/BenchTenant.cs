@@ -82,22 +82,10 @@ public sealed class BenchTenant
     public async Task<string[]> CreateBindTokensAsync(string[] accessTokens, int count, int concurrency)
     {
         var tokens = new string[count];
-        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, cancellationToken) =>
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, _) =>
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/exploreropen/tokenapi")
-            {
-                Content = JsonContent.Create(new { Action = "AppCreateDeviceBindToken", AccessToken = accessTokens[i % accessTokens.Length] }),
-            };
-            using var response = await _http.SendAsync(request, cancellationToken);
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            using var document = JsonDocument.Parse(text);
-            var answer = document.RootElement.TryGetProperty("Response", out var r) ? r : document.RootElement;
-            if (answer.TryGetProperty("Data", out var data) && data.TryGetProperty("Token", out var token))
-            {
-                tokens[i] = token.GetString()!;
-                return;
-            }
-            throw new InvalidOperationException($"AppCreateDeviceBindToken answered HTTP {(int)response.StatusCode}: {text}");
+            var data = await TencentAsync(new { Action = "AppCreateDeviceBindToken", AccessToken = accessTokens[i % accessTokens.Length] });
+            tokens[i] = FindString(data, "Token") ?? throw new InvalidOperationException($"AppCreateDeviceBindToken answered no Token: {data}");
         });
         return tokens;
     }
@@ -118,15 +106,25 @@ public sealed class BenchTenant
     /// <summary>Posts one Tencent-style action to <c>/api/exploreropen/tokenapi</c>; returns the answer's Data, or throws with its Error.</summary>
     private async Task<JsonElement> TencentAsync(object body)
     {
-        using var response = await _http.PostAsJsonAsync("/api/exploreropen/tokenapi", body);
-        var text = await response.Content.ReadAsStringAsync();
-        using var document = JsonDocument.Parse(text);
-        var answer = document.RootElement.TryGetProperty("Response", out var r) ? r : document.RootElement;
-        if (answer.TryGetProperty("Data", out var data) || answer.TryGetProperty("data", out data))
+        for (var attempt = 1; ; attempt++)
         {
-            return data.Clone();
+            using var response = await _http.PostAsJsonAsync("/api/exploreropen/tokenapi", body);
+            var text = await response.Content.ReadAsStringAsync();
+            using var document = JsonDocument.Parse(text);
+            var answer = document.RootElement.TryGetProperty("Response", out var r) ? r : document.RootElement;
+            if (answer.TryGetProperty("Data", out var data) || answer.TryGetProperty("data", out data))
+            {
+                return data.Clone();
+            }
+            // The storage error (InternalError.InternalServerExceptionDB, 9014) says "retry".
+            if (text.Contains("InternalServerExceptionDB", StringComparison.Ordinal) && attempt < 20)
+            {
+                Interlocked.Increment(ref _reportRetries);
+                await Task.Delay(Random.Shared.Next(5, 50) * attempt);
+                continue;
+            }
+            throw new InvalidOperationException($"the Tencent API answered HTTP {(int)response.StatusCode}: {text}");
         }
-        throw new InvalidOperationException($"the Tencent API answered HTTP {(int)response.StatusCode}: {text}");
     }
 
     private static string? FindString(JsonElement element, string name)
@@ -206,7 +204,7 @@ public sealed class BenchTenant
         return tokens;
     }
 
-    /// <summary>Reports answered 503 / 9014 ("storage temporarily unavailable, retry") and sent again, as a device would.</summary>
+    /// <summary>Set-up requests (reports, registrations) answered 503 / 9014 ("storage temporarily unavailable, retry") and sent again, as a client would.</summary>
     public long ReportRetries => Interlocked.Read(ref _reportRetries);
 
     private long _reportRetries;
@@ -301,15 +299,25 @@ public sealed class BenchTenant
 
     private Task<JsonElement> AdminPostAsync(string path, object body) => PostAsync(path, body, admin: true);
 
+    /// <summary>A set-up request; "storage temporarily unavailable, retry" (503 / 9014, e.g. PostgreSQL's serialization failures) is retried, as a client would.</summary>
     private async Task<JsonElement> PostAsync(string path, object body, bool admin)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
-        if (admin)
+        for (var attempt = 1; ; attempt++)
         {
-            request.Headers.Add("X-Admin-Key", _adminKey);
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+            if (admin)
+            {
+                request.Headers.Add("X-Admin-Key", _adminKey);
+            }
+            using var response = await _http.SendAsync(request);
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 20)
+            {
+                Interlocked.Increment(ref _reportRetries);
+                await Task.Delay(Random.Shared.Next(5, 50) * attempt);
+                continue;
+            }
+            return await DataAsync(response, path);
         }
-        using var response = await _http.SendAsync(request);
-        return await DataAsync(response, path);
     }
 
     private static async Task<JsonElement> DataAsync(HttpResponseMessage response, string what)
