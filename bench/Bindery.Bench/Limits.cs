@@ -62,10 +62,10 @@ internal sealed class Limits(BenchOptions options, string workDir, ThrowawayPost
         await File.WriteAllTextAsync(bind, """
             \set d random(1, 1000000)
             BEGIN;
-            UPDATE devices SET code_used_at = 1 WHERE pk = 'p1' AND dk = lpad(to_hex(:d), 12, '0');
-            INSERT INTO bindings VALUES (md5(random()::text || clock_timestamp()::text), 'p1', lpad(to_hex(:d), 12, '0') || md5(random()::text), 'u' || :client_id, md5(random()::text), 0);
-            INSERT INTO binding_events (event_id, occurred_at, kind, pk, dk, user_id) VALUES (md5(random()::text || clock_timestamp()::text), 0, 'bound', 'p1', lpad(to_hex(:d), 12, '0'), 'u' || :client_id);
-            INSERT INTO device_pushes (push_id, pk, dk, payload, created_at) VALUES (md5(random()::text || clock_timestamp()::text), 'p1', lpad(to_hex(:d), 12, '0'), '{"method":"bind_device","params":{"UserID":"u1","FamilyId":null}}', 0);
+            UPDATE devices SET code_used_at = 1 WHERE pk = 'p1' AND dk = lpad(to_hex(:d::int), 12, '0');
+            INSERT INTO bindings VALUES (md5(random()::text || clock_timestamp()::text), 'p1', lpad(to_hex(:d::int), 12, '0') || md5(random()::text), 'u' || :client_id, md5(random()::text), 0);
+            INSERT INTO binding_events (event_id, occurred_at, kind, pk, dk, user_id) VALUES (md5(random()::text || clock_timestamp()::text), 0, 'bound', 'p1', lpad(to_hex(:d::int), 12, '0'), 'u' || :client_id);
+            INSERT INTO device_pushes (push_id, pk, dk, payload, created_at) VALUES (md5(random()::text || clock_timestamp()::text), 'p1', lpad(to_hex(:d::int), 12, '0'), '{"method":"bind_device","params":{"UserID":"u1","FamilyId":null}}', 0);
             COMMIT;
             """);
         var clients = options.Connections.ToString(CultureInfo.InvariantCulture);
@@ -83,7 +83,7 @@ internal sealed class Limits(BenchOptions options, string workDir, ThrowawayPost
             await RunAsync(pgbench, [.. connection, "-n", "-M", "prepared", "-c", clients, "-j", threads, "-T", seconds, "-f", script, database],
                 filter: line => line.StartsWith("tps", StringComparison.Ordinal) || line.StartsWith("latency", StringComparison.Ordinal)
                     || line.StartsWith("number of", StringComparison.Ordinal),
-                environment: ("PGOPTIONS", $"-c default_transaction_isolation='{isolation}'"));
+                environment: ("PGOPTIONS", "-c default_transaction_isolation=" + isolation.Replace(" ", "\\ ", StringComparison.Ordinal)));
         }
         return 0;
     }
@@ -127,7 +127,8 @@ internal sealed class Limits(BenchOptions options, string workDir, ThrowawayPost
         }
         if (process.ExitCode != 0)
         {
-            Console.WriteLine($"{Path.GetFileName(file)} exited with {process.ExitCode} after {clock.Elapsed.TotalSeconds:0.0} s: {await stderr}");
+            var error = await stderr;
+            Console.WriteLine($"{Path.GetFileName(file)} exited with {process.ExitCode} after {clock.Elapsed.TotalSeconds:0.0} s: {(error.Length > 1000 ? error[..1000] + "…" : error)}");
         }
         return process.ExitCode;
     }

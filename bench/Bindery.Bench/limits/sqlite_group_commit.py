@@ -68,19 +68,20 @@ for group in groups:
     while time.perf_counter() - start < seconds and device + group <= DEVICES:
         db.execute("BEGIN IMMEDIATE")
         ts = int(time.time() * 1000)
-        for _ in range(group):
-            dk, b, e, p = binds_params[device]
-            device += 1
-            db.execute("UPDATE devices SET binding_code_used_at = ? WHERE pk = 'p1' AND dk = ? AND binding_code_used_at IS NULL", (ts, dk))
-            db.execute("INSERT INTO bindings (binding_id, pk, dk, user_id, is_exclusive, method, auth_key_hash, device_name, "
+        chunk = binds_params[device:device + group]
+        device += group
+        # executemany per table: the statements of a group run in C, one prepared statement each.
+        db.executemany("UPDATE devices SET binding_code_used_at = ? WHERE pk = 'p1' AND dk = ? AND binding_code_used_at IS NULL",
+                       [(ts, dk) for dk, _, _, _ in chunk])
+        db.executemany("INSERT INTO bindings (binding_id, pk, dk, user_id, is_exclusive, method, auth_key_hash, device_name, "
                        "is_common, verified, bound_at) VALUES (?, 'p1', ?, 'u1', 1, 'WIFI', ?, 'Bench plug', 0, 1, ?)",
-                       b + (ts,))
-            db.execute("INSERT INTO binding_events (event_id, occurred_at, kind, pk, dk, user_id, method, verified, binding_id, "
+                       [b + (ts,) for _, b, _, _ in chunk])
+        db.executemany("INSERT INTO binding_events (event_id, occurred_at, kind, pk, dk, user_id, method, verified, binding_id, "
                        "actor_type, actor_id) VALUES (?, ?, 'bound', 'p1', ?, 'u1', 'WIFI', 1, ?, 'user', 'u1')",
-                       (e[0], ts, e[1], e[2]))
-            db.execute("INSERT INTO device_pushes (push_id, pk, dk, method, payload, created_at, attempts) "
+                       [(e[0], ts, e[1], e[2]) for _, _, e, _ in chunk])
+        db.executemany("INSERT INTO device_pushes (push_id, pk, dk, method, payload, created_at, attempts) "
                        "VALUES (?, 'p1', ?, 'bind_device', ?, ?, 0)",
-                       p + ('{"method":"bind_device","params":{"UserID":"u1","FamilyId":null}}', ts))
+                       [p + ('{"method":"bind_device","params":{"UserID":"u1","FamilyId":null}}', ts) for _, _, _, p in chunk])
         c = time.perf_counter()
         db.execute("COMMIT")
         commit_time += time.perf_counter() - c
