@@ -57,7 +57,8 @@ internal sealed class Limits(BenchOptions options, string workDir, ThrowawayPost
         await File.WriteAllTextAsync(single, """
             INSERT INTO single_rows VALUES (md5(random()::text || clock_timestamp()::text), 'bind-sized payload of about a hundred bytes, like a binding row with its hash', 0);
             """);
-        // A bind's rows: its device's code marked used, the binding, its event, its push: one transaction.
+        // A bind's rows: its device's code marked used, the binding, its event, its push: one transaction. (No
+        // colon in the literals: pgbench reads ":name" as a variable.)
         var bind = Path.Combine(workDir, "limits-bind.sql");
         await File.WriteAllTextAsync(bind, """
             \set d random(1, 1000000)
@@ -65,7 +66,7 @@ internal sealed class Limits(BenchOptions options, string workDir, ThrowawayPost
             UPDATE devices SET code_used_at = 1 WHERE pk = 'p1' AND dk = lpad(to_hex(:d::int), 12, '0');
             INSERT INTO bindings VALUES (md5(random()::text || clock_timestamp()::text), 'p1', lpad(to_hex(:d::int), 12, '0') || md5(random()::text), 'u' || :client_id, md5(random()::text), 0);
             INSERT INTO binding_events (event_id, occurred_at, kind, pk, dk, user_id) VALUES (md5(random()::text || clock_timestamp()::text), 0, 'bound', 'p1', lpad(to_hex(:d::int), 12, '0'), 'u' || :client_id);
-            INSERT INTO device_pushes (push_id, pk, dk, payload, created_at) VALUES (md5(random()::text || clock_timestamp()::text), 'p1', lpad(to_hex(:d::int), 12, '0'), '{"method":"bind_device","params":{"UserID":"u1","FamilyId":null}}', 0);
+            INSERT INTO device_pushes (push_id, pk, dk, payload, created_at) VALUES (md5(random()::text || clock_timestamp()::text), 'p1', lpad(to_hex(:d::int), 12, '0'), 'method bind_device, params UserID u1 FamilyId null, the size of a push payload', 0);
             COMMIT;
             """);
         var clients = options.Connections.ToString(CultureInfo.InvariantCulture);
