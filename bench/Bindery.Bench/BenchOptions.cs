@@ -49,6 +49,21 @@ public sealed class BenchOptions
     /// <summary>MQTT connects / requests in flight at once.</summary>
     public int MqttConcurrency { get; private set; } = 256;
 
+    /// <summary>Pre-signed device code reports of the timed report phase (each with its own nonce); 0 skips it.</summary>
+    public int Reports { get; private set; } = 200_000;
+
+    /// <summary>Bind tokens created in the set-up and reported by devices in the timed token-report phase; 0 skips it.</summary>
+    public int TokenReports { get; private set; } = 100_000;
+
+    /// <summary>Tencent token binds (AppTokenBindDeviceFamily) prepared in the set-up (a device and a reported token each); 0 skips it.</summary>
+    public int TokenBinds { get; private set; } = 50_000;
+
+    /// <summary>Reads the server's store counters around each phase and prints where a request's time goes.</summary>
+    public bool Profile { get; private set; }
+
+    /// <summary>Measures the machine's physical limits instead: a bare SQLite group commit and pgbench.</summary>
+    public bool Limits { get; private set; }
+
     /// <summary>Only the MQTT phase (with its own set-up).</summary>
     public bool OnlyMqtt { get; private set; }
 
@@ -104,6 +119,11 @@ public sealed class BenchOptions
                 case "--mqtt-devices": options.MqttDevices = Number(); break;
                 case "--mqtt-concurrency": options.MqttConcurrency = Math.Max(1, Number()); break;
                 case "--only-mqtt": options.OnlyMqtt = true; break;
+                case "--reports": options.Reports = Number(); break;
+                case "--token-reports": options.TokenReports = Number(); break;
+                case "--token-binds": options.TokenBinds = Number(); break;
+                case "--profile": options.Profile = true; break;
+                case "--limits": options.Limits = true; break;
                 case "-h" or "--help": options.Help = true; break;
                 default: throw new ArgumentException($"unknown option '{name}' (see --help)");
             }
@@ -122,15 +142,30 @@ public sealed class BenchOptions
           ./bench.sh [--store sqlite|postgres] [--devices N] [--duration S] [--connections C] [options]
           ./bench.sh --scale [--store ...]          registry scale: bind latency at 1,000 vs 1,000,000 devices, server memory
           ./bench.sh --only-mqtt [--mqtt-devices N] the MQTT phase alone (its own server, users and devices)
+          ./bench.sh --limits [--duration S]        the machine's physical limits: a bare SQLite group commit of bind-sized
+                                                    rows (synchronous=FULL) and pgbench on the durable throwaway cluster
 
           --store sqlite|postgres   store (default sqlite; postgres starts a throwaway durable cluster from Debian's binaries)
           --devices N               devices registered through the admin bulk import (default 100000); each reports a code
-          --duration S              seconds of each timed phase: bare endpoint, binds, read path, fixed rate (default 10)
+                                    in the set-up and binds once (warm-up, timed bind phase, fixed rate)
+          --duration S              seconds of each timed phase: bare endpoint, binds, read path, reports, token phases,
+                                    fixed rate (default 10)
           --warmup S                seconds of warm-up before the timed phases (default 3)
           --connections C           concurrent HTTP connections of wrk (default 32)
           --threads T               wrk threads (default 2)
           --users U                 app users the binds are spread over (default 1000)
           --rate R                  binds/s of the fixed-rate latency phase (default 2000; 0 skips it)
+          --reports N               device code reports phase: N pre-signed POST /device/v1/binding-code requests (fresh
+                                    nonce and timestamp each), spread over up to 10,000 of the bench devices (default
+                                    200000; 0 skips it)
+          --token-reports N         bind-token reports phase: N tokens created by the app users (AppCreateDeviceBindToken,
+                                    home-mode user domain) in the set-up, each reported once (POST /device/v1/bind-token)
+                                    by one of up to 10,000 devices of a TOKEN product (default 100000; 0 skips it)
+          --token-binds N           Tencent token binds phase (AppTokenBindDeviceFamily into the user's family): N devices
+                                    of the TOKEN product, each with a token created and reported in the set-up, bound
+                                    once (default 50000; 0 skips it; at most 200 per user: the family device limit)
+          --profile                 the server counts SQL statements too (Storage:Profile=true); each phase prints writer
+                                    time, commit time, statements, write transactions and group-commit batches per request
           --synchronous FULL|NORMAL SQLite durability (default FULL: an acknowledged bind survives a crash and power loss)
           --scale-sizes A,B         registry sizes of --scale (default 1000,1000000)
           --scale-binds N           binds measured at each size (default 1000), at --scale-rate R binds/s (default 500)

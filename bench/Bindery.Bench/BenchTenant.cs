@@ -82,29 +82,74 @@ public sealed class BenchTenant
     public async Task<string[]> CreateBindTokensAsync(string[] accessTokens, int count, int concurrency)
     {
         var tokens = new string[count];
-        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, cancellationToken) =>
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, _) =>
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/exploreropen/tokenapi")
-            {
-                Content = JsonContent.Create(new { Action = "AppCreateDeviceBindToken", AccessToken = accessTokens[i % accessTokens.Length] }),
-            };
-            using var response = await _http.SendAsync(request, cancellationToken);
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            using var document = JsonDocument.Parse(text);
-            var answer = document.RootElement.TryGetProperty("Response", out var r) ? r : document.RootElement;
-            if (answer.TryGetProperty("Data", out var data) && data.TryGetProperty("Token", out var token))
-            {
-                tokens[i] = token.GetString()!;
-                return;
-            }
-            throw new InvalidOperationException($"AppCreateDeviceBindToken answered HTTP {(int)response.StatusCode}: {text}");
+            var data = await TencentAsync(new { Action = "AppCreateDeviceBindToken", AccessToken = accessTokens[i % accessTokens.Length] });
+            tokens[i] = FindString(data, "Token") ?? throw new InvalidOperationException($"AppCreateDeviceBindToken answered no Token: {data}");
         });
         return tokens;
     }
 
-    public async Task CreateDomainAsync()
+    /// <summary>A user domain; <paramref name="homeMode"/> for the Tencent token flow, which binds into a family.</summary>
+    /// <summary>A family for each user (<c>AppCreateFamily</c>); returns the FamilyIds in the same order.</summary>
+    public async Task<string[]> CreateFamiliesAsync(string[] accessTokens, int concurrency)
     {
-        var data = await AdminPostAsync("/admin/v1/user-domains", new { homeMode = false });
+        var families = new string[accessTokens.Length];
+        await Parallel.ForAsync(0, accessTokens.Length, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, _) =>
+        {
+            var data = await TencentAsync(new { Action = "AppCreateFamily", AccessToken = accessTokens[i], Name = "Bench home" });
+            families[i] = FindString(data, "FamilyId") ?? throw new InvalidOperationException($"AppCreateFamily answered no FamilyId: {data}");
+        });
+        return families;
+    }
+
+    /// <summary>Posts one Tencent-style action to <c>/api/exploreropen/tokenapi</c>; returns the answer's Data, or throws with its Error.</summary>
+    private async Task<JsonElement> TencentAsync(object body)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var response = await _http.PostAsJsonAsync("/api/exploreropen/tokenapi", body);
+            var text = await response.Content.ReadAsStringAsync();
+            using var document = JsonDocument.Parse(text);
+            var answer = document.RootElement.TryGetProperty("Response", out var r) ? r : document.RootElement;
+            if (answer.TryGetProperty("Data", out var data) || answer.TryGetProperty("data", out data))
+            {
+                return data.Clone();
+            }
+            // The storage error (InternalError.InternalServerExceptionDB, 9014) says "retry".
+            if (text.Contains("InternalServerExceptionDB", StringComparison.Ordinal) && attempt < 20)
+            {
+                Interlocked.Increment(ref _reportRetries);
+                await Task.Delay(Random.Shared.Next(5, 50) * attempt);
+                continue;
+            }
+            throw new InvalidOperationException($"the Tencent API answered HTTP {(int)response.StatusCode}: {text}");
+        }
+    }
+
+    private static string? FindString(JsonElement element, string name)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+        foreach (var property in element.EnumerateObject())
+        {
+            if (property.Name == name && property.Value.ValueKind == JsonValueKind.String)
+            {
+                return property.Value.GetString();
+            }
+            if (FindString(property.Value, name) is { } nested)
+            {
+                return nested;
+            }
+        }
+        return null;
+    }
+
+    public async Task CreateDomainAsync(bool homeMode = false)
+    {
+        var data = await AdminPostAsync("/admin/v1/user-domains", new { homeMode });
         DomainId = data.GetProperty("id").GetString()!;
     }
 
@@ -159,7 +204,7 @@ public sealed class BenchTenant
         return tokens;
     }
 
-    /// <summary>Reports answered 503 / 9014 ("storage temporarily unavailable, retry") and sent again, as a device would.</summary>
+    /// <summary>Set-up requests (reports, registrations) answered 503 / 9014 ("storage temporarily unavailable, retry") and sent again, as a client would.</summary>
     public long ReportRetries => Interlocked.Read(ref _reportRetries);
 
     private long _reportRetries;
@@ -191,10 +236,58 @@ public sealed class BenchTenant
         return codes;
     }
 
+    /// <summary>
+    /// Token i of <paramref name="tokens"/> is reported (<c>POST /device/v1/bind-token</c>) by MQTT-numbered device
+    /// <c>devices[i]</c> of the TOKEN product <paramref name="pk"/> (set-up of the token binds).
+    /// </summary>
+    public async Task ReportBindTokensAsync(string pk, IReadOnlyList<long> devices, string[] tokens, int concurrency)
+    {
+        await Parallel.ForAsync(0, tokens.Length, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, cancellationToken) =>
+        {
+            var (dk, _, secret) = MqttDeviceOf(devices[i]);
+            var body = Encoding.UTF8.GetBytes($$"""{"token":"{{tokens[i]}}"}""");
+            for (var attempt = 1; ; attempt++)
+            {
+                using var request = DeviceApiClient.SignedRequest(new DeviceIdentity(pk, dk, secret), HttpMethod.Post, DeviceApiRoutes.BindToken, body, DateTimeOffset.UtcNow);
+                using var response = await _http.SendAsync(request, cancellationToken);
+                if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 20)
+                {
+                    Interlocked.Increment(ref _reportRetries);
+                    await Task.Delay(Random.Shared.Next(5, 50) * attempt, cancellationToken);
+                    continue;
+                }
+                await DataAsync(response, "bind-token report");
+                break;
+            }
+        });
+    }
+
+    /// <summary>
+    /// One line of a wrk slice: a device API request signed now by <paramref name="device"/> with a fresh nonce, as
+    /// "(no token) TAB body TAB header: value ...". Valid for the server's clock skew (5 minutes) from now.
+    /// </summary>
+    public static string SignedLine(DeviceIdentity device, string path, string body)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        using var request = DeviceApiClient.SignedRequest(device, HttpMethod.Post, path, bytes, DateTimeOffset.UtcNow);
+        var line = new StringBuilder().Append('\t').Append(body);
+        foreach (var header in request.Headers)
+        {
+            line.Append('\t').Append(header.Key).Append(": ").Append(header.Value.Single());
+        }
+        return line.ToString();
+    }
+
+    /// <summary>A binding-code report body, as the set-up sends it.</summary>
+    public static string CodeReportBody(string code) => $$"""{"bindingCode":"{{code}}","lifetime":3600}""";
+
+    /// <summary>A fresh binding code.</summary>
+    public static string NewCode() => RandomNumberGenerator.GetString(CodeAlphabet, 12);
+
     private async Task<HttpResponseMessage> SendReportAsync(string pk, long device, string code, CancellationToken cancellationToken)
     {
         var (dk, _, secret) = DeviceOf(device);
-        var body = Encoding.UTF8.GetBytes($$"""{"bindingCode":"{{code}}","lifetime":3600}""");
+        var body = Encoding.UTF8.GetBytes(CodeReportBody(code));
         // Signed by the protocol library, the code the simulator uses and the server checks with.
         using var request = DeviceApiClient.SignedRequest(new DeviceIdentity(pk, dk, secret), HttpMethod.Post, DeviceApiRoutes.BindingCode, body, DateTimeOffset.UtcNow);
         return await _http.SendAsync(request, cancellationToken);
@@ -206,15 +299,25 @@ public sealed class BenchTenant
 
     private Task<JsonElement> AdminPostAsync(string path, object body) => PostAsync(path, body, admin: true);
 
+    /// <summary>A set-up request; "storage temporarily unavailable, retry" (503 / 9014, e.g. PostgreSQL's serialization failures) is retried, as a client would.</summary>
     private async Task<JsonElement> PostAsync(string path, object body, bool admin)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
-        if (admin)
+        for (var attempt = 1; ; attempt++)
         {
-            request.Headers.Add("X-Admin-Key", _adminKey);
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+            if (admin)
+            {
+                request.Headers.Add("X-Admin-Key", _adminKey);
+            }
+            using var response = await _http.SendAsync(request);
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 20)
+            {
+                Interlocked.Increment(ref _reportRetries);
+                await Task.Delay(Random.Shared.Next(5, 50) * attempt);
+                continue;
+            }
+            return await DataAsync(response, path);
         }
-        using var response = await _http.SendAsync(request);
-        return await DataAsync(response, path);
     }
 
     private static async Task<JsonElement> DataAsync(HttpResponseMessage response, string what)

@@ -30,6 +30,9 @@ public sealed record LoadResult(
 
     public string LoadAverage { get; init; } = "";
 
+    /// <summary>What the phase added to the server's store counters (<c>--profile</c>).</summary>
+    public StoreDelta? Store { get; init; }
+
     public string ErrorSummary =>
         Errors == 0 && SocketErrors == 0
             ? "0"

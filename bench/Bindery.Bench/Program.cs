@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Bindery.Bench;
+using Bindery.Protocol;
 using Bindery.TestSupport;
 
 BenchOptions options;
@@ -25,11 +27,15 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 var workDir = Path.Combine(Path.GetTempPath(), $"bindery-bench-{Environment.ProcessId}");
 Directory.CreateDirectory(workDir);
-using var postgres = options.Store == "postgres" ? ThrowawayPostgres.Start("bindery-bench-pg-", durable: true, maxPoolSize: 64, sharedBuffers: "256MB") : null;
+using var postgres = options.Store == "postgres" || options.Limits ? ThrowawayPostgres.Start("bindery-bench-pg-", durable: true, maxPoolSize: 64, sharedBuffers: "256MB") : null;
 try
 {
     Console.WriteLine($"Bindery benchmark, {DateTimeOffset.Now:yyyy-MM-dd HH:mm:ss zzz}");
     Console.WriteLine($"machine: {Machine.Describe()}; load average at start {Machine.LoadAverage()}");
+    if (options.Limits)
+    {
+        return await new Limits(options, workDir, postgres!).RunAsync();
+    }
     var run = new BenchRun(options, workDir, postgres);
     return options.Scale ? await run.ScaleAsync() : await run.MainAsync();
 }
@@ -114,32 +120,51 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
             await wrk.RunAsync("warm-up list", "cycle", "GET", ListPath, readSlice, options.Warmup);
         }
 
+        var profiler = options.Profile ? new StoreProfiler(http, AdminKey) : null;
+        Task<LoadResult> Measure(Func<Task<LoadResult>> phase) => profiler is null ? phase() : profiler.AroundAsync(phase);
+
         var results = new List<LoadResult>();
-        var noop = await wrk.RunAsync("bare GET /bench/noop", "cycle", "GET", "/bench/noop", null, options.Duration);
+        var noop = await Measure(() => wrk.RunAsync("bare GET /bench/noop", "cycle", "GET", "/bench/noop", null, options.Duration));
         results.Add(noop);
-        var binds = await wrk.RunAsync("Wi-Fi bind", "once", "POST", BindPath, timedSlice, options.Duration);
+        var binds = await Measure(() => wrk.RunAsync("Wi-Fi bind", "once", "POST", BindPath, timedSlice, options.Duration));
         results.Add(binds);
-        var reads = await wrk.RunAsync("device list (read)", "cycle", "GET", ListPath, readSlice, options.Duration);
+        var reads = await Measure(() => wrk.RunAsync("device list (read)", "cycle", "GET", ListPath, readSlice, options.Duration));
         results.Add(reads);
+        var extra = await DevicePhasesAsync(server, http, wrk, Measure);
+        results.AddRange(extra.Select(e => e.Result));
         LoadResult? fixedRate = null;
         if (options.Rate > 0)
         {
             var calls = Enumerable.Range(warmCount + timedCount, fixedCount).Select(slot => order[slot])
                 .Select(d => new FixedRateRunner.ScheduledRequest(tokens[d % tokens.Length], Encoding.UTF8.GetBytes(BenchTenant.BindBody(pk, d, codes[d]))))
                 .ToList();
-            fixedRate = await new FixedRateRunner(server.BaseUrl, server.ProcessId)
-                .RunAsync($"Wi-Fi bind at {options.Rate}/s", BindPath, calls, options.Rate);
+            fixedRate = await Measure(() => new FixedRateRunner(server.BaseUrl, server.ProcessId)
+                .RunAsync($"Wi-Fi bind at {options.Rate}/s", BindPath, calls, options.Rate));
             results.Add(fixedRate);
         }
         var (rss, peak) = Machine.Memory(server.ProcessId);
 
         Console.WriteLine();
         PrintTable(results);
+        StoreProfiler.PrintTable(results);
         Console.WriteLine();
         Console.WriteLine($"binds/s ÷ bare req/s = {binds.SucceededPerSecond:N0} ÷ {noop.RequestsPerSecond:N0} = {binds.SucceededPerSecond / noop.RequestsPerSecond:P0}");
+        foreach (var (result, what, _) in extra)
+        {
+            Console.WriteLine($"{what}/s ÷ bare req/s = {result.SucceededPerSecond:N0} ÷ {noop.RequestsPerSecond:N0} = {result.SucceededPerSecond / noop.RequestsPerSecond:P0}");
+        }
+        var bareCpu = noop.ServerCores / noop.RequestsPerSecond;
+        Console.WriteLine("server CPU per request ÷ bare: " + string.Join(", ", results.Skip(1).Where(r => r.RequestsPerSecond > 0)
+            .Select(r => $"{r.Name} {r.ServerCores / r.RequestsPerSecond / bareCpu:0.0}×")));
         Console.WriteLine($"server memory: VmRSS {rss:N0} MiB (after seeding {rssSeeded:N0} MiB), peak VmHWM {peak:N0} MiB");
         var bound = binds.Succeeded + (fixedRate?.Succeeded ?? 0);
-        Console.WriteLine($"bindings made in the timed phases: {bound:N0}; errors are answers whose envelope code is not 200 (by code × count)");
+        Console.WriteLine($"bindings made in the timed phases: {bound:N0} Wi-Fi" +
+            $"{string.Concat(extra.Where(e => e.What == "token binds").Select(e => $", {e.Result.Succeeded:N0} Tencent token"))}; " +
+            "errors are answers whose envelope code is not 200 (by code × count; Tencent answers by Error.Code)");
+        foreach (var (result, _, option) in extra.Where(e => e.Result.Exhausted))
+        {
+            Console.WriteLine($"WARNING: the {result.Name} phase ran out of prepared requests before {options.Duration} s: rerun with a larger {option}.");
+        }
         if (binds.Exhausted)
         {
             Console.WriteLine(
@@ -149,6 +174,100 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
         }
         return options.MqttDevices > 0 ? await new MqttPhase(options, server, tenant).RunAsync(tokens) : 0;
     }
+
+    /// <summary>
+    /// The device-side phases and the Tencent token bind, each with its own set-up: device code reports
+    /// (<c>--reports</c>), bind-token reports (<c>--token-reports</c>) and <c>AppTokenBindDeviceFamily</c>
+    /// (<c>--token-binds</c>). Their devices are their own (products of their own), so no bind device is touched.
+    /// </summary>
+    private async Task<List<(LoadResult Result, string What, string Option)>> DevicePhasesAsync(
+        ServerProcess server, HttpClient http, WrkRunner wrk, Func<Func<Task<LoadResult>>, Task<LoadResult>> measure)
+    {
+        var phases = new List<(LoadResult, string, string)>();
+        var tenant = new BenchTenant(http, AdminKey);
+        if (options.Reports > 0)
+        {
+            await tenant.CreateDomainAsync();
+            var pk = await tenant.CreateProductAsync("Report plug");
+            var devices = Math.Min(options.Reports, 10_000);
+            await tenant.ImportDevicesAsync(pk, ReportDeviceBase, devices);
+            // Signed now, sent within the server's 5-minute clock skew: each with its own nonce, as a device sends them.
+            var clock = Stopwatch.StartNew();
+            var slice = wrk.WriteSlices("reports", Enumerable.Range(0, options.Reports).Select(i =>
+            {
+                var (dk, _, secret) = BenchTenant.DeviceOf(ReportDeviceBase + i % devices);
+                return BenchTenant.SignedLine(new DeviceIdentity(pk, dk, secret), DeviceApiRoutes.BindingCode, BenchTenant.CodeReportBody(BenchTenant.NewCode()));
+            }));
+            Console.WriteLine($"setup: {options.Reports:N0} code reports of {devices:N0} devices signed in {clock.Elapsed.TotalSeconds:0.0} s");
+            phases.Add((await measure(() => wrk.RunAsync("device code report", "once", "POST", DeviceApiRoutes.BindingCode, slice, options.Duration)),
+                "code reports", "--reports"));
+        }
+        if (options.TokenReports == 0 && options.TokenBinds == 0)
+        {
+            return phases;
+        }
+        if (options.TokenBinds > 200 * options.Users)
+        {
+            throw new ArgumentException($"--token-binds {options.TokenBinds} is more than the users' families hold (200 devices each × --users {options.Users})");
+        }
+        // The Tencent token flow binds into a family: a home-mode user domain, its users, a family each.
+        var home = new BenchTenant(http, AdminKey);
+        await home.CreateDomainAsync(homeMode: true);
+        var tokenPk = await home.CreateTokenProductAsync("Token light");
+        var reportDevices = Math.Min(options.TokenReports, 10_000);
+        var setup = Stopwatch.StartNew();
+        await home.ImportDevicesAsync(tokenPk, TokenDeviceBase, options.TokenBinds + reportDevices, BenchTenant.MqttDeviceOf);
+        var users = await home.CreateUsersAsync("home", options.Users, Math.Min(options.Connections, 16));
+        var families = await home.CreateFamiliesAsync(users, Math.Min(options.Connections, 16));
+        Console.WriteLine($"setup: TOKEN product with {options.TokenBinds + reportDevices:N0} devices, {options.Users:N0} home-mode users with a family each in {setup.Elapsed.TotalSeconds:0.0} s");
+        setup.Restart();
+        var reportTokens = await home.CreateBindTokensAsync(users, options.TokenReports, options.Connections);
+        var bindTokens = await home.CreateBindTokensAsync(users, options.TokenBinds, options.Connections);
+        Console.WriteLine($"setup: {options.TokenReports + options.TokenBinds:N0} bind tokens created (AppCreateDeviceBindToken) in {setup.Elapsed.TotalSeconds:0.0} s " +
+            $"({(options.TokenReports + options.TokenBinds) / setup.Elapsed.TotalSeconds:N0}/s)");
+        setup.Restart();
+        await home.ReportBindTokensAsync(tokenPk, Enumerable.Range(0, options.TokenBinds).Select(j => TokenDeviceBase + j).ToArray(), bindTokens, options.Connections);
+        Console.WriteLine($"setup: {options.TokenBinds:N0} tokens reported by their devices in {setup.Elapsed.TotalSeconds:0.0} s (signed device API, C# client)");
+        if (options.TokenReports > 0)
+        {
+            var slice = wrk.WriteSlices("token-reports", Enumerable.Range(0, options.TokenReports).Select(i =>
+            {
+                var (dk, _, secret) = BenchTenant.MqttDeviceOf(TokenDeviceBase + options.TokenBinds + i % reportDevices);
+                return BenchTenant.SignedLine(new DeviceIdentity(tokenPk, dk, secret), DeviceApiRoutes.BindToken, $$"""{"token":"{{reportTokens[i]}}"}""");
+            }));
+            phases.Add((await measure(() => wrk.RunAsync("bind-token report", "once", "POST", DeviceApiRoutes.BindToken, slice, options.Duration)),
+                "token reports", "--token-reports"));
+        }
+        if (options.TokenBinds > 0)
+        {
+            // In random device order, like the Wi-Fi binds.
+            var order = Enumerable.Range(0, options.TokenBinds).ToArray();
+            new Random(15).Shuffle(order);
+            var slice = wrk.WriteSlices("token-binds", order.Select(j =>
+            {
+                var user = j % users.Length;
+                var body = JsonSerializer.Serialize(new
+                {
+                    Action = "AppTokenBindDeviceFamily",
+                    RequestId = "b" + j.ToString(CultureInfo.InvariantCulture),
+                    AccessToken = users[user],
+                    Token = bindTokens[j],
+                    ProductId = tokenPk,
+                    DeviceName = BenchTenant.MqttDeviceOf(TokenDeviceBase + j).Dk,
+                    FamilyId = families[user],
+                });
+                return "\t" + body;
+            }));
+            phases.Add((await measure(() => wrk.RunAsync("Tencent token bind", "once", "POST", TokenApiPath, slice, options.Duration)),
+                "token binds", "--token-binds"));
+        }
+        return phases;
+    }
+
+    /// <summary>Device numbers of the code-report product and the TOKEN product: apart from the bind devices' keys.</summary>
+    private const long ReportDeviceBase = 100_000_000;
+    private const long TokenDeviceBase = 50_000_000;
+    private const string TokenApiPath = "/api/exploreropen/tokenapi";
 
     /// <summary><c>--only-mqtt</c>: a fresh server, a domain and users, then the MQTT phase alone.</summary>
     private async Task<int> MqttOnlyAsync()
@@ -254,6 +373,10 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
             ["Storage:Provider"] = options.Store,
             ["Storage:Synchronous"] = options.Synchronous,
         };
+        if (options.Profile)
+        {
+            settings["Storage:Profile"] = "true";
+        }
         if (postgres is not null)
         {
             _connectionString = postgres.ConnectionString(postgres.CreateDatabase($"bindery_bench_{_databases}"))

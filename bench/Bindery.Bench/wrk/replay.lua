@@ -1,9 +1,11 @@
 -- Replays pre-generated requests: each wrk thread loads its own slice file (<prefix>.<thread index>), one request
--- per line: "<Authorization token>\t<JSON body>" (the body may be absent for GET). Usage:
+-- per line: "<Authorization token>\t<JSON body>[\t<Header>: <value>]..." (the body may be absent for GET, the token
+-- empty for requests that carry none, e.g. signed device requests whose signature headers follow the body). Usage:
 --   wrk -s replay.lua <url> -- <once|cycle> <METHOD> <path> [<prefix>]
 -- "once" sends every line at most once (a bind consumes its device); a thread that runs out stops and reports it.
 -- "cycle" starts again at the first line (reads). Without a prefix every request is a bare METHOD path.
--- Every answer is counted by the envelope's "code" (or "http<status>" when the HTTP status is not 200), and
+-- Every answer is counted by the envelope's "code" (or "http<status>" when the HTTP status is not 200; a Tencent
+-- {"Response":...} answer counts as "200" without an "Error", else by its Error.Code), and
 -- done() prints one line "BENCH-RESULT {json}" for the orchestrator.
 
 local threads = {}
@@ -35,15 +37,26 @@ function init(args)
   end
   local file = assert(io.open(prefix .. "." .. id, "r"))
   for line in file:lines() do
-    local tab = line:find("\t", 1, true)
-    local token, body
-    if tab then
-      token = line:sub(1, tab - 1)
-      body = line:sub(tab + 1)
-    else
-      token = line
+    local fields = {}
+    local start = 1
+    while true do
+      local tab = line:find("\t", start, true)
+      if not tab then
+        table.insert(fields, line:sub(start))
+        break
+      end
+      table.insert(fields, line:sub(start, tab - 1))
+      start = tab + 1
     end
-    local headers = { ["Authorization"] = token }
+    local token, body = fields[1], fields[2]
+    local headers = {}
+    if token ~= "" then
+      headers["Authorization"] = token
+    end
+    for i = 3, #fields do
+      local colon = fields[i]:find(": ", 1, true)
+      headers[fields[i]:sub(1, colon - 1)] = fields[i]:sub(colon + 2)
+    end
     if body ~= nil and body ~= "" then
       headers["Content-Type"] = "application/json"
     else
@@ -73,6 +86,8 @@ function response(status, headers, body)
   local key
   if status ~= 200 then
     key = "http" .. status
+  elseif body and body:sub(1, 12) == '{"Response":' then
+    key = body:match('"Error":{"Code":"([^"]+)"') or "200"
   else
     key = (body and body:match('^{"code":(%-?%d+)')) or "unparsed"
   end

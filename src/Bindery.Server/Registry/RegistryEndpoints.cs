@@ -24,6 +24,8 @@ public static class RegistryEndpoints
             .WithErrorEnvelope(ErrorEnvelopes.Admin);
 
         admin.MapGet("/data-center", (RegistryService registry) => Envelope.OkResult(new DataCenterView(registry.DataCenter)));
+        // Where the store's time goes: cumulative counters, read before and after a benchmark phase (docs/admin-api.md).
+        admin.MapGet("/diagnostics/store", (Storage.IDatabase db) => Envelope.OkResult(db.Profile.Snapshot()));
 
         var domains = admin.MapGroup("/user-domains");
         domains.MapPost("", async ([FromBody] UserDomainInput? body, RegistryService registry) =>

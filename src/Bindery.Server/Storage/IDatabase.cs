@@ -24,6 +24,9 @@ public interface IDatabase : IAsyncDisposable
     /// </summary>
     Task<T> WriteAsync<T>(Func<DbTx, Task<T>> write, CancellationToken cancellationToken = default);
 
+    /// <summary>Where the store's time goes (cumulative counters; docs/admin-api.md, diagnostics).</summary>
+    StoreProfile Profile { get; }
+
     /// <summary>Applies pending migrations; safe to call from several processes at once.</summary>
     Task MigrateAsync(CancellationToken cancellationToken = default);
 }

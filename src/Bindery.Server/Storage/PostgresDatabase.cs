@@ -1,5 +1,6 @@
 using System.Data;
 using System.Data.Common;
+using System.Diagnostics;
 using System.Net.Sockets;
 using Dapper;
 using Npgsql;
@@ -30,6 +31,7 @@ public sealed class PostgresDatabase : IDatabase
     {
         _options = options;
         _logger = logger;
+        Profile = new StoreProfile("postgres", options.Profile);
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (string.IsNullOrEmpty(builder.ApplicationName))
         {
@@ -42,6 +44,8 @@ public sealed class PostgresDatabase : IDatabase
     }
 
     public SqlDialect Dialect => SqlDialect.Postgres;
+
+    public StoreProfile Profile { get; }
 
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {
@@ -70,6 +74,7 @@ public sealed class PostgresDatabase : IDatabase
 
     public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> read, CancellationToken cancellationToken = default)
     {
+        Profile.EnterPostgres(write: false);
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -83,9 +88,12 @@ public sealed class PostgresDatabase : IDatabase
 
     public async Task<T> WriteAsync<T>(Func<DbTx, Task<T>> write, CancellationToken cancellationToken = default)
     {
+        Profile.WriteOperation();
+        Profile.EnterPostgres(write: true);
         var retriedDuplicate = false;
         for (var attempt = 1; ; attempt++)
         {
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 return await RunOnceAsync(write, cancellationToken);
@@ -117,6 +125,10 @@ public sealed class PostgresDatabase : IDatabase
                 // which can look, may decide to try again.
                 throw new StorageUnavailableException("PostgreSQL is not reachable.", ex);
             }
+            finally
+            {
+                Profile.WriteTransaction(started);
+            }
         }
     }
 
@@ -132,9 +144,11 @@ public sealed class PostgresDatabase : IDatabase
         {
             BatchCommands = { new NpgsqlBatchCommand("SELECT 1"), new NpgsqlBatchCommand("COMMIT") },
         };
+        var committing = Stopwatch.GetTimestamp();
         try
         {
             await commit.ExecuteNonQueryAsync(CancellationToken.None);
+            Profile.Committed(committing);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InFailedSqlTransaction)
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Data;
 using System.Data.Common;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
@@ -29,6 +30,7 @@ public sealed class SqliteDatabase : IDatabase
     {
         _options = options;
         _logger = logger;
+        Profile = new StoreProfile("sqlite", options.Profile);
         DatabasePath = databasePath;
         _writeConnectionString = new SqliteConnectionStringBuilder
         {
@@ -51,6 +53,8 @@ public sealed class SqliteDatabase : IDatabase
 
     public SqlDialect Dialect => SqlDialect.Sqlite;
 
+    public StoreProfile Profile { get; }
+
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {
         if (_writer is not null)
@@ -69,6 +73,7 @@ public sealed class SqliteDatabase : IDatabase
         await ExecutePragmaAsync(writer, "PRAGMA foreign_keys=ON");
         await ExecutePragmaAsync(writer, "PRAGMA busy_timeout=30000");
         await Migrator.ApplyAsync(writer, Dialect, cancellationToken);
+        Profile.Watch(writer, write: true);
         _writer = new CachingSqliteConnection(writer);
         _writerLoop = Task.Run(RunWriterAsync, CancellationToken.None);
     }
@@ -86,6 +91,7 @@ public sealed class SqliteDatabase : IDatabase
         {
             var opened = new SqliteConnection(_readConnectionString);
             await opened.OpenAsync(cancellationToken);
+            Profile.Watch(opened, write: false);
             connection = new CachingSqliteConnection(opened);
         }
         try
@@ -111,6 +117,7 @@ public sealed class SqliteDatabase : IDatabase
         {
             throw new InvalidOperationException("MigrateAsync must run before the first write.");
         }
+        Profile.WriteOperation();
         var operation = new WriteOperation<T>(write);
         if (!_queue.Writer.TryWrite(operation))
         {
@@ -130,7 +137,9 @@ public sealed class SqliteDatabase : IDatabase
             {
                 batch.Add(operation);
             }
+            var started = Stopwatch.GetTimestamp();
             await CommitBatchAsync(batch);
+            Profile.WriteTransaction(started);
         }
     }
 
@@ -157,7 +166,9 @@ public sealed class SqliteDatabase : IDatabase
                     operation.Fail(Translate(ex));
                 }
             }
+            var committing = Stopwatch.GetTimestamp();
             await transaction.CommitAsync();
+            Profile.Committed(committing);
         }
         catch (Exception ex)
         {

@@ -26,4 +26,7 @@ public sealed class StorageOptions
     /// with "storage unavailable, retry" (9014).
     /// </summary>
     public int MaxWriteAttempts { get; set; } = 12;
+
+    /// <summary>Also count SQL statements and their time (<see cref="StoreProfile"/>; a little cost per statement).</summary>
+    public bool Profile { get; set; }
 }

@@ -4,8 +4,10 @@ namespace Bindery.Tests.Bench;
 
 /// <summary>
 /// The benchmark orchestrator runs end to end with tiny numbers: a real server, the bulk import, code reports,
-/// wrk phases, the fixed-rate client and the MQTT phase (200 Tencent-protocol devices connected at once, a bare round
-/// trip each, a token report each), and prints its figures with no errors. It asserts nothing about speed.
+/// wrk phases (binds, reads, pre-signed device code reports, bind-token reports, Tencent token binds into families),
+/// the fixed-rate client, the store profile (<c>--profile</c>) and the MQTT phase (200 Tencent-protocol devices
+/// connected at once, a bare round trip each, a token report each), and prints its figures with no errors. It
+/// asserts nothing about speed.
 /// Runs once, in the SQLite pass (it starts its own server and store). Where a missing PostgreSQL is a failure
 /// (CI, <c>BINDERY_REQUIRE_POSTGRES</c>), so is a missing wrk: .ci/run installs both.
 /// </summary>
@@ -29,6 +31,7 @@ public sealed class BenchSmokeTests
             {
                 LocateBenchDll(), "--devices", "3000", "--users", "20", "--duration", "1", "--warmup", "0",
                 "--rate", "200", "--connections", "4", "--mqtt-devices", "200", "--mqtt-concurrency", "32",
+                "--reports", "2000", "--token-reports", "300", "--token-binds", "300", "--profile",
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -47,14 +50,18 @@ public sealed class BenchSmokeTests
         Assert.Contains("connections open at once: 200 of 200", output);
         Assert.Contains("token reports/s ÷ bare round trips/s", output);
         Assert.Contains("KiB per connection", output);
+        Assert.Contains("code reports/s ÷ bare req/s", output);
+        Assert.Contains("token binds/s ÷ bare req/s", output);
+        Assert.Contains("store profile per request", output);
         foreach (var phase in new[]
         {
             "bare GET /bench/noop", "Wi-Fi bind", "device list (read)", "Wi-Fi bind at 200/s",
+            "device code report", "bind-token report", "Tencent token bind",
             "connect+subscribe", "bare round trip (→ 9010)", "app_bind_token → reply",
         })
         {
-            // Each row starts with the phase name padded to 28 characters.
-            var row = output.Split('\n').Single(line => line.StartsWith(phase.PadRight(28), StringComparison.Ordinal));
+            // Each row starts with the phase name padded to 28 characters (the first table; the store profile's follows).
+            var row = output.Split('\n').First(line => line.StartsWith(phase.PadRight(28), StringComparison.Ordinal));
             Assert.True(row.TrimEnd().EndsWith(" 0", StringComparison.Ordinal), $"errors in: {row}\n{output}");
         }
     }

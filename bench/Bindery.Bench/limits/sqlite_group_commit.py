@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""The machine's bare SQLite limit for binds: the server's own schema (its SQLite migrations, applied in order),
+WAL, synchronous=FULL, foreign_keys=ON like the server, and per bind exactly the rows a Wi-Fi bind writes: the
+device's code marked used (UPDATE devices), the binding (INSERT bindings), its event (INSERT binding_events) and
+the device push (INSERT device_pushes). Binds are committed in groups (one fsync per group), as the server's
+single writer does; nothing is read, checked or computed. Prints binds/s, rows/s and commits (fsyncs)/s per
+group size. Python's sqlite3 module (the system's SQLite) adds about a microsecond per statement, so the row
+rates are a slight under-estimate of what C could do; the fsync rate is the disk's.
+
+usage: sqlite_group_commit.py <migrations dir> <work dir> <seconds per group size> [group sizes, e.g. 1,16,64,256]
+"""
+import os
+import re
+import sqlite3
+import sys
+import time
+import uuid
+
+migrations, workdir, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+groups = [int(g) for g in (sys.argv[4] if len(sys.argv) > 4 else "1,4,16,64,256").split(",")]
+DEVICES = 200_000
+
+path = os.path.join(workdir, "bare.db")
+for suffix in ("", "-wal", "-shm"):
+    if os.path.exists(path + suffix):
+        os.remove(path + suffix)
+db = sqlite3.connect(path, isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("PRAGMA synchronous=FULL")
+db.execute("PRAGMA foreign_keys=ON")
+
+# The server's migrations: NNNN_name.sql, or its NNNN_name.sqlite.sql override; never the .postgres ones.
+names = {}
+for f in sorted(os.listdir(migrations)):
+    m = re.match(r"^(\d{4}_[a-z0-9_]+?)(\.(sqlite|postgres))?\.sql$", f)
+    if m and m.group(3) != "postgres":
+        if m.group(3) == "sqlite" or m.group(1) not in names:
+            names[m.group(1)] = f
+for name in sorted(names):
+    db.executescript(open(os.path.join(migrations, names[name])).read())
+
+now = int(time.time() * 1000)
+db.execute("BEGIN")
+db.execute("INSERT INTO user_domains (id, secret, home_mode, created_at) VALUES ('d1', 's', 0, ?)", (now,))
+db.execute("INSERT INTO users (id, domain_id, username, password_hash, created_at) VALUES ('u1', 'd1', 'bench', 'x', ?)", (now,))
+db.execute("INSERT INTO products (pk, ps, name, logo_url, module_type, binding_mode, user_cap, methods, created_at) "
+           "VALUES ('p1', 'ps', 'Bench plug', 'https://example.invalid/p.png', 'ESP32', 2, 1, 3, ?)", (now,))
+db.executemany(
+    "INSERT INTO devices (pk, dk, sn, device_secret, module_type, data_center, created_at, binding_code_hash, "
+    "binding_code_reported_at, binding_code_expires_at) VALUES ('p1', ?, ?, 'secret', 'ESP32', 'dc1', ?, ?, ?, ?)",
+    ((f"{0x0A0000000000 + n:012X}", f"BSN{n:09d}", now, "%064x" % n, now, now + 3_600_000) for n in range(DEVICES)))
+db.execute("COMMIT")
+
+print(f"bare SQLite group commit ({sqlite3.sqlite_version}, WAL, synchronous=FULL, foreign_keys=ON, the server's schema, "
+      f"{DEVICES:,} devices; file {path}); per bind 4 rows: UPDATE devices, INSERT bindings, binding_events, device_pushes")
+print(f"{'group':>6} {'binds/s':>9} {'rows/s':>9} {'fsyncs/s':>9} {'µs/bind':>8} {'ms/commit':>9}")
+# Every bind's values are made before the clock starts: the loop measures SQLite, not Python's uuid4.
+binds_params = []
+for n in range(DEVICES):
+    dk = f"{0x0A0000000000 + n:012X}"
+    binding = uuid.uuid4().hex
+    binds_params.append((dk, (binding, dk, "%064x" % n), (uuid.uuid4().hex, dk, binding), (uuid.uuid4().hex, dk)))
+device = 0
+for group in groups:
+    binds = commits = 0
+    commit_time = 0.0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds and device + group <= DEVICES:
+        db.execute("BEGIN IMMEDIATE")
+        ts = int(time.time() * 1000)
+        chunk = binds_params[device:device + group]
+        device += group
+        # executemany per table: the statements of a group run in C, one prepared statement each.
+        db.executemany("UPDATE devices SET binding_code_used_at = ? WHERE pk = 'p1' AND dk = ? AND binding_code_used_at IS NULL",
+                       [(ts, dk) for dk, _, _, _ in chunk])
+        db.executemany("INSERT INTO bindings (binding_id, pk, dk, user_id, is_exclusive, method, auth_key_hash, device_name, "
+                       "is_common, verified, bound_at) VALUES (?, 'p1', ?, 'u1', 1, 'WIFI', ?, 'Bench plug', 0, 1, ?)",
+                       [b + (ts,) for _, b, _, _ in chunk])
+        db.executemany("INSERT INTO binding_events (event_id, occurred_at, kind, pk, dk, user_id, method, verified, binding_id, "
+                       "actor_type, actor_id) VALUES (?, ?, 'bound', 'p1', ?, 'u1', 'WIFI', 1, ?, 'user', 'u1')",
+                       [(e[0], ts, e[1], e[2]) for _, _, e, _ in chunk])
+        db.executemany("INSERT INTO device_pushes (push_id, pk, dk, method, payload, created_at, attempts) "
+                       "VALUES (?, 'p1', ?, 'bind_device', ?, ?, 0)",
+                       [p + ('{"method":"bind_device","params":{"UserID":"u1","FamilyId":null}}', ts) for _, _, _, p in chunk])
+        c = time.perf_counter()
+        db.execute("COMMIT")
+        commit_time += time.perf_counter() - c
+        binds += group
+        commits += 1
+    elapsed = time.perf_counter() - start
+    print(f"{group:>6} {binds / elapsed:>9,.0f} {4 * binds / elapsed:>9,.0f} {commits / elapsed:>9,.0f} "
+          f"{elapsed / binds * 1e6:>8.1f} {commit_time / commits * 1000:>9.2f}")
+db.close()
