@@ -8,9 +8,10 @@ namespace Bindery.Storage;
 
 /// <summary>
 /// SQLite in WAL mode. Readers use pooled read-only connections and never wait. All writes go through one
-/// writer connection fed by a queue: the writer takes every operation waiting in the queue, runs each inside
-/// its own savepoint of one transaction, commits once (one fsync for the whole group) and only then completes
-/// the callers. A failing operation rolls back to its savepoint without touching its neighbours.
+/// writer connection fed by a queue: the writer takes every operation waiting in the queue, runs them in one
+/// transaction, commits once (one fsync for the whole group) and only then completes the callers. Operations run
+/// without savepoints; when one fails, the transaction is rolled back and the others run again, each in its own
+/// savepoint, so a failing operation never touches its neighbours.
 /// Both the writer and the pooled readers keep their compiled statements (<see cref="CachingSqliteConnection"/>).
 /// </summary>
 public sealed class SqliteDatabase : IDatabase
@@ -139,25 +140,17 @@ public sealed class SqliteDatabase : IDatabase
         var writer = _writer!;
         try
         {
-            // BEGIN IMMEDIATE: take the write lock now, so the batch never fails half-way on a busy database.
-            await using var transaction = writer.Inner.BeginTransaction(deferred: false);
-            var tx = new DbTx(writer, transaction, Dialect);
-            foreach (var operation in batch)
+            // First pass, the common case: every operation runs straight in the batch's transaction, no savepoints
+            // (two statements per operation saved). If one throws, the transaction is rolled back, that operation
+            // keeps its failure, and the rest of the batch runs again, each in its own savepoint (IDatabase allows a
+            // delegate to be run more than once).
+            var failed = await RunBatchAsync(writer, batch, savepoints: false, skip: null);
+            if (failed is not null && batch.Count > 1)
             {
-                writer.Execute("SAVEPOINT op", transaction);
-                try
-                {
-                    await operation.RunAsync(tx);
-                    writer.Execute("RELEASE op", transaction);
-                }
-                catch (Exception ex)
-                {
-                    writer.Execute("ROLLBACK TO op", transaction);
-                    writer.Execute("RELEASE op", transaction);
-                    operation.Fail(Translate(ex));
-                }
+                // Its failure stands (nothing of it commits); the others run again. Its caller hears of it only
+                // after their commit, like every other outcome: the refusal may rest on what they wrote.
+                await RunBatchAsync(writer, batch, savepoints: true, skip: failed);
             }
-            await transaction.CommitAsync();
         }
         catch (Exception ex)
         {
@@ -172,6 +165,55 @@ public sealed class SqliteDatabase : IDatabase
         {
             operation.Complete();
         }
+    }
+
+    /// <summary>
+    /// Runs the batch in one transaction and commits it. Without <paramref name="savepoints"/>, the first operation
+    /// that throws rolls the whole transaction back and is returned (failed; nothing is committed); with them, a
+    /// failing operation rolls back to its own savepoint and the others commit. <paramref name="skip"/> (a failed
+    /// operation) does not run.
+    /// </summary>
+    private async Task<IWriteOperation?> RunBatchAsync(CachingSqliteConnection writer, List<IWriteOperation> batch, bool savepoints,
+        IWriteOperation? skip)
+    {
+        // BEGIN IMMEDIATE: take the write lock now, so the batch never fails half-way on a busy database.
+        await using var transaction = writer.Inner.BeginTransaction(deferred: false);
+        var tx = new DbTx(writer, transaction, Dialect);
+        foreach (var operation in batch)
+        {
+            if (ReferenceEquals(operation, skip))
+            {
+                continue;
+            }
+            if (!savepoints)
+            {
+                try
+                {
+                    await operation.RunAsync(tx);
+                }
+                catch (Exception ex)
+                {
+                    operation.Fail(Translate(ex));
+                    transaction.Rollback();
+                    return operation;
+                }
+                continue;
+            }
+            writer.Execute("SAVEPOINT op", transaction);
+            try
+            {
+                await operation.RunAsync(tx);
+                writer.Execute("RELEASE op", transaction);
+            }
+            catch (Exception ex)
+            {
+                writer.Execute("ROLLBACK TO op", transaction);
+                writer.Execute("RELEASE op", transaction);
+                operation.Fail(Translate(ex));
+            }
+        }
+        await transaction.CommitAsync();
+        return null;
     }
 
     // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY: what PostgreSQL reports as 23505;
