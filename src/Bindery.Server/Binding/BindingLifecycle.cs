@@ -270,7 +270,7 @@ public static class BindingLifecycle
     public static async Task<List<ShareToUser>> ReadSharesToUserAsync(DbTx tx, string pk, string dk, string userId, long now) =>
         (await tx.QueryAsync<ShareToUser>(
             $"""
-            SELECT {ShareColumns}, CASE WHEN {Sharing.LiveShares.Accepted("s")} THEN 1 ELSE 0 END AS live_accepted
+            SELECT {ShareColumns}, CASE WHEN {Sharing.LiveShares.Accepted("s")} THEN TRUE ELSE FALSE END AS live_accepted
             FROM device_shares s WHERE s.pk = @Pk AND s.dk = @Dk AND s.user_id = @UserId ORDER BY s.created_at, s.share_id
             """,
             new { Pk = pk, Dk = dk, UserId = userId, Now = now })).ToList();
