@@ -52,7 +52,12 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
     }
 
     /// <summary>Everything a bind decides on that a concurrent write cannot turn from "refuse" into "allow": read before the writer.</summary>
-    private sealed record BindContext(BindingProduct Product, DeviceTarget Target, string UserDomainSecret);
+    /// <summary>
+    /// What the bind decided or made before the writer: the product, the target in the product's key format, the
+    /// user domain's secret, and the new binding's id, authKey and its hash (pure: the delegate may run again).
+    /// </summary>
+    private sealed record BindContext(BindingProduct Product, DeviceTarget Target, string UserDomainSecret,
+        string BindingId, string AuthKey, string AuthKeyHash);
 
     public async Task<BindResult> BindDeviceAsync(BindRequest request, CancellationToken cancellationToken = default)
     {
@@ -173,7 +178,8 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         {
             throw new BinderyException(Errors.FamilyIdMissing);
         }
-        return new BindContext(product, target, row.Secret);
+        var authKey = Secrets.NewToken();
+        return new BindContext(product, target, row.Secret, Secrets.NewId(), authKey, Secrets.Sha256Hex(authKey));
     }
 
     private async Task<Outcome> DecideAsync(DbTx tx, BindRequest request, string pk, BindContext context, string? deviceName, string? fid, string? frid)
@@ -190,7 +196,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         {
             try
             {
-                var outcome = await DecideOnDeviceAsync(tx, request, pk, target, deviceName, fid, frid, context.Product, context.UserDomainSecret, now);
+                var outcome = await DecideOnDeviceAsync(tx, request, pk, target, deviceName, fid, frid, context, now);
                 return outcome is Refused refused ? new SnRefused(refused.Error, refused.Detail) : outcome;
             }
             catch (BinderyException refused) when (refused.Error != Errors.TooManyAttempts)
@@ -200,12 +206,14 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
                 return new SnRefused(refused.Error, refused.Detail);
             }
         }
-        return await DecideOnDeviceAsync(tx, request, pk, target, deviceName, fid, frid, context.Product, context.UserDomainSecret, now);
+        return await DecideOnDeviceAsync(tx, request, pk, target, deviceName, fid, frid, context, now);
     }
 
     private async Task<Outcome> DecideOnDeviceAsync(DbTx tx, BindRequest request, string pk, DeviceTarget target, string? deviceName,
-        string? fid, string? frid, BindingProduct product, string userDomainSecret, long now)
+        string? fid, string? frid, BindContext context, long now)
     {
+        var product = context.Product;
+        var userDomainSecret = context.UserDomainSecret;
         var user = request.User;
         // The device row lock, and in the same statement the caller's lock-out, which concurrent failures can change.
         var device = await LockDeviceForBindAsync(tx, pk, target, user.Id, now);
@@ -304,10 +312,10 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             }
         }
 
-        var authKey = Secrets.NewToken();
+        var authKey = context.AuthKey;
         var binding = new BindingHolder
         {
-            BindingId = Secrets.NewId(),
+            BindingId = context.BindingId,
             Pk = device.Pk,
             Dk = device.Dk,
             UserId = user.Id,
@@ -330,7 +338,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
                 binding.UserId,
                 IsExclusive = product.Mode != BindingMode.MultiUser,
                 binding.Method,
-                AuthKeyHash = Secrets.Sha256Hex(authKey),
+                context.AuthKeyHash,
                 DeviceName = string.IsNullOrEmpty(deviceName) ? product.Name : deviceName,
                 request.Capabilities,
                 binding.Fid,
