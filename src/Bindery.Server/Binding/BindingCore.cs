@@ -33,12 +33,31 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
     /// <summary>A refused bind by SN: the transaction wrote nothing; the failure is counted in a write of its own.</summary>
     private sealed record SnRefused(ErrorDef Error, string? Detail) : Outcome;
 
-    private sealed class DomainRow
+    /// <summary>What the bind reads before the writer: the user domain, the user's own home mode, their lock-out count.</summary>
+    private sealed class BindContextRow
     {
-        public string Secret { get; set; } = "";
+        public string? Secret { get; set; }
 
-        public bool HomeMode { get; set; }
+        public bool? DomainMode { get; set; }
+
+        public bool? UserMode { get; set; }
+
+        public long? UserFailures { get; set; }
     }
+
+    /// <summary>The locked device row, with the caller's failed-guess count read in the same statement.</summary>
+    private sealed class LockedDevice : BindingDevice
+    {
+        public long? UserFailures { get; set; }
+    }
+
+    /// <summary>Everything a bind decides on that a concurrent write cannot turn from "refuse" into "allow": read before the writer.</summary>
+    /// <summary>
+    /// What the bind decided or made before the writer: the product, the target in the product's key format, the
+    /// user domain's secret, and the new binding's id, authKey and its hash (pure: the delegate may run again).
+    /// </summary>
+    private sealed record BindContext(BindingProduct Product, DeviceTarget Target, string UserDomainSecret,
+        string BindingId, string AuthKey, string AuthKeyHash);
 
     public async Task<BindResult> BindDeviceAsync(BindRequest request, CancellationToken cancellationToken = default)
     {
@@ -69,10 +88,12 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
                 throw new BinderyException(Errors.TooManyAttempts, "too many bind-by-SN attempts; wait for the window to pass");
             }
         }
+        // Everything that does not decide the race is read (and refused) on a reader, before the writer.
+        var context = await db.ReadAsync(connection => ReadContextAsync(connection, request, pk, target, fid, frid), cancellationToken);
         Outcome outcome;
         try
         {
-            outcome = await db.WriteAsync(tx => DecideAsync(tx, request, pk, target, deviceName, fid, frid), cancellationToken);
+            outcome = await db.WriteAsync(tx => DecideAsync(tx, request, pk, context, deviceName, fid, frid), cancellationToken);
         }
         catch (UniqueViolationException)
         {
@@ -97,16 +118,33 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         };
     }
 
-    private async Task<Outcome> DecideAsync(DbTx tx, BindRequest request, string pk, DeviceTarget target, string? deviceName, string? fid, string? frid)
+    /// <summary>
+    /// The checks that need no lock, in the order of their answers: the caller's lock-out (a refusal here stands: the
+    /// count only grows within its window; an "allowed" is checked again in the writer), the product and its rules
+    /// (the admin's configuration: a bind decided on the rules it read is ordered before a concurrent change of
+    /// them), the user domain, and whether a family must or must not be named (the user's own home mode; switching
+    /// it changes no binding). The family itself (membership, role, room) is checked in the writer: a member can be
+    /// removed and a family deleted concurrently.
+    /// </summary>
+    private async Task<BindContext> ReadContextAsync(DbConnection connection, BindRequest request, string pk, DeviceTarget target,
+        string? fid, string? frid)
     {
         var user = request.User;
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        if (await guesses.IsUserLockedAsync(tx, user.Id, now))
+        var row = await Dapper.SqlMapper.QuerySingleAsync<BindContextRow>(connection,
+            $"""
+            SELECT {GuessLimiter.UserFailuresSql} AS user_failures, d.secret, d.home_mode AS domain_mode, s.family_mode AS user_mode
+            FROM (SELECT 1 AS one) x
+            LEFT JOIN user_domains d ON d.id = @DomainId
+            LEFT JOIN user_home_settings s ON s.user_id = @GuessUserId
+            """,
+            new { DomainId = user.DomainId, GuessScope = GuessLimiter.UserScope, GuessUserId = user.Id, GuessSince = guesses.UserWindowStartedBefore(now) });
+        if (guesses.IsUserLocked(row.UserFailures))
         {
             throw new BinderyException(Errors.TooManyAttempts, "too many failed binding attempts; wait for the window to pass");
         }
 
-        var product = await ReadProductAsync(tx, pk, user.DomainId)
+        var product = await ReadProductAsync(connection, pk, user.DomainId)
             ?? throw new BinderyException(request.Errors.ProductNotFound);
         if (!product.Authorized)
         {
@@ -122,38 +160,71 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             throw new BinderyException(request.Errors.MethodNotEnabled, $"{request.Method.WireName()} binding is not enabled for this product");
         }
 
-        var domain = await tx.QuerySingleOrDefaultAsync<DomainRow>(
-            "SELECT secret, home_mode FROM user_domains WHERE id = @Id", new { Id = user.DomainId })
-            ?? throw new BinderyException(Errors.UserDomainAbnormal);
+        if (row.Secret is null || row.DomainMode is not { } domainMode)
+        {
+            throw new BinderyException(Errors.UserDomainAbnormal);
+        }
         // The user's own home mode (enabledFamilyMode) wins over the domain's, except for dialects whose binds always
         // name a family (Tencent, DomainHomeModeOnly): they follow the user domain's homeMode whatever the user chose.
-        var modes = await HomeService.ReadFamilyModeAsync(tx.Connection, tx.Transaction, user);
-        var homeMode = request.DomainHomeModeOnly ? modes.DomainEnabled : modes.Enabled;
-        await CheckFamilyAsync(tx, request, homeMode, fid, frid);
+        var homeMode = request.DomainHomeModeOnly ? domainMode : row.UserMode ?? domainMode;
+        if (!homeMode)
+        {
+            if (fid is not null || frid is not null)
+            {
+                throw new BinderyException(Errors.HomeModeNotEnabled, "this user domain does not use families; omit fid and frid");
+            }
+        }
+        else if (fid is null)
+        {
+            throw new BinderyException(Errors.FamilyIdMissing);
+        }
+        var authKey = Secrets.NewToken();
+        return new BindContext(product, target, row.Secret, Secrets.NewId(), authKey, Secrets.Sha256Hex(authKey));
+    }
 
+    private async Task<Outcome> DecideAsync(DbTx tx, BindRequest request, string pk, BindContext context, string? deviceName, string? fid, string? frid)
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (fid is not null)
+        {
+            // Home mode (checked before the writer, with fid required): the family is checked here, under its lock.
+            await CheckFamilyAsync(tx, request, fid, frid);
+        }
+
+        var target = context.Target;
         if (target is DeviceTarget.BySn)
         {
             try
             {
-                var outcome = await DecideOnDeviceAsync(tx, request, pk, target, deviceName, fid, frid, product, domain.Secret, now);
+                var outcome = await DecideOnDeviceAsync(tx, request, pk, target, deviceName, fid, frid, context, now);
                 return outcome is Refused refused ? new SnRefused(refused.Error, refused.Detail) : outcome;
             }
-            catch (BinderyException refused)
+            catch (BinderyException refused) when (refused.Error != Errors.TooManyAttempts)
             {
                 // An SN attempt writes nothing before it is refused: the transaction commits empty, and the caller
                 // records the failure afterwards.
                 return new SnRefused(refused.Error, refused.Detail);
             }
         }
-        return await DecideOnDeviceAsync(tx, request, pk, target, deviceName, fid, frid, product, domain.Secret, now);
+        return await DecideOnDeviceAsync(tx, request, pk, target, deviceName, fid, frid, context, now);
     }
 
     private async Task<Outcome> DecideOnDeviceAsync(DbTx tx, BindRequest request, string pk, DeviceTarget target, string? deviceName,
-        string? fid, string? frid, BindingProduct product, string userDomainSecret, long now)
+        string? fid, string? frid, BindContext context, long now)
     {
+        var product = context.Product;
+        var userDomainSecret = context.UserDomainSecret;
         var user = request.User;
-        var device = await LockDeviceAsync(tx, pk, target)
-            ?? throw new BinderyException(target is DeviceTarget.BySn ? Errors.SnInvalid : request.Errors.DeviceNotFound);
+        // The device row lock, and in the same statement the caller's lock-out, which concurrent failures can change.
+        var device = await LockDeviceForBindAsync(tx, pk, target, user.Id, now);
+        if (device is null ? await guesses.IsUserLockedAsync(tx, user.Id, now) : guesses.IsUserLocked(device.UserFailures))
+        {
+            throw new BinderyException(Errors.TooManyAttempts, "too many failed binding attempts; wait for the window to pass");
+        }
+        if (device is null)
+        {
+            throw new BinderyException(target is DeviceTarget.BySn ? Errors.SnInvalid : request.Errors.DeviceNotFound);
+        }
         if (!string.Equals(device.DataCenter, options.Value.DataCenter, StringComparison.Ordinal))
         {
             throw new BinderyException(Errors.WrongDataCenter);
@@ -182,10 +253,10 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         {
             throw new BinderyException(Errors.DeviceAlreadyBound);
         }
-        var sharedToUser = await tx.ExecuteScalarAsync<long>(
-            $"SELECT COUNT(*) FROM device_shares s WHERE s.pk = @Pk AND s.dk = @Dk AND s.user_id = @UserId AND {Sharing.LiveShares.Accepted("s")}",
-            new { device.Pk, device.Dk, UserId = user.Id, Now = now });
-        if (sharedToUser > 0)
+        // The shares of the device to the caller, read once: a live accepted one refuses the bind, any other is moot
+        // once the binding is made and is removed below.
+        var sharesToUser = await BindingLifecycle.ReadSharesToUserAsync(tx, device.Pk, device.Dk, user.Id, now);
+        if (sharesToUser.Any(share => share.LiveAccepted))
         {
             throw new BinderyException(Errors.AlreadyAcceptedShare);
         }
@@ -241,10 +312,10 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             }
         }
 
-        var authKey = Secrets.NewToken();
+        var authKey = context.AuthKey;
         var binding = new BindingHolder
         {
-            BindingId = Secrets.NewId(),
+            BindingId = context.BindingId,
             Pk = device.Pk,
             Dk = device.Dk,
             UserId = user.Id,
@@ -267,7 +338,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
                 binding.UserId,
                 IsExclusive = product.Mode != BindingMode.MultiUser,
                 binding.Method,
-                AuthKeyHash = Secrets.Sha256Hex(authKey),
+                context.AuthKeyHash,
                 DeviceName = string.IsNullOrEmpty(deviceName) ? product.Name : deviceName,
                 request.Capabilities,
                 binding.Fid,
@@ -288,26 +359,14 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             await tx.ExecuteAsync("UPDATE devices SET pairing_window_expires_at = NULL WHERE pk = @Pk AND dk = @Dk", new { device.Pk, device.Dk });
         }
         // A pending share to this user is moot now that they hold a binding of their own.
-        await BindingLifecycle.RemoveShareToUserAsync(tx, device.Pk, device.Dk, user.Id, actor, now);
+        await BindingLifecycle.RemoveSharesReadAsync(tx, sharesToUser, actor, now);
 
         return new Bound(new BindResult(binding.BindingId, authKey, device.Pk, device.Dk, device.ModuleType, product.Name, product.LogoUrl,
             product.Mode, proven, displaced));
     }
 
-    private static async Task CheckFamilyAsync(DbTx tx, BindRequest request, bool homeMode, string? fid, string? frid)
+    private static async Task CheckFamilyAsync(DbTx tx, BindRequest request, string fid, string? frid)
     {
-        if (!homeMode)
-        {
-            if (fid is not null || frid is not null)
-            {
-                throw new BinderyException(Errors.HomeModeNotEnabled, "this user domain does not use families; omit fid and frid");
-            }
-            return;
-        }
-        if (fid is null)
-        {
-            throw new BinderyException(Errors.FamilyIdMissing);
-        }
         // Locks the family row: a concurrent delete of the family, or another bind counting its devices, waits.
         var role = await FamilyAccess.LockRoleAsync(tx, fid, request.User.Id)
             ?? throw new BinderyException(request.Errors.FamilyNotAccessible);
@@ -477,6 +536,24 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             FROM devices WHERE pk = @Pk AND {where}{tx.Dialect.ForUpdate}
             """,
             new { Pk = pk, Key = param });
+    }
+
+    private Task<LockedDevice?> LockDeviceForBindAsync(DbTx tx, string pk, DeviceTarget target, string userId, long now)
+    {
+        var (where, param) = target switch
+        {
+            DeviceTarget.ByDk byDk => ("dk = @Key", byDk.Dk),
+            DeviceTarget.BySn bySn => ("sn = @Key", bySn.Sn),
+            _ => throw new ArgumentOutOfRangeException(nameof(target)),
+        };
+        return tx.QuerySingleOrDefaultAsync<LockedDevice>(
+            $"""
+            SELECT pk, dk, sn, module_type, data_center, binding_code_hash, binding_code_expires_at,
+                   binding_code_used_at, binding_secret_hash, pairing_window_expires_at,
+                   {GuessLimiter.UserFailuresSql} AS user_failures
+            FROM devices WHERE pk = @Pk AND {where}{tx.Dialect.ForUpdate}
+            """,
+            new { Pk = pk, Key = param, GuessScope = GuessLimiter.UserScope, GuessUserId = userId, GuessSince = guesses.UserWindowStartedBefore(now) });
     }
 
     private static DeviceTarget NormalizeTarget(DeviceTarget target) => target switch

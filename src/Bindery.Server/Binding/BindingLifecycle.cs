@@ -120,7 +120,7 @@ public sealed class BindingHolder
 }
 
 /// <summary>A <c>device_shares</c> row.</summary>
-public sealed class DeviceShareRow
+public class DeviceShareRow
 {
     public string ShareId { get; set; } = "";
 
@@ -134,6 +134,12 @@ public sealed class DeviceShareRow
     public string? UserId { get; set; }
 
     public long? AcceptedAt { get; set; }
+}
+
+/// <summary>A share to a user, with whether it is accepted and live (<see cref="Sharing.LiveShares.Accepted"/>).</summary>
+public sealed class ShareToUser : DeviceShareRow
+{
+    public bool LiveAccepted { get; set; }
 }
 
 /// <summary>
@@ -267,6 +273,36 @@ public static class BindingLifecycle
     /// <summary>Records that <paramref name="binding"/> left family <paramref name="fid"/> (its holder left or was removed).</summary>
     public static Task RecordLeftFamilyAsync(DbTx tx, BindingHolder binding, string fid, BindingActor actor, long now) =>
         RecordAsync(tx, BindingEventOf(BindingEventKinds.LeftFamily, binding, actor) with { Fid = fid }, now);
+
+    /// <summary>
+    /// The shares of the device addressed to <paramref name="userId"/> (0 or 1), each with whether it is live and
+    /// accepted; <see cref="RemoveSharesReadAsync"/> removes them later in the same transaction.
+    /// </summary>
+    public static async Task<List<ShareToUser>> ReadSharesToUserAsync(DbTx tx, string pk, string dk, string userId, long now) =>
+        (await tx.QueryAsync<ShareToUser>(
+            $"""
+            SELECT {ShareColumns}, CASE WHEN {Sharing.LiveShares.Accepted("s")} THEN TRUE ELSE FALSE END AS live_accepted
+            FROM device_shares s WHERE s.pk = @Pk AND s.dk = @Dk AND s.user_id = @UserId ORDER BY s.created_at, s.share_id
+            """,
+            new { Pk = pk, Dk = dk, UserId = userId, Now = now })).ToList();
+
+    /// <summary>
+    /// Removes shares read earlier in this transaction and records <see cref="BindingEventKinds.Unshared"/> for each
+    /// one still there (one removed meanwhile with its sharer's binding was recorded then).
+    /// </summary>
+    public static async Task<int> RemoveSharesReadAsync(DbTx tx, IReadOnlyList<DeviceShareRow> shares, BindingActor actor, long now)
+    {
+        var removed = 0;
+        foreach (var share in shares)
+        {
+            if (await tx.ExecuteAsync("DELETE FROM device_shares WHERE share_id = @ShareId", new { share.ShareId }) > 0)
+            {
+                await RecordAsync(tx, ShareEventOf(BindingEventKinds.Unshared, share, actor), now);
+                removed++;
+            }
+        }
+        return removed;
+    }
 
     /// <summary>Records that a family was deleted (owner only; a family holding bindings cannot be deleted).</summary>
     public static Task RecordFamilyDeletedAsync(DbTx tx, string fid, BindingActor actor, long now) =>

@@ -18,6 +18,20 @@ public sealed class GuessLimiter(IOptions<BindingOptions> options)
 
     private BindingOptions Options => options.Value;
 
+    /// <summary>
+    /// A scalar subquery for the user's failures in the current window (null when none), to read the lock-out in the
+    /// same statement as something else; parameters <c>@GuessScope</c> (<see cref="UserScope"/>), <c>@GuessUserId</c>
+    /// and <c>@GuessSince</c> (<see cref="UserWindowStartedBefore"/>).
+    /// </summary>
+    public const string UserFailuresSql =
+        "(SELECT g.failures FROM guess_counters g WHERE g.scope = @GuessScope AND g.subject = @GuessUserId AND g.window_started_at > @GuessSince)";
+
+    /// <summary>A window that started at or before this (Unix ms) is over.</summary>
+    public long UserWindowStartedBefore(long now) => now - (long)Options.UserFailureWindow.TotalMilliseconds;
+
+    /// <summary>Whether <paramref name="failures"/> in the current window (<see cref="UserFailuresSql"/>) lock the user out.</summary>
+    public bool IsUserLocked(long? failures) => (failures ?? 0) >= Options.FailuresPerUser;
+
     public async Task<bool> IsUserLockedAsync(DbTx tx, string userId, long now) =>
         await GuessCounters.FailuresAsync(tx, UserScope, userId, Options.UserFailureWindow, now) >= Options.FailuresPerUser;
 

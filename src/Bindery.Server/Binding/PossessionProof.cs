@@ -94,7 +94,7 @@ public sealed class WifiBindingProof(string bindingCode) : IPossessionProof
 }
 
 /// <summary>The locked devices row the core decides on: the registry's columns and the binding state.</summary>
-public sealed class BindingDevice : DeviceRow
+public class BindingDevice : DeviceRow
 {
     public string? BindingCodeHash { get; set; }
 

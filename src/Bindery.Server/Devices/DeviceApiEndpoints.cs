@@ -58,10 +58,11 @@ public static class DeviceApiEndpoints
         return app;
     }
 
-    private static async Task<Ok<QuectelEnvelope<DeviceReports.CodeReport>>> ReportCodeAsync(DeviceRequest request, DeviceReports reports)
+    // The nonce is spent in the report's own write (DeviceReportRequest).
+    private static async Task<Ok<QuectelEnvelope<DeviceReports.CodeReport>>> ReportCodeAsync(DeviceReportRequest request, DeviceReports reports)
     {
-        var body = request.ReadJson<BindingCodeBody>();
-        return Envelope.OkResult(await reports.ReportBindingCodeAsync(request.Device, body.BindingCode, body.Lifetime));
+        var body = await request.ReadJsonAsync<BindingCodeBody>();
+        return Envelope.OkResult(await reports.ReportBindingCodeAsync(request, body.BindingCode, body.Lifetime));
     }
 
     private static async Task<Ok<QuectelEnvelope<DeviceReports.SecretReported>>> ReportSecretAsync(DeviceRequest request, DeviceReports reports) =>

@@ -61,7 +61,27 @@ public sealed class DeviceReports(IDatabase db, TimeProvider clock, BindTokens t
     /// Replaces the device's bindingCode (a new code starts unused with no failures) or, with a lifetime of 0,
     /// cancels the current one.
     /// </summary>
-    public async Task<CodeReport> ReportBindingCodeAsync(AuthenticatedDevice device, string? bindingCode, int? lifetimeSeconds)
+    public Task<CodeReport> ReportBindingCodeAsync(AuthenticatedDevice device, string? bindingCode, int? lifetimeSeconds) =>
+        ReportBindingCodeAsync(device, null, bindingCode, lifetimeSeconds);
+
+    /// <summary>
+    /// The same for a signed request whose nonce is not spent yet: the nonce is spent in the report's own write (a
+    /// reused nonce refuses it and writes nothing); a refused report spends it on its own.
+    /// </summary>
+    public async Task<CodeReport> ReportBindingCodeAsync(DeviceReportRequest request, string? bindingCode, int? lifetimeSeconds)
+    {
+        try
+        {
+            return await ReportBindingCodeAsync(request.Checked.Device, request.Checked, bindingCode, lifetimeSeconds);
+        }
+        catch (BinderyException refused) when (refused.Error == Errors.InvalidParameterValue)
+        {
+            await request.Verifier.SpendAsync(request.Checked);
+            throw;
+        }
+    }
+
+    private async Task<CodeReport> ReportBindingCodeAsync(AuthenticatedDevice device, SignedDeviceRequest? unspent, string? bindingCode, int? lifetimeSeconds)
     {
         var lifetime = lifetimeSeconds ?? DefaultCodeLifetimeSeconds;
         if (lifetime is < 0 or > MaxCodeLifetimeSeconds)
@@ -74,20 +94,29 @@ public sealed class DeviceReports(IDatabase db, TimeProvider clock, BindTokens t
         }
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var expiresAt = lifetime == 0 ? (long?)null : now + lifetime * 1000L;
-        await db.WriteAsync(tx => tx.ExecuteAsync(
-            """
-            UPDATE devices SET binding_code_hash = @Hash, binding_code_reported_at = @ReportedAt,
-                binding_code_expires_at = @ExpiresAt, binding_code_used_at = NULL, binding_code_failures = 0
-            WHERE pk = @Pk AND dk = @Dk
-            """,
-            new
+        // Hashed before the writer: the writer runs only the statements.
+        var hash = lifetime == 0 ? null : Secrets.Sha256Hex(bindingCode!);
+        await db.WriteAsync(async tx =>
+        {
+            if (unspent is not null)
             {
-                Hash = lifetime == 0 ? null : Secrets.Sha256Hex(bindingCode!),
-                ReportedAt = lifetime == 0 ? (long?)null : now,
-                ExpiresAt = expiresAt,
-                device.Pk,
-                device.Dk,
-            }));
+                await DeviceVerifier.SpendNonceAsync(tx, unspent, now);
+            }
+            return await tx.ExecuteAsync(
+                """
+                UPDATE devices SET binding_code_hash = @Hash, binding_code_reported_at = @ReportedAt,
+                    binding_code_expires_at = @ExpiresAt, binding_code_used_at = NULL, binding_code_failures = 0
+                WHERE pk = @Pk AND dk = @Dk
+                """,
+                new
+                {
+                    Hash = hash,
+                    ReportedAt = lifetime == 0 ? (long?)null : now,
+                    ExpiresAt = expiresAt,
+                    device.Pk,
+                    device.Dk,
+                });
+        });
         return new CodeReport(lifetime > 0, expiresAt);
     }
 

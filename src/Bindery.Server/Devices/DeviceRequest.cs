@@ -23,6 +23,20 @@ public sealed record DeviceRequest(AuthenticatedDevice Device, byte[] Body, Json
     /// <summary>Minimal-API parameter binding: authenticates the request before the handler runs (refusals are thrown).</summary>
     public static async ValueTask<DeviceRequest?> BindAsync(HttpContext context)
     {
+        var (signed, body) = await SignedAsync(context);
+        var services = context.RequestServices;
+        await services.GetRequiredService<DeviceVerifier>().SpendAsync(signed);
+        if (body.Length > 0)
+        {
+            // After the nonce is spent: the signature does not cover the Content-Type, so a refused request must not be replayable.
+            RequestGate.RequireJson(context.Request);
+        }
+        return new DeviceRequest(signed.Device, body, services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions);
+    }
+
+    /// <summary>Reads the body and checks the signature over it; the nonce is left for the caller to spend.</summary>
+    internal static async Task<(SignedDeviceRequest Signed, byte[] Body)> SignedAsync(HttpContext context)
+    {
         var request = context.Request;
         var body = await RequestBodies.ReadBoundedAsync(request, MaxBodyBytes);
         var headers = request.Headers;
@@ -39,13 +53,49 @@ public sealed record DeviceRequest(AuthenticatedDevice Device, byte[] Body, Json
         }
         var canonical = DeviceSignature.CanonicalString(request.Method, request.Path.Value ?? "",
             credentials.Pk, credentials.Dk, credentials.Timestamp, credentials.Nonce, body);
+        var signed = await context.RequestServices.GetRequiredService<DeviceVerifier>().CheckSignatureAsync(credentials, canonical);
+        return (signed, body);
+    }
+}
+
+/// <summary>
+/// A device API request like <see cref="DeviceRequest"/> whose nonce the handler spends in the same write as the
+/// report it carries (one durable write per report instead of two). Every refusal before that write spends the nonce
+/// on its own first, as <see cref="DeviceRequest"/> does, so no refused request can be replayed.
+/// </summary>
+public sealed record DeviceReportRequest(SignedDeviceRequest Checked, byte[] Body, JsonSerializerOptions JsonOptions, DeviceVerifier Verifier)
+{
+    /// <summary>The body as JSON (an empty body reads as <c>{}</c>); malformed JSON spends the nonce before it is refused.</summary>
+    public async Task<T> ReadJsonAsync<T>() where T : new()
+    {
+        try
+        {
+            return Body.Length == 0 ? new T() : JsonSerializer.Deserialize<T>(Body, JsonOptions) ?? new T();
+        }
+        catch (JsonException)
+        {
+            await Verifier.SpendAsync(Checked);
+            throw;
+        }
+    }
+
+    public static async ValueTask<DeviceReportRequest?> BindAsync(HttpContext context)
+    {
+        var (signed, body) = await DeviceRequest.SignedAsync(context);
         var services = context.RequestServices;
-        var device = await services.GetRequiredService<DeviceVerifier>().VerifyAsync(credentials, canonical);
+        var verifier = services.GetRequiredService<DeviceVerifier>();
         if (body.Length > 0)
         {
-            // After the nonce is spent: the signature does not cover the Content-Type, so a refused request must not be replayable.
-            RequestGate.RequireJson(request);
+            try
+            {
+                RequestGate.RequireJson(context.Request);
+            }
+            catch (BinderyException)
+            {
+                await verifier.SpendAsync(signed);
+                throw;
+            }
         }
-        return new DeviceRequest(device, body, services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions);
+        return new DeviceReportRequest(signed, body, services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions, verifier);
     }
 }

@@ -11,6 +11,13 @@ namespace Bindery.Devices;
 public sealed record AuthenticatedDevice(string Pk, string Dk);
 
 /// <summary>
+/// A request whose signature checked out but whose nonce is not spent yet: whoever holds it spends the nonce with
+/// <see cref="DeviceVerifier.SpendNonceAsync"/> in the write that carries out the request (one durable write instead
+/// of two), or with <see cref="DeviceVerifier.SpendAsync"/> on its own, before answering anything.
+/// </summary>
+public sealed record SignedDeviceRequest(AuthenticatedDevice Device, string Nonce);
+
+/// <summary>
 /// What a device presents with a request, whatever carries it (HTTP headers today): pk and dk as sent (dk in any
 /// accepted spelling), Unix-seconds timestamp, nonce and the hex HMAC-SHA256 signature.
 /// </summary>
@@ -45,6 +52,40 @@ public sealed class DeviceVerifier(IDatabase db, TimeProvider clock, ILogger<Dev
     /// contain the credentials' pk, dk, timestamp and nonce as sent, so that a signature covers them.
     /// </summary>
     public async Task<AuthenticatedDevice> VerifyAsync(DeviceCredentials credentials, string canonicalString)
+    {
+        var request = await CheckSignatureAsync(credentials, canonicalString);
+        await SpendAsync(request);
+        return request.Device;
+    }
+
+    /// <summary>Spends the nonce of a signed request in a write of its own; a nonce already used refuses the request.</summary>
+    public async Task SpendAsync(SignedDeviceRequest request)
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await db.WriteAsync(tx => SpendNonceAsync(tx, request, now));
+    }
+
+    /// <summary>
+    /// Spends the nonce in the caller's write transaction: throws <see cref="Errors.DeviceAuthFailed"/> ("nonce already
+    /// used"), which rolls back whatever the transaction wrote, when the nonce was spent before. Also forgets the
+    /// device's expired nonces.
+    /// </summary>
+    public static async Task<bool> SpendNonceAsync(DbTx tx, SignedDeviceRequest request, long now)
+    {
+        var (pk, dk) = request.Device;
+        await tx.ExecuteAsync("DELETE FROM device_nonces WHERE pk = @Pk AND dk = @Dk AND expires_at < @Now",
+            new { Pk = pk, Dk = dk, Now = now });
+        var fresh = await tx.ExecuteAsync(
+            "INSERT INTO device_nonces (pk, dk, nonce, expires_at) VALUES (@Pk, @Dk, @Nonce, @ExpiresAt) ON CONFLICT (pk, dk, nonce) DO NOTHING",
+            new { Pk = pk, Dk = dk, request.Nonce, ExpiresAt = now + 2 * (long)DeviceSignature.MaxSkew.TotalMilliseconds });
+        return fresh != 0 ? true : throw new BinderyException(Errors.DeviceAuthFailed, "nonce already used");
+    }
+
+    /// <summary>
+    /// Checks <paramref name="credentials"/> and the signature over <paramref name="canonicalString"/> like
+    /// <see cref="VerifyAsync"/>, but leaves the nonce unspent: the caller must spend it before it answers.
+    /// </summary>
+    public async Task<SignedDeviceRequest> CheckSignatureAsync(DeviceCredentials credentials, string canonicalString)
     {
         var (pk, dk, timestamp, nonce, signature) = credentials;
         if (pk.Length == 0 || dk.Length == 0 || timestamp.Length == 0 || nonce.Length == 0 || signature.Length == 0)
@@ -81,20 +122,7 @@ public sealed class DeviceVerifier(IDatabase db, TimeProvider clock, ILogger<Dev
             throw new BinderyException(Errors.DeviceAuthFailed);
         }
 
-        var nowMs = now.ToUnixTimeMilliseconds();
-        var fresh = await db.WriteAsync(async tx =>
-        {
-            await tx.ExecuteAsync("DELETE FROM device_nonces WHERE pk = @Pk AND dk = @Dk AND expires_at < @Now",
-                new { Pk = pk, Dk = normalizedDk, Now = nowMs });
-            return await tx.ExecuteAsync(
-                "INSERT INTO device_nonces (pk, dk, nonce, expires_at) VALUES (@Pk, @Dk, @Nonce, @ExpiresAt) ON CONFLICT (pk, dk, nonce) DO NOTHING",
-                new { Pk = pk, Dk = normalizedDk, Nonce = nonce, ExpiresAt = nowMs + 2 * (long)DeviceSignature.MaxSkew.TotalMilliseconds });
-        });
-        if (fresh == 0)
-        {
-            throw new BinderyException(Errors.DeviceAuthFailed, "nonce already used");
-        }
-        return new AuthenticatedDevice(pk, normalizedDk!);
+        return new SignedDeviceRequest(new AuthenticatedDevice(pk, normalizedDk!), nonce);
     }
 
     private async Task RecordFailureAsync(string pk, string dk, long now)
