@@ -51,7 +51,6 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         public long? UserFailures { get; set; }
     }
 
-    /// <summary>Everything a bind decides on that a concurrent write cannot turn from "refuse" into "allow": read before the writer.</summary>
     /// <summary>
     /// What the bind decided or made before the writer: the product, the target in the product's key format, the
     /// user domain's secret, and the new binding's id, authKey and its hash (pure: the delegate may run again).
