@@ -522,38 +522,37 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
     /// <summary>Reads and locks the device row every binding decision about that device serialises on.</summary>
     public static Task<BindingDevice?> LockDeviceAsync(DbTx tx, string pk, DeviceTarget target)
     {
-        var (where, param) = target switch
-        {
-            DeviceTarget.ByDk byDk => ("dk = @Key", byDk.Dk),
-            DeviceTarget.BySn bySn => ("sn = @Key", bySn.Sn),
-            _ => throw new ArgumentOutOfRangeException(nameof(target)),
-        };
+        var (where, key) = DeviceWhere(target);
         return tx.QuerySingleOrDefaultAsync<BindingDevice>(
-            $"""
-            SELECT pk, dk, sn, module_type, data_center, binding_code_hash, binding_code_expires_at,
-                   binding_code_used_at, binding_secret_hash, pairing_window_expires_at
-            FROM devices WHERE pk = @Pk AND {where}{tx.Dialect.ForUpdate}
-            """,
-            new { Pk = pk, Key = param });
+            $"SELECT {LockedDeviceColumns} FROM devices WHERE pk = @Pk AND {where}{tx.Dialect.ForUpdate}",
+            new { Pk = pk, Key = key });
     }
 
+    /// <summary>
+    /// <see cref="LockDeviceAsync"/> for a bind: the same row and lock, with the user's failures in the current window
+    /// read by the same statement (the lock-out re-check costs no statement of its own in the writer).
+    /// </summary>
     private Task<LockedDevice?> LockDeviceForBindAsync(DbTx tx, string pk, DeviceTarget target, string userId, long now)
     {
-        var (where, param) = target switch
-        {
-            DeviceTarget.ByDk byDk => ("dk = @Key", byDk.Dk),
-            DeviceTarget.BySn bySn => ("sn = @Key", bySn.Sn),
-            _ => throw new ArgumentOutOfRangeException(nameof(target)),
-        };
+        var (where, key) = DeviceWhere(target);
         return tx.QuerySingleOrDefaultAsync<LockedDevice>(
             $"""
-            SELECT pk, dk, sn, module_type, data_center, binding_code_hash, binding_code_expires_at,
-                   binding_code_used_at, binding_secret_hash, pairing_window_expires_at,
-                   {GuessLimiter.UserFailuresSql} AS user_failures
+            SELECT {LockedDeviceColumns}, {GuessLimiter.UserFailuresSql} AS user_failures
             FROM devices WHERE pk = @Pk AND {where}{tx.Dialect.ForUpdate}
             """,
-            new { Pk = pk, Key = param, GuessScope = GuessLimiter.UserScope, GuessUserId = userId, GuessSince = guesses.UserWindowStartedBefore(now) });
+            new { Pk = pk, Key = key, GuessScope = GuessLimiter.UserScope, GuessUserId = userId, GuessSince = guesses.UserWindowStartedBefore(now) });
     }
+
+    private const string LockedDeviceColumns =
+        "pk, dk, sn, module_type, data_center, binding_code_hash, binding_code_expires_at, binding_code_used_at, binding_secret_hash, pairing_window_expires_at";
+
+    /// <summary>The device row a target names: by device key or by serial number (parameter <c>@Key</c>).</summary>
+    private static (string Where, string Key) DeviceWhere(DeviceTarget target) => target switch
+    {
+        DeviceTarget.ByDk byDk => ("dk = @Key", byDk.Dk),
+        DeviceTarget.BySn bySn => ("sn = @Key", bySn.Sn),
+        _ => throw new ArgumentOutOfRangeException(nameof(target)),
+    };
 
     private static DeviceTarget NormalizeTarget(DeviceTarget target) => target switch
     {
