@@ -138,13 +138,7 @@ public sealed class MqttPushTests(MqttFixture fx) : IClassFixture<MqttFixture>
     [Fact]
     public async Task A_device_offline_at_unbind_time_receives_unbind_device_when_it_reconnects()
     {
-        var device = await fx.DeviceAsync();
-        var (user, api, familyId) = await fx.UserWithFamilyAsync();
-        await using (var online = await TencentMqttDevice.ConnectAsync(fx.Port, MqttFixture.ConnectOf(device)))
-        {
-            await TokenBindAsync(online, api, device, familyId);
-            await online.NextAsync(Method("bind_device"), Within);
-        }
+        var (device, user) = await BoundWhileOnlineAsync(fx);
 
         Assert.True((await BindingApi.UnbindAsync(user.Client, device.Pk, device.Dk)).Code() == 200);
 
@@ -165,13 +159,7 @@ public sealed class MqttPushTests(MqttFixture fx) : IClassFixture<MqttFixture>
     [Fact]
     public async Task A_push_the_device_did_not_acknowledge_is_sent_again_with_the_same_id()
     {
-        var device = await fx.DeviceAsync();
-        var (user, api, familyId) = await fx.UserWithFamilyAsync();
-        await using (var online = await TencentMqttDevice.ConnectAsync(fx.Port, MqttFixture.ConnectOf(device)))
-        {
-            await TokenBindAsync(online, api, device, familyId);
-            await online.NextAsync(Method("bind_device"), Within);
-        }
+        var (device, user) = await BoundWhileOnlineAsync(fx);
         Assert.True((await BindingApi.UnbindAsync(user.Client, device.Pk, device.Dk)).Code() == 200);
 
         string first;
@@ -188,13 +176,7 @@ public sealed class MqttPushTests(MqttFixture fx) : IClassFixture<MqttFixture>
     [Fact]
     public async Task A_device_subscribed_with_QoS_0_gets_a_push_once_since_it_cannot_acknowledge_it()
     {
-        var device = await fx.DeviceAsync();
-        var (user, api, familyId) = await fx.UserWithFamilyAsync();
-        await using (var online = await TencentMqttDevice.ConnectAsync(fx.Port, MqttFixture.ConnectOf(device)))
-        {
-            await TokenBindAsync(online, api, device, familyId);
-            await online.NextAsync(Method("bind_device"), Within);
-        }
+        var (device, user) = await BoundWhileOnlineAsync(fx);
         Assert.True((await BindingApi.UnbindAsync(user.Client, device.Pk, device.Dk)).Code() == 200);
 
         using (var qos0 = await SilentDevice.ConnectAsync(fx.Port, MqttFixture.ConnectOf(device), MQTTnet.Protocol.MqttQualityOfServiceLevel.AtMostOnce))
@@ -270,13 +252,7 @@ public sealed class MqttPushTests(MqttFixture fx) : IClassFixture<MqttFixture>
         await fixture.InitializeAsync();
         try
         {
-            var device = await fixture.DeviceAsync();
-            var (user, api, familyId) = await fixture.UserWithFamilyAsync();
-            await using (var online = await TencentMqttDevice.ConnectAsync(fixture.Port, MqttFixture.ConnectOf(device)))
-            {
-                await TokenBindAsync(online, api, device, familyId);
-                await online.NextAsync(Method("bind_device"), Within);
-            }
+            var (device, user) = await BoundWhileOnlineAsync(fixture);
             Assert.True((await BindingApi.UnbindAsync(user.Client, device.Pk, device.Dk)).Code() == 200);
             await Task.Delay(TimeSpan.FromSeconds(1.5));
 
@@ -294,6 +270,20 @@ public sealed class MqttPushTests(MqttFixture fx) : IClassFixture<MqttFixture>
         {
             await fixture.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// A fresh device, online over MQTT, token-bound into a fresh user's family; returns once it has heard its
+    /// bind_device and gone offline again.
+    /// </summary>
+    private static async Task<(Tenant.Device Device, Tenant.User User)> BoundWhileOnlineAsync(MqttFixture fixture)
+    {
+        var device = await fixture.DeviceAsync();
+        var (user, api, familyId) = await fixture.UserWithFamilyAsync();
+        await using var online = await TencentMqttDevice.ConnectAsync(fixture.Port, MqttFixture.ConnectOf(device));
+        await TokenBindAsync(online, api, device, familyId);
+        await online.NextAsync(Method("bind_device"), Within);
+        return (device, user);
     }
 
     private static JsonObject Call(string method, JsonObject? parameters = null) => new()
