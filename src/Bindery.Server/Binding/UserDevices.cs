@@ -175,7 +175,7 @@ public sealed class UserDevices(IDatabase db, TimeProvider clock)
                 return;
             }
             var shared = await tx.ExecuteScalarAsync<long>(
-                $"SELECT COUNT(*) FROM device_shares s WHERE s.pk = @Pk AND s.dk = @Dk AND s.user_id = @UserId AND {LiveShares.Accepted("s")}",
+                LiveShares.AcceptedByUserCountSql,
                 new { Pk = validPk, Dk = storedDk, UserId = user.Id, Now = Now() });
             throw shared > 0
                 ? new BinderyException(Errors.NoPermission, "a shared device keeps the name it was accepted under")
@@ -246,7 +246,7 @@ public sealed class UserDevices(IDatabase db, TimeProvider clock)
             throw new BinderyException(Errors.DeviceAlreadyBound, "you already hold this device");
         }
         var shared = await c.ExecuteScalarAsync<long>(
-            $"SELECT COUNT(*) FROM device_shares s WHERE s.pk = @Pk AND s.dk = @Dk AND s.user_id = @UserId AND {LiveShares.Accepted("s")}",
+            LiveShares.AcceptedByUserCountSql,
             new { product.Pk, Dk = dk, UserId = user.Id, Now = now });
         if (shared > 0)
         {

@@ -81,6 +81,10 @@ public static class LiveShares
     public static string Any(string s) =>
         $"(({s}.accepted_at IS NOT NULL OR {s}.accepting_expire_at > @Now) AND ({s}.sharing_expire_at IS NULL OR {s}.sharing_expire_at > @Now) AND {OwnerHolds(s)})";
 
+    /// <summary>How many live accepted shares of device <c>@Pk</c>/<c>@Dk</c> user <c>@UserId</c> holds at <c>@Now</c> (0 or 1).</summary>
+    public static readonly string AcceptedByUserCountSql =
+        $"SELECT COUNT(*) FROM device_shares s WHERE s.pk = @Pk AND s.dk = @Dk AND s.user_id = @UserId AND {Accepted("s")}";
+
     /// <summary>The opposite of <see cref="Any"/> without the owner check: what the pruner deletes for time.</summary>
     public static string Expired(string s) =>
         $"(({s}.accepted_at IS NULL AND {s}.accepting_expire_at <= @Now) OR ({s}.sharing_expire_at IS NOT NULL AND {s}.sharing_expire_at <= @Now))";
