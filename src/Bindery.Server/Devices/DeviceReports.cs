@@ -74,7 +74,8 @@ public sealed class DeviceReports(IDatabase db, TimeProvider clock, BindTokens t
         }
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var expiresAt = lifetime == 0 ? (long?)null : now + lifetime * 1000L;
-        await db.WriteAsync(tx => tx.ExecuteAsync(
+        // One statement decides alone (the device row is the whole state): one round trip, no transaction around it.
+        await db.ExecuteWriteAsync(
             """
             UPDATE devices SET binding_code_hash = @Hash, binding_code_reported_at = @ReportedAt,
                 binding_code_expires_at = @ExpiresAt, binding_code_used_at = NULL, binding_code_failures = 0
@@ -87,7 +88,7 @@ public sealed class DeviceReports(IDatabase db, TimeProvider clock, BindTokens t
                 ExpiresAt = expiresAt,
                 device.Pk,
                 device.Dk,
-            }));
+            });
         return new CodeReport(lifetime > 0, expiresAt);
     }
 

@@ -82,20 +82,31 @@ public sealed class DeviceVerifier(IDatabase db, TimeProvider clock, ILogger<Dev
         }
 
         var nowMs = now.ToUnixTimeMilliseconds();
-        var fresh = await db.WriteAsync(async tx =>
-        {
-            await tx.ExecuteAsync("DELETE FROM device_nonces WHERE pk = @Pk AND dk = @Dk AND expires_at < @Now",
-                new { Pk = pk, Dk = normalizedDk, Now = nowMs });
-            return await tx.ExecuteAsync(
-                "INSERT INTO device_nonces (pk, dk, nonce, expires_at) VALUES (@Pk, @Dk, @Nonce, @ExpiresAt) ON CONFLICT (pk, dk, nonce) DO NOTHING",
-                new { Pk = pk, Dk = normalizedDk, Nonce = nonce, ExpiresAt = nowMs + 2 * (long)DeviceSignature.MaxSkew.TotalMilliseconds });
-        });
+        // The nonce is spent by one statement: a new one is inserted, a spent one that has expired is taken again, a
+        // live one changes nothing (0 rows: a replay). The device's other expired nonces go in the same statement where
+        // the dialect allows it (PostgreSQL: one round trip, no transaction around it), else in the same write.
+        var nonceParam = new { Pk = pk, Dk = normalizedDk, Nonce = nonce, Now = nowMs, ExpiresAt = nowMs + 2 * (long)DeviceSignature.MaxSkew.TotalMilliseconds };
+        var fresh = db.Dialect.WritableCtes
+            ? await db.ExecuteWriteAsync($"WITH expired AS ({DeleteExpiredNoncesSql} AND nonce <> @Nonce) {SpendNonceSql}", nonceParam)
+            : await db.WriteAsync(async tx =>
+            {
+                await tx.ExecuteAsync(DeleteExpiredNoncesSql, nonceParam);
+                return await tx.ExecuteAsync(SpendNonceSql, nonceParam);
+            });
         if (fresh == 0)
         {
             throw new BinderyException(Errors.DeviceAuthFailed, "nonce already used");
         }
         return new AuthenticatedDevice(pk, normalizedDk!);
     }
+
+    private const string DeleteExpiredNoncesSql = "DELETE FROM device_nonces WHERE pk = @Pk AND dk = @Dk AND expires_at < @Now";
+
+    private const string SpendNonceSql =
+        """
+        INSERT INTO device_nonces (pk, dk, nonce, expires_at) VALUES (@Pk, @Dk, @Nonce, @ExpiresAt)
+        ON CONFLICT (pk, dk, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE device_nonces.expires_at < @Now
+        """;
 
     private async Task RecordFailureAsync(string pk, string dk, long now)
     {

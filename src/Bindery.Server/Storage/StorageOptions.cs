@@ -26,4 +26,13 @@ public sealed class StorageOptions
     /// with "storage unavailable, retry" (9014).
     /// </summary>
     public int MaxWriteAttempts { get; set; } = 12;
+
+    /// <summary>
+    /// PostgreSQL: how many statements each pooled connection keeps prepared (Npgsql <c>Max Auto Prepare</c>), unless
+    /// the connection string sets it. 0 turns automatic preparation off.
+    /// </summary>
+    public int PostgresMaxAutoPrepare { get; set; } = 128;
+
+    /// <summary>PostgreSQL: after how many runs on a connection a statement is prepared (Npgsql <c>Auto Prepare Min Usages</c>).</summary>
+    public int PostgresAutoPrepareMinUsages { get; set; } = 2;
 }
