@@ -72,7 +72,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         Outcome outcome;
         try
         {
-            outcome = await db.WriteAsync(tx => DecideAsync(tx, request, pk, target, deviceName, fid, frid), cancellationToken);
+            outcome = await db.WriteAsync(tx => DecideAsync(tx, request, pk, target, deviceName, fid, frid), WriteIsolation.RowLocks, cancellationToken);
         }
         catch (UniqueViolationException)
         {
@@ -407,7 +407,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
                 BindingSum = await CountBindingsAsync(tx, device),
                 DeviceReset = request.IsInit,
             });
-        }, cancellationToken);
+        }, WriteIsolation.RowLocks, cancellationToken);
         return outcome switch
         {
             Unbound unbound => unbound.Result,
@@ -443,7 +443,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             }
             await BindingLifecycle.RemoveBindingAsync(tx, binding, BindingEventKinds.Unbound, BindingActor.User(user.Id), now);
             return new UnbindResult(device.Pk, device.Dk, WasShare: false);
-        }, cancellationToken);
+        }, WriteIsolation.RowLocks, cancellationToken);
     }
 
     public static async Task<BindingProduct?> ReadProductAsync(DbTx tx, string pk, string domainId) =>
@@ -471,11 +471,11 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             _ => throw new ArgumentOutOfRangeException(nameof(target)),
         };
         return tx.QuerySingleOrDefaultAsync<BindingDevice>(
-            $"""
-            SELECT pk, dk, sn, module_type, data_center, binding_code_hash, binding_code_expires_at,
-                   binding_code_used_at, binding_secret_hash, pairing_window_expires_at
-            FROM devices WHERE pk = @Pk AND {where}{tx.Dialect.ForUpdate}
-            """,
+            tx.LockRowsSql("devices",
+                """
+                pk, dk, sn, module_type, data_center, binding_code_hash, binding_code_expires_at,
+                binding_code_used_at, binding_secret_hash, pairing_window_expires_at
+                """, $"pk = @Pk AND {where}", touchColumn: "binding_code_failures"),
             new { Pk = pk, Key = param });
     }
 

@@ -18,8 +18,16 @@ public sealed class GuessLimiter(IOptions<BindingOptions> options)
 
     private BindingOptions Options => options.Value;
 
+    /// <summary>
+    /// Whether the user holds <see cref="BindingOptions.FailuresPerUser"/> failures in the window; locks the user's row
+    /// first, so that the decisions of one user's binds follow one another and each sees the failures of those before it
+    /// (a bind that runs with <see cref="WriteIsolation.RowLocks"/> has no other guard against parallel guesses).
+    /// </summary>
     public async Task<bool> IsUserLockedAsync(DbTx tx, string userId, long now) =>
-        await GuessCounters.FailuresAsync(tx, UserScope, userId, Options.UserFailureWindow, now) >= Options.FailuresPerUser;
+        (await tx.QuerySingleOrDefaultAsync<long?>(
+            "SELECT COALESCE((SELECT g.failures FROM guess_counters g WHERE g.scope = @Scope AND g.subject = u.id AND g.window_started_at > @Since), 0) "
+            + "FROM users u WHERE u.id = @UserId" + tx.Dialect.ForUpdate,
+            new { Scope = UserScope, UserId = userId, Since = now - (long)Options.UserFailureWindow.TotalMilliseconds }) ?? 0) >= Options.FailuresPerUser;
 
     public Task RecordUserFailureAsync(DbTx tx, string userId, long now) =>
         GuessCounters.RecordFailureAsync(tx, UserScope, userId, Options.UserFailureWindow, now);

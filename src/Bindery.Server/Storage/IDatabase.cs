@@ -64,7 +64,25 @@ public enum WriteIsolation
 }
 
 /// <summary>A write transaction handed to <see cref="IDatabase.WriteAsync{T}"/> delegates.</summary>
-public sealed record DbTx(DbConnection Connection, DbTransaction Transaction, SqlDialect Dialect);
+public sealed record DbTx(DbConnection Connection, DbTransaction Transaction, SqlDialect Dialect)
+{
+    /// <summary>The isolation the write asked for (SQLite runs every write alone, whatever it says).</summary>
+    public WriteIsolation Isolation { get; init; }
+
+    /// <summary>
+    /// A statement that reads <paramref name="columns"/> of the rows of <paramref name="table"/> matching
+    /// <paramref name="where"/> and locks them until the transaction ends. In a <see cref="WriteIsolation.RowLocks"/>
+    /// write on PostgreSQL the lock is taken by a no-op update of <paramref name="touchColumn"/> (a non-key column),
+    /// <c>UPDATE … RETURNING</c>, instead of <c>SELECT … FOR UPDATE</c>: the new row version it leaves makes a
+    /// SERIALIZABLE write that locks the same row later, from a snapshot taken before this one committed, fail with a
+    /// serialization error and run again (a lock alone would let it go on with the stale snapshot, as SSI does not see
+    /// READ COMMITTED writes). So writes of both isolations may share a row lock protocol.
+    /// </summary>
+    public string LockRowsSql(string table, string columns, string where, string touchColumn) =>
+        Isolation == WriteIsolation.RowLocks && Dialect.ForUpdate.Length > 0
+            ? $"UPDATE {table} SET {touchColumn} = {touchColumn} WHERE {where} RETURNING {columns}"
+            : $"SELECT {columns} FROM {table} WHERE {where}{Dialect.ForUpdate}";
+}
 
 /// <summary>The few places where the two SQL dialects differ, as data: the SQL each one needs.</summary>
 /// <param name="Provider">the name migrations use for dialect overrides (<c>NNNN_name.{Provider}.sql</c>)</param>

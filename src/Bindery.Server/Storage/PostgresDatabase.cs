@@ -165,7 +165,7 @@ public sealed class PostgresDatabase : IDatabase
         // Npgsql sends the BEGIN with the delegate's first statement: no round trip of its own.
         await using var transaction = await connection.BeginTransactionAsync(
             isolation == WriteIsolation.RowLocks ? IsolationLevel.ReadCommitted : IsolationLevel.Serializable, cancellationToken);
-        var result = await write(new DbTx(connection, transaction, Dialect));
+        var result = await write(new DbTx(connection, transaction, Dialect) { Isolation = isolation });
         // PostgreSQL answers COMMIT in a transaction that an earlier statement aborted with a silent ROLLBACK.
         // A delegate that caught and swallowed a database error would then look committed; the probe in front
         // of COMMIT fails with 25P02 in exactly that case, in the same round trip.
