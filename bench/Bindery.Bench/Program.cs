@@ -392,7 +392,7 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
 
     private Task<string> DescribeStoreAsync() => Task.FromResult(postgres is null
         ? $"sqlite (WAL, synchronous={options.Synchronous}: an acknowledged write is fsynced; group commit), file on {DescribeFileSystem(workDir)}"
-        : $"postgres ({postgres.DurabilitySettings()}; SERIALIZABLE writes; same machine{(options.PgOptions.Length > 0 ? "; connection " + options.PgOptions : "")})");
+        : $"postgres ({postgres.DurabilitySettings()}; binds at row locks, other writes SERIALIZABLE; same machine{(options.PgOptions.Length > 0 ? "; connection " + options.PgOptions : "")})");
 
     private string DescribeServerSettings()
     {

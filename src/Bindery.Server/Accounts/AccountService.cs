@@ -92,7 +92,7 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
                     Email = identity?.Email ?? (name.Contains('@', StringComparison.Ordinal) ? name : null),
                     Code = identity?.InternationalCode, identity?.Phone,
                 });
-        });
+        }, WriteIsolation.RowLocks); // the claim is one conditional upsert and the username a unique constraint: both atomic
         return inserted switch
         {
             null => throw new BinderyException(Errors.TooManyAttempts, "too many registrations in this user domain; try again later"),
@@ -156,7 +156,7 @@ public sealed class AccountService(IDatabase db, TimeProvider clock, UserSession
                     new { Hash = rehash, user.Id, Old = user.PasswordHash });
             }
             return await issue(tx, user.Id);
-        });
+        }, WriteIsolation.RowLocks); // blind deletes and inserts, and an update conditional on the hash it replaces
         return (user.Id, issued);
     }
 

@@ -121,7 +121,8 @@ public sealed class UserSessions(IDatabase db, TimeProvider clock, IOptions<Bind
             {
                 return null;
             }
-            // The conditional update decides which of two presentations of one token spends it; the loser is a reuse.
+            // The conditional update decides which of two presentations of one token spends it; the loser is a reuse
+            // (READ COMMITTED is enough: the update waits for the other presentation and re-checks used_at after it).
             var spent = row.UsedAt is null && await tx.ExecuteAsync(
                 "UPDATE refresh_tokens SET used_at = @Now WHERE token_hash = @Hash AND used_at IS NULL", new { Now = now, Hash = hash }) == 1;
             if (!spent)
@@ -134,7 +135,7 @@ public sealed class UserSessions(IDatabase db, TimeProvider clock, IOptions<Bind
             await tx.ExecuteAsync("DELETE FROM refresh_tokens WHERE chain_id = @Chain AND used_at IS NOT NULL AND expires_at <= @Now",
                 new { Chain = row.ChainId, Now = now });
             return await IssuePairAsync(tx, row.UserId, row.ChainId);
-        });
+        }, WriteIsolation.RowLocks);
         return pair ?? throw new BinderyException(Errors.TokenVerificationFailed);
     }
 
@@ -184,7 +185,7 @@ public sealed class UserSessions(IDatabase db, TimeProvider clock, IOptions<Bind
             {
                 await EndChainAsync(tx, chain);
             }
-        });
+        }, WriteIsolation.RowLocks);
 
     /// <summary>The chain of the session behind <paramref name="token"/> (null for a Bindery /login session or an unknown token).</summary>
     public static Task<string?> ChainOfAsync(DbTx tx, string token) =>

@@ -92,7 +92,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         Outcome outcome;
         try
         {
-            outcome = await db.WriteAsync(tx => DecideAsync(tx, request, pk, context, deviceName, fid, frid), cancellationToken);
+            outcome = await db.WriteAsync(tx => DecideAsync(tx, request, pk, context, deviceName, fid, frid), WriteIsolation.RowLocks, cancellationToken);
         }
         catch (UniqueViolationException)
         {
@@ -214,7 +214,9 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
         var product = context.Product;
         var userDomainSecret = context.UserDomainSecret;
         var user = request.User;
-        // The device row lock, and in the same statement the caller's lock-out, which concurrent failures can change.
+        // The caller's row first (one user's parallel guesses decide one after another; nothing on SQLite), then the
+        // device row lock, and in the same statement the caller's lock-out, which concurrent failures can change.
+        await GuessLimiter.LockUserAsync(tx, user.Id);
         var device = await LockDeviceForBindAsync(tx, pk, target, user.Id, now);
         if (device is null ? await guesses.IsUserLockedAsync(tx, user.Id, now) : guesses.IsUserLocked(device.UserFailures))
         {
@@ -465,7 +467,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
                 BindingSum = await CountBindingsAsync(tx, device),
                 DeviceReset = request.IsInit,
             });
-        }, cancellationToken);
+        }, WriteIsolation.RowLocks, cancellationToken);
         return outcome switch
         {
             Unbound unbound => unbound.Result,
@@ -501,7 +503,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             }
             await BindingLifecycle.RemoveBindingAsync(tx, binding, BindingEventKinds.Unbound, BindingActor.User(user.Id), now);
             return new UnbindResult(device.Pk, device.Dk, WasShare: false);
-        }, cancellationToken);
+        }, WriteIsolation.RowLocks, cancellationToken);
     }
 
     public static async Task<BindingProduct?> ReadProductAsync(DbTx tx, string pk, string domainId) =>
@@ -524,7 +526,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
     {
         var (where, key) = DeviceWhere(target);
         return tx.QuerySingleOrDefaultAsync<BindingDevice>(
-            $"SELECT {LockedDeviceColumns} FROM devices WHERE pk = @Pk AND {where}{tx.Dialect.ForUpdate}",
+            tx.LockRowsSql("devices", LockedDeviceColumns, $"pk = @Pk AND {where}", touchColumn: "binding_code_failures"),
             new { Pk = pk, Key = key });
     }
 
@@ -536,10 +538,8 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
     {
         var (where, key) = DeviceWhere(target);
         return tx.QuerySingleOrDefaultAsync<LockedDevice>(
-            $"""
-            SELECT {LockedDeviceColumns}, {GuessLimiter.UserFailuresSql} AS user_failures
-            FROM devices WHERE pk = @Pk AND {where}{tx.Dialect.ForUpdate}
-            """,
+            tx.LockRowsSql("devices", $"{LockedDeviceColumns}, {GuessLimiter.UserFailuresSql} AS user_failures",
+                $"pk = @Pk AND {where}", touchColumn: "binding_code_failures"),
             new { Pk = pk, Key = key, GuessScope = GuessLimiter.UserScope, GuessUserId = userId, GuessSince = guesses.UserWindowStartedBefore(now) });
     }
 

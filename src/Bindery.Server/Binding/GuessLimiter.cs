@@ -32,8 +32,25 @@ public sealed class GuessLimiter(IOptions<BindingOptions> options)
     /// <summary>Whether <paramref name="failures"/> in the current window (<see cref="UserFailuresSql"/>) lock the user out.</summary>
     public bool IsUserLocked(long? failures) => (failures ?? 0) >= Options.FailuresPerUser;
 
-    public async Task<bool> IsUserLockedAsync(DbTx tx, string userId, long now) =>
-        await GuessCounters.FailuresAsync(tx, UserScope, userId, Options.UserFailureWindow, now) >= Options.FailuresPerUser;
+    /// <summary>
+    /// Locks the user's row, so that the decisions of one user's guesses follow one another and each sees the failures
+    /// of those before it: a write that runs with <see cref="WriteIsolation.RowLocks"/> (PostgreSQL, READ COMMITTED)
+    /// has no other guard against one user's parallel guesses on different devices. Call it before any statement that
+    /// reads the user's failures (<see cref="UserFailuresSql"/>): under READ COMMITTED a statement reads the data
+    /// committed when it starts, so a lock taken by the same statement would come with a stale count. SQLite's single
+    /// writer already runs each write alone: no statement there.
+    /// </summary>
+    public static Task LockUserAsync(DbTx tx, string userId) =>
+        tx.Dialect.ForUpdate.Length == 0
+            ? Task.CompletedTask
+            : tx.QuerySingleOrDefaultAsync<string>("SELECT id FROM users WHERE id = @UserId" + tx.Dialect.ForUpdate, new { UserId = userId });
+
+    /// <summary>Whether the user holds <see cref="BindingOptions.FailuresPerUser"/> failures in the window (locking the user's row first, <see cref="LockUserAsync"/>).</summary>
+    public async Task<bool> IsUserLockedAsync(DbTx tx, string userId, long now)
+    {
+        await LockUserAsync(tx, userId);
+        return await GuessCounters.FailuresAsync(tx, UserScope, userId, Options.UserFailureWindow, now) >= Options.FailuresPerUser;
+    }
 
     public Task RecordUserFailureAsync(DbTx tx, string userId, long now) =>
         GuessCounters.RecordFailureAsync(tx, UserScope, userId, Options.UserFailureWindow, now);

@@ -108,8 +108,12 @@ public sealed class UserDevices(IDatabase db, TimeProvider clock)
         {
             var (sql, param) = Query(scope, count: false, page);
             var rows = (await c.QueryAsync<DeviceRow>(sql, param)).ToList();
+            // A page that is neither full nor past the end tells the total itself (most lists fit one page): the count
+            // costs a second statement only when it cannot.
             var (countSql, countParam) = Query(scope, count: true, page);
-            var total = await c.ExecuteScalarAsync<long>(countSql, countParam);
+            var total = rows.Count < page.PageSize && (rows.Count > 0 || page.Offset == 0)
+                ? page.Offset + rows.Count
+                : await c.ExecuteScalarAsync<long>(countSql, countParam);
             return PageInfo.Of(rows.Select(r => Details(r, user)).ToList(), total, page);
         });
     }

@@ -96,29 +96,48 @@ public sealed class DeviceReports(IDatabase db, TimeProvider clock, BindTokens t
         var expiresAt = lifetime == 0 ? (long?)null : now + lifetime * 1000L;
         // Hashed before the writer: the writer runs only the statements.
         var hash = lifetime == 0 ? null : Secrets.Sha256Hex(bindingCode!);
+        var reportedAt = lifetime == 0 ? (long?)null : now;
+        if (db.Dialect.WritableCtes)
+        {
+            // PostgreSQL: the nonce spent and the code replaced by one statement (one round trip, no transaction
+            // around it); nothing changes when the nonce was spent before.
+            var nonce = unspent is null ? null : DeviceVerifier.NonceParameters(unspent, now);
+            var changed = await db.ExecuteWriteAsync(
+                (unspent is null ? "" : $"WITH {DeviceVerifier.SpendNonceCtes} ") + ReplaceCodeSql + (unspent is null ? "" : " AND EXISTS (SELECT 1 FROM spent)"),
+                new
+                {
+                    Hash = hash,
+                    ReportedAt = reportedAt,
+                    ExpiresAt = expiresAt,
+                    device.Pk,
+                    device.Dk,
+                    Nonce = nonce?.Nonce,
+                    Now = now,
+                    NonceExpiresAt = nonce?.NonceExpiresAt,
+                });
+            if (changed == 0 && unspent is not null)
+            {
+                throw new BinderyException(Errors.DeviceAuthFailed, "nonce already used");
+            }
+            return new CodeReport(lifetime > 0, expiresAt);
+        }
         await db.WriteAsync(async tx =>
         {
             if (unspent is not null)
             {
                 await DeviceVerifier.SpendNonceAsync(tx, unspent, now);
             }
-            return await tx.ExecuteAsync(
-                """
-                UPDATE devices SET binding_code_hash = @Hash, binding_code_reported_at = @ReportedAt,
-                    binding_code_expires_at = @ExpiresAt, binding_code_used_at = NULL, binding_code_failures = 0
-                WHERE pk = @Pk AND dk = @Dk
-                """,
-                new
-                {
-                    Hash = hash,
-                    ReportedAt = lifetime == 0 ? (long?)null : now,
-                    ExpiresAt = expiresAt,
-                    device.Pk,
-                    device.Dk,
-                });
+            return await tx.ExecuteAsync(ReplaceCodeSql, new { Hash = hash, ReportedAt = reportedAt, ExpiresAt = expiresAt, device.Pk, device.Dk });
         });
         return new CodeReport(lifetime > 0, expiresAt);
     }
+
+    private const string ReplaceCodeSql =
+        """
+        UPDATE devices SET binding_code_hash = @Hash, binding_code_reported_at = @ReportedAt,
+            binding_code_expires_at = @ExpiresAt, binding_code_used_at = NULL, binding_code_failures = 0
+        WHERE pk = @Pk AND dk = @Dk
+        """;
 
     public async Task<SecretReported> ReportBindingSecretAsync(AuthenticatedDevice device, string? bindingSecret)
     {

@@ -61,8 +61,18 @@ public sealed class DeviceVerifier(IDatabase db, TimeProvider clock, ILogger<Dev
     /// <summary>Spends the nonce of a signed request in a write of its own; a nonce already used refuses the request.</summary>
     public async Task SpendAsync(SignedDeviceRequest request)
     {
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await db.WriteAsync(tx => SpendNonceAsync(tx, request, now));
+        var param = NonceParameters(request, clock.GetUtcNow().ToUnixTimeMilliseconds());
+        if (!db.Dialect.WritableCtes)
+        {
+            await db.WriteAsync(tx => SpendNonceAsync(tx, param));
+            return;
+        }
+        // PostgreSQL: the device's expired nonces go in the same statement; one round trip, no transaction around it.
+        var fresh = await db.ExecuteWriteAsync($"WITH expired AS ({DeleteExpiredNoncesSql} AND nonce <> @Nonce) {SpendNonceSql}", param);
+        if (fresh == 0)
+        {
+            throw new BinderyException(Errors.DeviceAuthFailed, "nonce already used");
+        }
     }
 
     /// <summary>
@@ -70,16 +80,41 @@ public sealed class DeviceVerifier(IDatabase db, TimeProvider clock, ILogger<Dev
     /// used"), which rolls back whatever the transaction wrote, when the nonce was spent before. Also forgets the
     /// device's expired nonces.
     /// </summary>
-    public static async Task<bool> SpendNonceAsync(DbTx tx, SignedDeviceRequest request, long now)
+    public static Task<bool> SpendNonceAsync(DbTx tx, SignedDeviceRequest request, long now) =>
+        SpendNonceAsync(tx, NonceParameters(request, now));
+
+    private static async Task<bool> SpendNonceAsync(DbTx tx, NonceParameter param)
     {
-        var (pk, dk) = request.Device;
-        await tx.ExecuteAsync("DELETE FROM device_nonces WHERE pk = @Pk AND dk = @Dk AND expires_at < @Now",
-            new { Pk = pk, Dk = dk, Now = now });
-        var fresh = await tx.ExecuteAsync(
-            "INSERT INTO device_nonces (pk, dk, nonce, expires_at) VALUES (@Pk, @Dk, @Nonce, @ExpiresAt) ON CONFLICT (pk, dk, nonce) DO NOTHING",
-            new { Pk = pk, Dk = dk, request.Nonce, ExpiresAt = now + 2 * (long)DeviceSignature.MaxSkew.TotalMilliseconds });
+        await tx.ExecuteAsync(DeleteExpiredNoncesSql, param);
+        var fresh = await tx.ExecuteAsync(SpendNonceSql, param);
         return fresh != 0 ? true : throw new BinderyException(Errors.DeviceAuthFailed, "nonce already used");
     }
+
+    /// <summary>The parameters of <see cref="SpendNonceCtes"/>: <c>@Pk</c>, <c>@Dk</c>, <c>@Nonce</c>, <c>@Now</c>, <c>@NonceExpiresAt</c>.</summary>
+    public static NonceParameter NonceParameters(SignedDeviceRequest request, long now) =>
+        new(request.Device.Pk, request.Device.Dk, request.Nonce, now, now + 2 * (long)DeviceSignature.MaxSkew.TotalMilliseconds);
+
+    /// <summary>The parameters the nonce statements bind by name.</summary>
+    public sealed record NonceParameter(string Pk, string Dk, string Nonce, long Now, long NonceExpiresAt);
+
+    private const string DeleteExpiredNoncesSql = "DELETE FROM device_nonces WHERE pk = @Pk AND dk = @Dk AND expires_at < @Now";
+
+    // A new nonce is inserted; a spent one that has expired is taken again; a live one changes nothing (0 rows: a
+    // replay). Two requests racing with one nonce: the second waits for the first's commit, then changes nothing.
+    private const string SpendNonceSql =
+        """
+        INSERT INTO device_nonces (pk, dk, nonce, expires_at) VALUES (@Pk, @Dk, @Nonce, @NonceExpiresAt)
+        ON CONFLICT (pk, dk, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE device_nonces.expires_at < @Now
+        """;
+
+    /// <summary>
+    /// PostgreSQL (<see cref="SqlDialect.WritableCtes"/>): the nonce spent by data-modifying CTEs, to put in front of
+    /// the statement that carries out the request, so that both are one statement: <c>spent</c> holds one row when the
+    /// nonce was fresh (make the main statement depend on <c>EXISTS (SELECT 1 FROM spent)</c>); the device's other
+    /// expired nonces go in the same statement. Parameters: <see cref="NonceParameters"/>.
+    /// </summary>
+    public const string SpendNonceCtes =
+        "expired AS (" + DeleteExpiredNoncesSql + " AND nonce <> @Nonce), spent AS (" + SpendNonceSql + " RETURNING 1)";
 
     /// <summary>
     /// Checks <paramref name="credentials"/> and the signature over <paramref name="canonicalString"/> like

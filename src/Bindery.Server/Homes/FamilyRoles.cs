@@ -46,7 +46,7 @@ public static class FamilyAccess
     /// </summary>
     public static async Task<FamilyRole?> LockRoleAsync(DbTx tx, string fid, string userId)
     {
-        var exists = await tx.QuerySingleOrDefaultAsync<string>("SELECT fid FROM families WHERE fid = @Fid" + tx.Dialect.ForUpdate, new { Fid = fid });
+        var exists = await tx.QuerySingleOrDefaultAsync<string>(tx.LockRowsSql("families", "fid", "fid = @Fid", touchColumn: "name"), new { Fid = fid });
         return exists is null ? null : await RoleOfAsync(tx.Connection, tx.Transaction, fid, userId);
     }
 }

@@ -20,4 +20,7 @@ public static class DbExtensions
 
     public static Task WriteAsync(this IDatabase db, Func<DbTx, Task> write, CancellationToken cancellationToken = default) =>
         db.WriteAsync<bool>(async tx => { await write(tx); return true; }, cancellationToken);
+
+    public static Task WriteAsync(this IDatabase db, Func<DbTx, Task> write, WriteIsolation isolation, CancellationToken cancellationToken = default) =>
+        db.WriteAsync<bool>(async tx => { await write(tx); return true; }, isolation, cancellationToken);
 }

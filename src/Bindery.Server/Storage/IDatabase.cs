@@ -27,21 +27,75 @@ public interface IDatabase : IAsyncDisposable
     /// <summary>Where the store's time goes (cumulative counters; docs/admin-api.md, diagnostics).</summary>
     StoreProfile Profile { get; }
 
+    /// <summary>
+    /// <see cref="WriteAsync{T}(Func{DbTx, Task{T}}, CancellationToken)"/> at the isolation the write needs
+    /// (<see cref="WriteIsolation"/>): a write whose every decision is taken under a row lock or by one atomic
+    /// statement asks for <see cref="WriteIsolation.RowLocks"/> and is spared SERIALIZABLE's bookkeeping and retries on
+    /// PostgreSQL. SQLite's single writer runs every write alone, whatever is asked.
+    /// </summary>
+    Task<T> WriteAsync<T>(Func<DbTx, Task<T>> write, WriteIsolation isolation, CancellationToken cancellationToken = default) =>
+        WriteAsync(write, cancellationToken);
+
+    /// <summary>
+    /// One statement that decides alone (a conditional UPDATE, an upsert; on PostgreSQL it may carry data-modifying
+    /// CTEs, see <see cref="SqlDialect.WritableCtes"/>): durable when the task completes, the rows it changed returned.
+    /// PostgreSQL runs it as its own implicit transaction at READ COMMITTED, one round trip; SQLite through the writer.
+    /// Errors come out as from <see cref="WriteAsync{T}(Func{DbTx, Task{T}}, CancellationToken)"/>.
+    /// </summary>
+    Task<int> ExecuteWriteAsync(string sql, object? param = null, CancellationToken cancellationToken = default) =>
+        WriteAsync(tx => tx.ExecuteAsync(sql, param), cancellationToken);
+
     /// <summary>Applies pending migrations; safe to call from several processes at once.</summary>
     Task MigrateAsync(CancellationToken cancellationToken = default);
 }
 
+/// <summary>What a write needs from the store's isolation (<see cref="IDatabase.WriteAsync{T}(Func{DbTx, Task{T}}, WriteIsolation, CancellationToken)"/>).</summary>
+public enum WriteIsolation
+{
+    /// <summary>
+    /// The write runs as if alone (PostgreSQL SERIALIZABLE, retried on serialization failures): for writes that read,
+    /// decide and write without holding a lock on what they read. The default.
+    /// </summary>
+    Serializable,
+
+    /// <summary>
+    /// Every decision is taken on rows the write locks first (<see cref="SqlDialect.ForUpdate"/>) or by one atomic
+    /// statement (a conditional UPDATE, an upsert, a unique constraint); each statement sees what was committed before
+    /// it, including by the transaction it waited for (PostgreSQL READ COMMITTED). No serialization failures, so no retries.
+    /// </summary>
+    RowLocks,
+}
+
 /// <summary>A write transaction handed to <see cref="IDatabase.WriteAsync{T}"/> delegates.</summary>
-public sealed record DbTx(DbConnection Connection, DbTransaction Transaction, SqlDialect Dialect);
+public sealed record DbTx(DbConnection Connection, DbTransaction Transaction, SqlDialect Dialect)
+{
+    /// <summary>The isolation the write asked for (SQLite runs every write alone, whatever it says).</summary>
+    public WriteIsolation Isolation { get; init; }
+
+    /// <summary>
+    /// A statement that reads <paramref name="columns"/> of the rows of <paramref name="table"/> matching
+    /// <paramref name="where"/> and locks them until the transaction ends. In a <see cref="WriteIsolation.RowLocks"/>
+    /// write on PostgreSQL the lock is taken by a no-op update of <paramref name="touchColumn"/> (a non-key column),
+    /// <c>UPDATE … RETURNING</c>, instead of <c>SELECT … FOR UPDATE</c>: the new row version it leaves makes a
+    /// SERIALIZABLE write that locks the same row later, from a snapshot taken before this one committed, fail with a
+    /// serialization error and run again (a lock alone would let it go on with the stale snapshot, as SSI does not see
+    /// READ COMMITTED writes). So writes of both isolations may share a row lock protocol.
+    /// </summary>
+    public string LockRowsSql(string table, string columns, string where, string touchColumn) =>
+        Isolation == WriteIsolation.RowLocks && Dialect.ForUpdate.Length > 0
+            ? $"UPDATE {table} SET {touchColumn} = {touchColumn} WHERE {where} RETURNING {columns}"
+            : $"SELECT {columns} FROM {table} WHERE {where}{Dialect.ForUpdate}";
+}
 
 /// <summary>The few places where the two SQL dialects differ, as data: the SQL each one needs.</summary>
 /// <param name="Provider">the name migrations use for dialect overrides (<c>NNNN_name.{Provider}.sql</c>)</param>
 /// <param name="ForUpdate">appended to a SELECT that locks the rows it reads (SQLite's single writer needs nothing)</param>
 /// <param name="InListTemplate">"column is one of a list parameter", with <c>{0}</c> the column and <c>{1}</c> the parameter</param>
-public sealed record SqlDialect(string Provider, string ForUpdate, string InListTemplate)
+/// <param name="WritableCtes">whether a statement may carry data-modifying CTEs (<c>WITH x AS (DELETE …) INSERT …</c>): PostgreSQL only</param>
+public sealed record SqlDialect(string Provider, string ForUpdate, string InListTemplate, bool WritableCtes)
 {
-    public static readonly SqlDialect Sqlite = new("sqlite", "", "{0} IN {1}");
-    public static readonly SqlDialect Postgres = new("postgres", " FOR UPDATE", "{0} = ANY({1})");
+    public static readonly SqlDialect Sqlite = new("sqlite", "", "{0} IN {1}", WritableCtes: false);
+    public static readonly SqlDialect Postgres = new("postgres", " FOR UPDATE", "{0} = ANY({1})", WritableCtes: true);
 
     /// <summary>
     /// "<paramref name="column"/> is one of the values of the list parameter <paramref name="parameter"/>"

@@ -9,7 +9,10 @@ namespace Bindery.Storage;
 
 /// <summary>
 /// PostgreSQL through one pooled <see cref="NpgsqlDataSource"/>; any number of Bindery nodes may share the
-/// database. Every write is its own SERIALIZABLE transaction: the write delegates are written against
+/// database. Every write is its own transaction, SERIALIZABLE unless the write asks for
+/// <see cref="WriteIsolation.RowLocks"/> (READ COMMITTED: it decides under row locks or by atomic statements; see
+/// docs/scaling.md for which writes do), and a lone deciding statement runs without BEGIN/COMMIT
+/// (<see cref="ExecuteWriteAsync"/>). The SERIALIZABLE default exists because the write delegates are written against
 /// SQLite's single writer, where each one runs as if alone, and SERIALIZABLE gives exactly that guarantee
 /// on PostgreSQL (a read-check-write such as "count the users, then insert one more" cannot interleave with
 /// another node's). When PostgreSQL detects that two transactions could not have run one after the other
@@ -37,10 +40,20 @@ public sealed class PostgresDatabase : IDatabase
         {
             builder.ApplicationName = "bindery";
         }
-        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         // The migration lock is a session lock: it lives on a connection of its own, never handed to the pool.
-        builder.Pooling = false;
-        _migrationConnectionString = builder.ConnectionString;
+        _migrationConnectionString = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false }.ConnectionString;
+        // Automatic preparation: a statement the pool's connection has run AutoPrepareMinUsages times is prepared on it
+        // (parsed and planned once), so the hot statements, text and parameter types as Dapper sends them, skip the
+        // server's parse and plan from then on. A connection string that sets either keeps its own values.
+        if (!ConnectionStringSets(connectionString, "Max Auto Prepare", "MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = options.PostgresMaxAutoPrepare;
+        }
+        if (!ConnectionStringSets(connectionString, "Auto Prepare Min Usages", "AutoPrepareMinUsages"))
+        {
+            builder.AutoPrepareMinUsages = options.PostgresAutoPrepareMinUsages;
+        }
+        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
     }
 
     public SqlDialect Dialect => SqlDialect.Postgres;
@@ -86,7 +99,33 @@ public sealed class PostgresDatabase : IDatabase
         }
     }
 
-    public async Task<T> WriteAsync<T>(Func<DbTx, Task<T>> write, CancellationToken cancellationToken = default)
+    private static bool ConnectionStringSets(string connectionString, params string[] keys)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        return keys.Any(given.ContainsKey);
+    }
+
+    public Task<T> WriteAsync<T>(Func<DbTx, Task<T>> write, CancellationToken cancellationToken = default) =>
+        WriteAsync(write, WriteIsolation.Serializable, cancellationToken);
+
+    public Task<T> WriteAsync<T>(Func<DbTx, Task<T>> write, WriteIsolation isolation, CancellationToken cancellationToken = default) =>
+        RunWithRetriesAsync(token => RunOnceAsync(write, isolation, token), cancellationToken);
+
+    public Task<int> ExecuteWriteAsync(string sql, object? param = null, CancellationToken cancellationToken = default) =>
+        RunWithRetriesAsync(async token =>
+        {
+            // No BEGIN and no COMMIT: PostgreSQL runs a lone statement as its own transaction (READ COMMITTED unless the
+            // server says otherwise) and answers only once that commit is durable, all in one round trip.
+            await using var connection = await _dataSource.OpenConnectionAsync(token);
+            return await connection.ExecuteAsync(new CommandDefinition(sql, param, cancellationToken: token));
+        }, cancellationToken);
+
+    /// <summary>
+    /// Runs one transaction (or lone statement) and translates its failures: serialization failures (which only
+    /// SERIALIZABLE writes meet) and deadlocks run it again after a short random pause; a unique violation earns one
+    /// more run; the rest is thrown as the store's exceptions.
+    /// </summary>
+    private async Task<T> RunWithRetriesAsync<T>(Func<CancellationToken, Task<T>> run, CancellationToken cancellationToken)
     {
         Profile.WriteOperation();
         Profile.EnterPostgres(write: true);
@@ -96,7 +135,7 @@ public sealed class PostgresDatabase : IDatabase
             var started = Stopwatch.GetTimestamp();
             try
             {
-                return await RunOnceAsync(write, cancellationToken);
+                return await run(cancellationToken);
             }
             catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected)
             {
@@ -132,11 +171,13 @@ public sealed class PostgresDatabase : IDatabase
         }
     }
 
-    private async Task<T> RunOnceAsync<T>(Func<DbTx, Task<T>> write, CancellationToken cancellationToken)
+    private async Task<T> RunOnceAsync<T>(Func<DbTx, Task<T>> write, WriteIsolation isolation, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
-        var result = await write(new DbTx(connection, transaction, Dialect));
+        // Npgsql sends the BEGIN with the delegate's first statement: no round trip of its own.
+        await using var transaction = await connection.BeginTransactionAsync(
+            isolation == WriteIsolation.RowLocks ? IsolationLevel.ReadCommitted : IsolationLevel.Serializable, cancellationToken);
+        var result = await write(new DbTx(connection, transaction, Dialect) { Isolation = isolation });
         // PostgreSQL answers COMMIT in a transaction that an earlier statement aborted with a silent ROLLBACK.
         // A delegate that caught and swallowed a database error would then look committed; the probe in front
         // of COMMIT fails with 25P02 in exactly that case, in the same round trip.

@@ -29,4 +29,13 @@ public sealed class StorageOptions
 
     /// <summary>Also count SQL statements and their time (<see cref="StoreProfile"/>; a little cost per statement).</summary>
     public bool Profile { get; set; }
+
+    /// <summary>
+    /// PostgreSQL: how many statements each pooled connection keeps prepared (Npgsql <c>Max Auto Prepare</c>), unless
+    /// the connection string sets it. 0 turns automatic preparation off.
+    /// </summary>
+    public int PostgresMaxAutoPrepare { get; set; } = 128;
+
+    /// <summary>PostgreSQL: after how many runs on a connection a statement is prepared (Npgsql <c>Auto Prepare Min Usages</c>).</summary>
+    public int PostgresAutoPrepareMinUsages { get; set; } = 2;
 }

@@ -69,8 +69,12 @@ public sealed class PostgresStoreTests
     {
         PostgresCluster.SkipUnlessAvailable();
         using var storage = TestStorage.CreatePostgres();
-        await using var nodeA = await OpenStore.MigratedAsync(storage);
-        await using var nodeB = await OpenStore.MigratedAsync(storage);
+        // Sixty writers on one row: the loser of each round runs again, and on a loaded machine (a whole suite running
+        // beside it) a writer can lose more rounds than the default 12 attempts allow. Giving up is not what this test
+        // is about (that is a 9014 to the caller, not a lost update), so the attempts here are generous.
+        var options = new StorageOptions { Provider = storage.Provider, ConnectionString = storage.ConnectionString, MaxWriteAttempts = 200 };
+        await using var nodeA = await OpenStore.MigratedAsync(storage, options);
+        await using var nodeB = await OpenStore.MigratedAsync(storage, options);
         await nodeA.WriteAsync(tx => tx.ExecuteAsync("INSERT INTO guess_counters (scope, subject, failures, window_started_at) VALUES ('s', 'x', 0, 0)"));
 
         // A read-modify-write without FOR UPDATE: only serializable transactions keep every increment.
