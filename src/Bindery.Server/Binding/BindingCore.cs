@@ -306,6 +306,7 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
 
         if (fid is not null)
         {
+            await tx.FlushAsync(); // read directly on the connection: what the displacements put off goes first
             var inFamily = await FamilyDevices.CountAsync(tx.Connection, tx.Transaction, fid);
             if (inFamily >= options.Value.FamilyDeviceLimit)
             {
@@ -324,7 +325,9 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             Method = request.Method.WireName(),
             Verified = proven,
         };
-        await tx.ExecuteAsync(
+        // Put off (DbTx.ExecuteLaterAsync): the decision is taken; on PostgreSQL the row, its event and its push go
+        // in one round trip, with the COMMIT. A unique index that still refuses it surfaces from the write as before.
+        await tx.ExecuteLaterAsync(
             """
             INSERT INTO bindings (binding_id, pk, dk, user_id, is_exclusive, method, auth_key_hash, device_name,
                                   capabilities, fid, frid, is_common, matter_info, verified, bound_at)

@@ -177,8 +177,10 @@ public static class BindingLifecycle
         await Mqtt.DevicePushes.OnBindingEventAsync(tx, e, now);
     }
 
-    private static Task<int> AppendAsync(DbTx tx, BindingEvent e, long now) =>
-        tx.ExecuteAsync(
+    // Put off (DbTx.ExecuteLaterAsync): nothing reads the outbox in the transaction that appends to it, so on
+    // PostgreSQL the row travels with the next statement's or the COMMIT's round trip.
+    private static Task AppendAsync(DbTx tx, BindingEvent e, long now) =>
+        tx.ExecuteLaterAsync(
             """
             INSERT INTO binding_events (event_id, occurred_at, kind, pk, dk, user_id, fid, method, verified,
                                         binding_id, share_id, owner_user_id, actor_type, actor_id)

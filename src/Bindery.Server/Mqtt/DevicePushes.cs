@@ -70,7 +70,8 @@ public static class DevicePushes
     private static async Task EnqueueAsync(DbTx tx, string pk, string dk, string method, string supersedes,
         Dictionary<string, object?> parameters, long now)
     {
-        await tx.ExecuteAsync(
+        // Both put off (DbTx.ExecuteLaterAsync): the transaction does not read the pushes it queues.
+        await tx.ExecuteLaterAsync(
             "DELETE FROM device_pushes WHERE pk = @Pk AND dk = @Dk AND method = @Method AND delivered_at IS NULL",
             new { Pk = pk, Dk = dk, Method = supersedes });
         var pushId = Secrets.NewId();
@@ -81,7 +82,7 @@ public static class DevicePushes
             ["timestamp"] = now / 1000,
             ["params"] = parameters,
         });
-        await tx.ExecuteAsync(
+        await tx.ExecuteLaterAsync(
             """
             INSERT INTO device_pushes (push_id, pk, dk, method, payload, created_at, attempts)
             VALUES (@PushId, @Pk, @Dk, @Method, @Payload, @Now, 0)

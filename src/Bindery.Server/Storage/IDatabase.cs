@@ -73,6 +73,54 @@ public sealed record DbTx(DbConnection Connection, DbTransaction Transaction, Sq
     public WriteIsolation Isolation { get; init; }
 
     /// <summary>
+    /// Where the store sends statements put off with <see cref="ExecuteLaterAsync"/>, all in one round trip; null where
+    /// a statement costs no round trip (SQLite, in process), so nothing is put off.
+    /// </summary>
+    internal Func<IReadOnlyList<(string Sql, object? Param)>, Task>? SendDeferred { get; init; }
+
+    private List<(string Sql, object? Param)>? _deferred;
+
+    /// <summary>Statements put off and not sent yet (the store sends them with the commit).</summary>
+    internal IReadOnlyList<(string Sql, object? Param)> Deferred => (IReadOnlyList<(string Sql, object? Param)>?)_deferred ?? [];
+
+    /// <summary>
+    /// A write whose outcome (rows changed) the transaction does not read: an insert into an append-only table, a row
+    /// whose conflicts a unique constraint decides. On PostgreSQL it is put off, and the statements put off go in one
+    /// round trip before the next statement, or in the COMMIT's round trip, so that a bind's closing writes cost no
+    /// round trip of their own; SQLite runs it at once (no round trips there). Every statement run through this record's extensions
+    /// (<see cref="DbExtensions"/>) sends what was put off first, so the order of statements is kept; code that reads
+    /// through <see cref="Connection"/> directly must call <see cref="FlushAsync"/> first. Errors (a unique violation)
+    /// surface from the write as they would have from the statement.
+    /// </summary>
+    public Task ExecuteLaterAsync(string sql, object? param = null)
+    {
+        if (SendDeferred is null)
+        {
+            return DbExtensions.RunNowAsync(this, sql, param);
+        }
+        (_deferred ??= []).Add((sql, param));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Sends the statements put off with <see cref="ExecuteLaterAsync"/> (one round trip), if any.</summary>
+    public async Task FlushAsync()
+    {
+        if (_deferred is { Count: > 0 } pending && SendDeferred is not null)
+        {
+            _deferred = null;
+            await SendDeferred(pending);
+        }
+    }
+
+    /// <summary>Takes the statements not sent yet, for the store to send with the COMMIT.</summary>
+    internal IReadOnlyList<(string Sql, object? Param)> TakeDeferred()
+    {
+        var pending = Deferred;
+        _deferred = null;
+        return pending;
+    }
+
+    /// <summary>
     /// A statement that reads <paramref name="columns"/> of the rows of <paramref name="table"/> matching
     /// <paramref name="where"/> and locks them until the transaction ends. In a <see cref="WriteIsolation.RowLocks"/>
     /// write on PostgreSQL the lock is taken by a no-op update of <paramref name="touchColumn"/> (a non-key column),

@@ -177,14 +177,25 @@ public sealed class PostgresDatabase : IDatabase
         // Npgsql sends the BEGIN with the delegate's first statement: no round trip of its own.
         await using var transaction = await connection.BeginTransactionAsync(
             isolation == WriteIsolation.RowLocks ? IsolationLevel.ReadCommitted : IsolationLevel.Serializable, cancellationToken);
-        var result = await write(new DbTx(connection, transaction, Dialect) { Isolation = isolation });
+        var tx = new DbTx(connection, transaction, Dialect)
+        {
+            Isolation = isolation,
+            SendDeferred = async deferred =>
+            {
+                await using var batch = new NpgsqlBatch(connection, transaction);
+                AddDeferred(batch, deferred);
+                await batch.ExecuteNonQueryAsync(CancellationToken.None);
+            },
+        };
+        var result = await write(tx);
         // PostgreSQL answers COMMIT in a transaction that an earlier statement aborted with a silent ROLLBACK.
         // A delegate that caught and swallowed a database error would then look committed; the probe in front
-        // of COMMIT fails with 25P02 in exactly that case, in the same round trip.
-        await using var commit = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands = { new NpgsqlBatchCommand("SELECT 1"), new NpgsqlBatchCommand("COMMIT") },
-        };
+        // of COMMIT fails with 25P02 in exactly that case, in the same round trip. The statements the write put off
+        // (DbTx.ExecuteLaterAsync) go first in the same round trip; an error of theirs aborts the COMMIT.
+        await using var commit = new NpgsqlBatch(connection, transaction);
+        AddDeferred(commit, tx.TakeDeferred());
+        commit.BatchCommands.Add(new NpgsqlBatchCommand("SELECT 1"));
+        commit.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         var committing = Stopwatch.GetTimestamp();
         try
         {
@@ -197,6 +208,29 @@ public sealed class PostgresDatabase : IDatabase
         }
         return result;
     }
+
+    /// <summary>
+    /// Adds statements put off by a write to <paramref name="batch"/>, their parameters (an object's public properties,
+    /// as Dapper would bind them, by name) as Npgsql parameters; a null value goes as an untyped NULL, which PostgreSQL
+    /// types by where it is used.
+    /// </summary>
+    private static void AddDeferred(NpgsqlBatch batch, IReadOnlyList<(string Sql, object? Param)> deferred)
+    {
+        foreach (var (sql, param) in deferred)
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            if (param is not null)
+            {
+                foreach (var property in ParameterProperties.GetOrAdd(param.GetType(), type => type.GetProperties()))
+                {
+                    command.Parameters.Add(new NpgsqlParameter(property.Name, property.GetValue(param) ?? DBNull.Value));
+                }
+            }
+            batch.BatchCommands.Add(command);
+        }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.PropertyInfo[]> ParameterProperties = new();
 
     private static TimeSpan Backoff(int attempt)
     {
