@@ -1,5 +1,6 @@
 using Bindery;
 using Bindery.Accounts;
+using Bindery.Audit;
 using Bindery.Binding;
 using Bindery.Demo;
 using Bindery.Devices;
@@ -59,6 +60,7 @@ builder.Services
     .AddSharing()
     .AddDeviceApi()
     .AddTencent()
+    .AddAudit()
     .AddDemo();
 // The embedded MQTT broker devices connect to (after Startup, so it listens once the store is migrated).
 builder.Services.AddMqtt(builder.Configuration);
@@ -87,6 +89,7 @@ app.MapBinding();
 app.MapSharing();
 app.MapDeviceApi();
 app.MapTencent();
+app.MapAudit();
 
 app.Run();
 

@@ -11,7 +11,7 @@ namespace Bindery.Binding;
 /// and per user in guess_counters (the user is refused for the rest of the window once it holds
 /// <see cref="BindingOptions.FailuresPerUser"/> failures).
 /// </summary>
-public sealed class GuessLimiter(IOptions<BindingOptions> options)
+public sealed class GuessLimiter(IOptions<BindingOptions> options, Audit.SecurityAudit? audit = null)
 {
     public const string UserScope = "bind-user";
     public const string SnUserScope = "sn-user";
@@ -52,12 +52,22 @@ public sealed class GuessLimiter(IOptions<BindingOptions> options)
         return await GuessCounters.FailuresAsync(tx, UserScope, userId, Options.UserFailureWindow, now) >= Options.FailuresPerUser;
     }
 
-    public Task RecordUserFailureAsync(DbTx tx, string userId, long now) =>
-        GuessCounters.RecordFailureAsync(tx, UserScope, userId, Options.UserFailureWindow, now);
+    /// <summary>Counts a failed bind against the user; the failure that reaches the limit records the lock-out (audit log).</summary>
+    public async Task RecordUserFailureAsync(DbTx tx, string userId, long now)
+    {
+        if (await GuessCounters.RecordFailureAsync(tx, UserScope, userId, Options.UserFailureWindow, now) == Options.FailuresPerUser && audit is not null)
+        {
+            await audit.RecordAsync(tx, now, Audit.SecurityEvent.LockedOut(Audit.RefusalSubjects.User, Audit.RefusalProofs.Bind, userId));
+        }
+    }
 
-    /// <summary>Counts a failure against the device's current code and voids the code when the limit is reached.</summary>
-    public Task RecordDeviceFailureAsync(DbTx tx, string pk, string dk, long now) =>
-        tx.ExecuteAsync(
+    /// <summary>
+    /// Counts a failure against the device's current code and voids the code when the limit is reached; the failure
+    /// that voids it records so (audit log), read back by the same statement.
+    /// </summary>
+    public async Task RecordDeviceFailureAsync(DbTx tx, string pk, string dk, long now)
+    {
+        var voided = await tx.ExecuteScalarAsync<long?>(
             """
             UPDATE devices SET
                 binding_code_failures = binding_code_failures + 1,
@@ -65,8 +75,14 @@ public sealed class GuessLimiter(IOptions<BindingOptions> options)
                     WHEN binding_code_used_at IS NULL AND binding_code_hash IS NOT NULL AND binding_code_failures + 1 >= @Max THEN @Now
                     ELSE binding_code_used_at END
             WHERE pk = @Pk AND dk = @Dk
+            RETURNING CASE WHEN binding_code_failures = @Max AND binding_code_used_at = @Now THEN 1 ELSE 0 END
             """,
             new { Pk = pk, Dk = dk, Now = now, Max = Options.FailuresPerCode });
+        if (voided == 1 && audit is not null)
+        {
+            await audit.RecordAsync(tx, now, new Audit.SecurityEvent(Audit.RefusalReasons.VoidedCode, Audit.RefusalSubjects.Device, Audit.RefusalProofs.BindCode, Pk: pk, Dk: dk));
+        }
+    }
 
     /// <summary>
     /// Claims one bind-by-SN attempt for the user; false when the user has used up <see cref="BindingOptions.SnAttemptsPerUser"/>

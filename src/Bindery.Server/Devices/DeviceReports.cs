@@ -79,6 +79,11 @@ public sealed class DeviceReports(IDatabase db, TimeProvider clock, BindTokens t
             await request.Verifier.SpendAsync(request.Checked);
             throw;
         }
+        catch (BinderyException replay) when (replay.Error == Errors.DeviceAuthFailed)
+        {
+            await request.Verifier.RecordReplayAsync(request.Checked);
+            throw;
+        }
     }
 
     private async Task<CodeReport> ReportBindingCodeAsync(AuthenticatedDevice device, SignedDeviceRequest? unspent, string? bindingCode, int? lifetimeSeconds)

@@ -31,7 +31,7 @@ public sealed record DeviceCredentials(string Pk, string Dk, string Timestamp, s
 /// are named, as they reveal nothing. Each nonce is spent in <c>device_nonces</c> (single use per device); signature
 /// failures are counted per device in guess_counters.
 /// </summary>
-public sealed class DeviceVerifier(IDatabase db, TimeProvider clock, ILogger<DeviceVerifier> logger)
+public sealed class DeviceVerifier(IDatabase db, TimeProvider clock, ILogger<DeviceVerifier> logger, Audit.SecurityAudit audit)
 {
     public const string FailureScope = "device-auth";
 
@@ -62,18 +62,27 @@ public sealed class DeviceVerifier(IDatabase db, TimeProvider clock, ILogger<Dev
     public async Task SpendAsync(SignedDeviceRequest request)
     {
         var param = NonceParameters(request, clock.GetUtcNow().ToUnixTimeMilliseconds());
-        if (!db.Dialect.WritableCtes)
+        try
         {
-            await db.WriteAsync(tx => SpendNonceAsync(tx, param));
-            return;
+            if (!db.Dialect.WritableCtes)
+            {
+                await db.WriteAsync(tx => SpendNonceAsync(tx, param));
+            }
+            // PostgreSQL: the device's expired nonces go in the same statement; one round trip, no transaction around it.
+            else if (await db.ExecuteWriteAsync($"WITH expired AS ({DeleteExpiredNoncesSql} AND nonce <> @Nonce) {SpendNonceSql}", param) == 0)
+            {
+                throw new BinderyException(Errors.DeviceAuthFailed, "nonce already used");
+            }
         }
-        // PostgreSQL: the device's expired nonces go in the same statement; one round trip, no transaction around it.
-        var fresh = await db.ExecuteWriteAsync($"WITH expired AS ({DeleteExpiredNoncesSql} AND nonce <> @Nonce) {SpendNonceSql}", param);
-        if (fresh == 0)
+        catch (BinderyException replay) when (replay.Error == Errors.DeviceAuthFailed)
         {
-            throw new BinderyException(Errors.DeviceAuthFailed, "nonce already used");
+            await RecordReplayAsync(request);
+            throw;
         }
     }
+
+    /// <summary>Records (throttled) that a correctly signed request replayed a spent nonce (audit log).</summary>
+    public Task RecordReplayAsync(SignedDeviceRequest request) => audit.ReplayedNonceAsync(request.Device.Pk, request.Device.Dk);
 
     /// <summary>
     /// Spends the nonce in the caller's write transaction: throws <see cref="Errors.DeviceAuthFailed"/> ("nonce already
@@ -163,7 +172,15 @@ public sealed class DeviceVerifier(IDatabase db, TimeProvider clock, ILogger<Dev
     private async Task RecordFailureAsync(string pk, string dk, long now)
     {
         var subject = pk + "/" + dk;
-        var failures = await db.WriteAsync(tx => GuessCounters.RecordFailureAsync(tx, FailureScope, subject, FailureWindow, now));
+        var failures = await db.WriteAsync(async tx =>
+        {
+            var count = await GuessCounters.RecordFailureAsync(tx, FailureScope, subject, FailureWindow, now);
+            if (count == FailureWarningThreshold)
+            {
+                await audit.RecordAsync(tx, now, new Audit.SecurityEvent(Audit.RefusalReasons.SignatureFailures, Audit.RefusalSubjects.Device, Audit.RefusalProofs.DeviceSignature, Pk: pk, Dk: dk));
+            }
+            return count;
+        });
         if (failures == FailureWarningThreshold)
         {
             // Only public identifiers: the device key is printed on the device, never a secret.

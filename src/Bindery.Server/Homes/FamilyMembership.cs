@@ -32,7 +32,7 @@ public sealed record FamilyShareToken(string Token, long ExpiresAt);
 /// (docs/accounts-and-homes.md, "Family membership"). Every invitation is one <c>family_invites</c> row whichever
 /// dialect made it, so an invitation made in one dialect is accepted in the other.
 /// </summary>
-public sealed class FamilyMembership(IDatabase db, TimeProvider clock, IOptions<FamilyOptions> options)
+public sealed class FamilyMembership(IDatabase db, TimeProvider clock, IOptions<FamilyOptions> options, Audit.SecurityAudit audit)
 {
     /// <summary>The prefix of an invitation's handle (<c>share_fm_&lt;id&gt;</c>) and of a share token (<c>share_fm_&lt;id&gt;_&lt;secret&gt;</c>).</summary>
     public const string HandlePrefix = "share_fm_";
@@ -355,8 +355,9 @@ public sealed class FamilyMembership(IDatabase db, TimeProvider clock, IOptions<
             var invite = await find(tx, now);
             if (invite is null)
             {
-                await GuessCounters.RecordFailureAsync(tx, UserScope, user.Id, window, now);
-                await GuessCounters.RecordFailureAsync(tx, DomainScope, user.DomainId, window, now);
+                await audit.GuessFailedAsync(tx, Audit.RefusalProofs.FamilyInvite, user.Id, user.DomainId,
+                    await GuessCounters.RecordFailureAsync(tx, UserScope, user.Id, window, now), Options.GuessesPerUser,
+                    await GuessCounters.RecordFailureAsync(tx, DomainScope, user.DomainId, window, now), Options.GuessesPerUserDomain, now);
                 return (Outcome.Invalid, "");
             }
             var role = await FamilyAccess.LockRoleAsync(tx, invite.Fid, user.Id);

@@ -141,6 +141,14 @@ public static class Errors
     public static readonly ErrorDef MemberNotInFamily = new(nameof(MemberNotInFamily), 6054, "ResourceNotFound", "The member is not in this family", "权限不足,被移除者不在该家庭下");
     public static readonly ErrorDef FamilyInviteInvalid = new(nameof(FamilyInviteInvalid), 9301, "InvalidParameterValue.ShareTokenNotExist", "The invitation does not exist, has expired, was used, or is not yours", "邀请不存在、已过期、已使用或不属于您");
 
+    // Audit log (docs/events.md, "Audit log"; docs/admin-api.md): the filters of GET /admin/v1/audit/events and /refusals.
+    public static readonly ErrorDef AuditCursorInvalid = new(nameof(AuditCursorInvalid), 9401, "InvalidParameterValue", "The cursor is not one this listing handed out", "游标无效", 400);
+    public static readonly ErrorDef AuditLimitOutOfRange = new(nameof(AuditLimitOutOfRange), 9402, "InvalidParameterValue", "limit must be a whole number from 1 to 500", "limit 必须为 1 到 500 的整数", 400);
+    public static readonly ErrorDef AuditTimeRangeInvalid = new(nameof(AuditTimeRangeInvalid), 9403, "InvalidParameterValue", "from and to are Unix milliseconds, from not after to", "from 与 to 为 Unix 毫秒，且 from 不晚于 to", 400);
+    public static readonly ErrorDef AuditKindUnknown = new(nameof(AuditKindUnknown), 9404, "InvalidParameterValue", "Unknown binding event kind", "未知的绑定事件类型", 400);
+    public static readonly ErrorDef AuditReasonUnknown = new(nameof(AuditReasonUnknown), 9405, "InvalidParameterValue", "Unknown refusal reason", "未知的拒绝原因", 400);
+    public static readonly ErrorDef AuditFilterInvalid = new(nameof(AuditFilterInvalid), 9406, "InvalidParameterValue", "Invalid audit filter", "审计筛选条件无效", 400);
+
     /// <summary>Every entry, for docs and tests.</summary>
     public static IReadOnlyList<ErrorDef> All { get; } = typeof(Errors)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

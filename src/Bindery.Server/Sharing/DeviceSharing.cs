@@ -22,7 +22,7 @@ namespace Bindery.Sharing;
 /// window ends, whatever is presented). Only once the secret is verified is a more specific error told.
 /// </para>
 /// </summary>
-public sealed class DeviceSharing(IDatabase db, TimeProvider clock, IOptions<SharingOptions> options)
+public sealed class DeviceSharing(IDatabase db, TimeProvider clock, IOptions<SharingOptions> options, Audit.SecurityAudit audit)
 {
     public const int MaxRecipientLength = 64;
 
@@ -351,8 +351,9 @@ public sealed class DeviceSharing(IDatabase db, TimeProvider clock, IOptions<Sha
             && await OwnerHoldsAsync(tx, row);
         if (!valid)
         {
-            await GuessCounters.RecordFailureAsync(tx, UserGuessScope, caller.Id, Options.GuessWindow, now);
-            await GuessCounters.RecordFailureAsync(tx, DomainGuessScope, caller.DomainId, Options.GuessWindow, now);
+            await audit.GuessFailedAsync(tx, Audit.RefusalProofs.ShareCode, caller.Id, caller.DomainId,
+                await GuessCounters.RecordFailureAsync(tx, UserGuessScope, caller.Id, Options.GuessWindow, now), Options.FailuresPerUser,
+                await GuessCounters.RecordFailureAsync(tx, DomainGuessScope, caller.DomainId, Options.GuessWindow, now), Options.FailuresPerUserDomain, now);
             return (null, Errors.ShareCodeInvalid);
         }
         return (row, null);

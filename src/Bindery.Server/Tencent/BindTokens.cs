@@ -40,7 +40,7 @@ public enum BindTokenView
 /// belongs to the user who created it, binds only the device that reported it, is single use and expires.
 /// Only its SHA-256 is stored.
 /// </summary>
-public sealed class BindTokens(IDatabase db, TimeProvider clock, IOptions<TencentOptions> options)
+public sealed class BindTokens(IDatabase db, TimeProvider clock, IOptions<TencentOptions> options, Audit.SecurityAudit audit)
 {
     public const int LongLength = 32;
     public const int ShortLength = 6;
@@ -210,8 +210,12 @@ public sealed class BindTokens(IDatabase db, TimeProvider clock, IOptions<Tencen
             else if (view == BindTokenView.Reported)
             {
                 await tx.ExecuteAsync("UPDATE bind_tokens SET state = 4 WHERE token_hash = @Hash AND state = 2", new { Hash = hash });
+                await audit.RecordAsync(tx, now, new Audit.SecurityEvent(Audit.RefusalReasons.VoidedToken, Audit.RefusalSubjects.Device, Audit.RefusalProofs.BindToken, row!.UserId, Pk: pk, Dk: dk));
             }
-            await GuessCounters.RecordFailureAsync(tx, ReportFailureScope, subject, Options.ReportFailureWindow, now);
+            if (await GuessCounters.RecordFailureAsync(tx, ReportFailureScope, subject, Options.ReportFailureWindow, now) == Options.ReportFailuresPerDevice)
+            {
+                await audit.RecordAsync(tx, now, Audit.SecurityEvent.LockedOut(Audit.RefusalSubjects.Device, Audit.RefusalProofs.BindToken, pk: pk, dk: dk));
+            }
             await DeviceActivity.RecordTokenReportAsync(tx, pk, dk, Errors.BindTokenNotExist.Code, now);
             return new Refused("no live token with this value is waiting for a device");
         });
