@@ -38,12 +38,14 @@ public sealed class GuessLimiter(IOptions<BindingOptions> options, Audit.Securit
     /// has no other guard against one user's parallel guesses on different devices. Call it before any statement that
     /// reads the user's failures (<see cref="UserFailuresSql"/>): under READ COMMITTED a statement reads the data
     /// committed when it starts, so a lock taken by the same statement would come with a stale count. SQLite's single
-    /// writer already runs each write alone: no statement there.
+    /// writer already runs each write alone: no statement there. On PostgreSQL the lock is put off
+    /// (<see cref="DbTx.ExecuteLaterAsync"/>) into the round trip of the statement that reads the failures: a
+    /// statement of its own still, so the read that follows it looks only once the lock is granted.
     /// </summary>
     public static Task LockUserAsync(DbTx tx, string userId) =>
         tx.Dialect.ForUpdate.Length == 0
             ? Task.CompletedTask
-            : tx.QuerySingleOrDefaultAsync<string>("SELECT id FROM users WHERE id = @UserId" + tx.Dialect.ForUpdate, new { UserId = userId });
+            : tx.ExecuteLaterAsync("SELECT id FROM users WHERE id = @UserId" + tx.Dialect.ForUpdate, new { UserId = userId }, returnsRows: true);
 
     /// <summary>Whether the user holds <see cref="BindingOptions.FailuresPerUser"/> failures in the window (locking the user's row first, <see cref="LockUserAsync"/>).</summary>
     public async Task<bool> IsUserLockedAsync(DbTx tx, string userId, long now)

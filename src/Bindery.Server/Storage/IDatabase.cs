@@ -73,49 +73,46 @@ public sealed record DbTx(DbConnection Connection, DbTransaction Transaction, Sq
     public WriteIsolation Isolation { get; init; }
 
     /// <summary>
-    /// Where the store sends statements put off with <see cref="ExecuteLaterAsync"/>, all in one round trip; null where
-    /// a statement costs no round trip (SQLite, in process), so nothing is put off.
+    /// How the store sends statements put off with <see cref="ExecuteLaterAsync"/> in one round trip, with the statement
+    /// that comes next when there is one; null where a statement costs no round trip (SQLite, in process), so nothing
+    /// is put off.
     /// </summary>
-    internal Func<IReadOnlyList<(string Sql, object? Param)>, Task>? SendDeferred { get; init; }
+    internal IDeferredSender? Sender { get; init; }
 
-    private List<(string Sql, object? Param)>? _deferred;
+    private List<DeferredStatement>? _deferred;
 
-    /// <summary>Statements put off and not sent yet (the store sends them with the commit).</summary>
-    internal IReadOnlyList<(string Sql, object? Param)> Deferred => (IReadOnlyList<(string Sql, object? Param)>?)_deferred ?? [];
+    /// <summary>Whether statements were put off and not sent yet.</summary>
+    internal bool HasDeferred => _deferred is { Count: > 0 };
 
     /// <summary>
-    /// A write whose outcome (rows changed) the transaction does not read: an insert into an append-only table, a row
-    /// whose conflicts a unique constraint decides. On PostgreSQL it is put off, and the statements put off go in one
-    /// round trip before the next statement, or in the COMMIT's round trip, so that a bind's closing writes cost no
-    /// round trip of their own; SQLite runs it at once (no round trips there). Every statement run through this record's extensions
-    /// (<see cref="DbExtensions"/>) sends what was put off first, so the order of statements is kept; code that reads
-    /// through <see cref="Connection"/> directly must call <see cref="FlushAsync"/> first. Errors (a unique violation)
-    /// surface from the write as they would have from the statement.
+    /// A statement whose outcome the transaction does not read: an insert into an append-only table, a row whose
+    /// conflicts a unique constraint decides, a row lock taken for its own sake (<paramref name="returnsRows"/>: a
+    /// <c>SELECT … FOR UPDATE</c> whose rows are dropped). On PostgreSQL it is put off and sent in the round trip of
+    /// the next statement, or of the COMMIT, so that it costs no round trip of its own; SQLite runs it at once (no
+    /// round trips there). Under READ COMMITTED each statement of a round trip still reads what was committed when
+    /// it starts, so a lock put off in front of a read is held before the read looks. Every statement run through
+    /// this record's extensions (<see cref="DbExtensions"/>) carries what was put off ahead of it, so the order of
+    /// statements is kept; code that runs statements on <see cref="Connection"/> directly must call
+    /// <see cref="FlushAsync"/> first. Errors (a unique violation) surface from the write as they would have from the
+    /// statement.
     /// </summary>
-    public Task ExecuteLaterAsync(string sql, object? param = null)
+    public Task ExecuteLaterAsync(string sql, object? param = null, bool returnsRows = false)
     {
-        if (SendDeferred is null)
+        if (Sender is null)
         {
             return DbExtensions.RunNowAsync(this, sql, param);
         }
-        (_deferred ??= []).Add((sql, param));
+        (_deferred ??= []).Add(new DeferredStatement(sql, param, returnsRows));
         return Task.CompletedTask;
     }
 
     /// <summary>Sends the statements put off with <see cref="ExecuteLaterAsync"/> (one round trip), if any.</summary>
-    public async Task FlushAsync()
-    {
-        if (_deferred is { Count: > 0 } pending && SendDeferred is not null)
-        {
-            _deferred = null;
-            await SendDeferred(pending);
-        }
-    }
+    public Task FlushAsync() => HasDeferred ? Sender!.ExecuteAsync(this, TakeDeferred(), null, null) : Task.CompletedTask;
 
-    /// <summary>Takes the statements not sent yet, for the store to send with the COMMIT.</summary>
-    internal IReadOnlyList<(string Sql, object? Param)> TakeDeferred()
+    /// <summary>Takes the statements not sent yet, for the store to send with what comes next.</summary>
+    internal IReadOnlyList<DeferredStatement> TakeDeferred()
     {
-        var pending = Deferred;
+        IReadOnlyList<DeferredStatement> pending = (IReadOnlyList<DeferredStatement>?)_deferred ?? [];
         _deferred = null;
         return pending;
     }
@@ -133,6 +130,19 @@ public sealed record DbTx(DbConnection Connection, DbTransaction Transaction, Sq
         Isolation == WriteIsolation.RowLocks && Dialect.ForUpdate.Length > 0
             ? $"UPDATE {table} SET {touchColumn} = {touchColumn} WHERE {where} RETURNING {columns}"
             : $"SELECT {columns} FROM {table} WHERE {where}{Dialect.ForUpdate}";
+}
+
+/// <summary>A statement a write put off (<see cref="DbTx.ExecuteLaterAsync"/>).</summary>
+internal sealed record DeferredStatement(string Sql, object? Param, bool ReturnsRows);
+
+/// <summary>Sends what a write put off, in one round trip with the statement that comes next (if any).</summary>
+internal interface IDeferredSender
+{
+    /// <summary>Runs <paramref name="deferred"/> then <paramref name="sql"/> (when given); its rows affected.</summary>
+    Task<int> ExecuteAsync(DbTx tx, IReadOnlyList<DeferredStatement> deferred, string? sql, object? param);
+
+    /// <summary>Runs <paramref name="deferred"/> then <paramref name="sql"/>; a reader on <paramref name="sql"/>'s rows.</summary>
+    Task<DbDataReader> ReadAsync(DbTx tx, IReadOnlyList<DeferredStatement> deferred, string sql, object? param);
 }
 
 /// <summary>The few places where the two SQL dialects differ, as data: the SQL each one needs.</summary>

@@ -177,16 +177,7 @@ public sealed class PostgresDatabase : IDatabase
         // Npgsql sends the BEGIN with the delegate's first statement: no round trip of its own.
         await using var transaction = await connection.BeginTransactionAsync(
             isolation == WriteIsolation.RowLocks ? IsolationLevel.ReadCommitted : IsolationLevel.Serializable, cancellationToken);
-        var tx = new DbTx(connection, transaction, Dialect)
-        {
-            Isolation = isolation,
-            SendDeferred = async deferred =>
-            {
-                await using var batch = new NpgsqlBatch(connection, transaction);
-                AddDeferred(batch, deferred);
-                await batch.ExecuteNonQueryAsync(CancellationToken.None);
-            },
-        };
+        var tx = new DbTx(connection, transaction, Dialect) { Isolation = isolation, Sender = DeferredSender.Instance };
         var result = await write(tx);
         // PostgreSQL answers COMMIT in a transaction that an earlier statement aborted with a silent ROLLBACK.
         // A delegate that caught and swallowed a database error would then look committed; the probe in front
@@ -209,25 +200,93 @@ public sealed class PostgresDatabase : IDatabase
         return result;
     }
 
-    /// <summary>
-    /// Adds statements put off by a write to <paramref name="batch"/>, their parameters (an object's public properties,
-    /// as Dapper would bind them, by name) as Npgsql parameters; a null value goes as an untyped NULL, which PostgreSQL
-    /// types by where it is used.
-    /// </summary>
-    private static void AddDeferred(NpgsqlBatch batch, IReadOnlyList<(string Sql, object? Param)> deferred)
+    /// <summary>Sends what a write put off (<see cref="DbTx.ExecuteLaterAsync"/>) as an Npgsql batch with the statement that follows.</summary>
+    private sealed class DeferredSender : IDeferredSender
     {
-        foreach (var (sql, param) in deferred)
+        public static readonly DeferredSender Instance = new();
+
+        public async Task<int> ExecuteAsync(DbTx tx, IReadOnlyList<DeferredStatement> deferred, string? sql, object? param)
         {
-            var command = new NpgsqlBatchCommand(sql);
-            if (param is not null)
+            await using var batch = Batch(tx, deferred, sql, param);
+            await batch.ExecuteNonQueryAsync(CancellationToken.None);
+            return sql is null ? 0 : batch.BatchCommands[^1].RecordsAffected;
+        }
+
+        public async Task<DbDataReader> ReadAsync(DbTx tx, IReadOnlyList<DeferredStatement> deferred, string sql, object? param)
+        {
+            var batch = Batch(tx, deferred, sql, param);
+            var reader = await batch.ExecuteReaderAsync(CancellationToken.None);
+            // Statements without rows (INSERT, UPDATE) leave no result set; a row lock put off leaves one, skipped here.
+            foreach (var statement in deferred)
             {
-                foreach (var property in ParameterProperties.GetOrAdd(param.GetType(), type => type.GetProperties()))
+                if (statement.ReturnsRows)
                 {
-                    command.Parameters.Add(new NpgsqlParameter(property.Name, property.GetValue(param) ?? DBNull.Value));
+                    await reader.NextResultAsync(CancellationToken.None);
                 }
             }
-            batch.BatchCommands.Add(command);
+            return reader;
         }
+
+        private static NpgsqlBatch Batch(DbTx tx, IReadOnlyList<DeferredStatement> deferred, string? sql, object? param)
+        {
+            var batch = new NpgsqlBatch((NpgsqlConnection)tx.Connection, (NpgsqlTransaction)tx.Transaction);
+            AddDeferred(batch, deferred);
+            if (sql is not null)
+            {
+                batch.BatchCommands.Add(Command(sql, param));
+            }
+            return batch;
+        }
+    }
+
+    /// <summary>Adds statements put off by a write to <paramref name="batch"/>.</summary>
+    private static void AddDeferred(NpgsqlBatch batch, IReadOnlyList<DeferredStatement> deferred)
+    {
+        foreach (var statement in deferred)
+        {
+            batch.BatchCommands.Add(Command(statement.Sql, statement.Param));
+        }
+    }
+
+    /// <summary>
+    /// A batch command whose parameters are bound by name as Dapper binds them: an object's public properties, a
+    /// dictionary's entries or a <see cref="DynamicParameters"/>' values; an enum as its number; a null as an untyped
+    /// NULL, which PostgreSQL types by where it is used.
+    /// </summary>
+    private static NpgsqlBatchCommand Command(string sql, object? param)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        void Add(string name, object? value) =>
+            command.Parameters.Add(new NpgsqlParameter(name, value switch
+            {
+                null => DBNull.Value,
+                Enum e => Convert.ChangeType(e, Enum.GetUnderlyingType(e.GetType()), System.Globalization.CultureInfo.InvariantCulture),
+                _ => value,
+            }));
+        switch (param)
+        {
+            case null:
+                break;
+            case DynamicParameters dynamic:
+                foreach (var name in dynamic.ParameterNames)
+                {
+                    Add(name, ((SqlMapper.IParameterLookup)dynamic)[name]);
+                }
+                break;
+            case IEnumerable<KeyValuePair<string, object?>> entries:
+                foreach (var (name, value) in entries)
+                {
+                    Add(name, value);
+                }
+                break;
+            default:
+                foreach (var property in ParameterProperties.GetOrAdd(param.GetType(), type => type.GetProperties()))
+                {
+                    Add(property.Name, property.GetValue(param));
+                }
+                break;
+        }
+        return command;
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.PropertyInfo[]> ParameterProperties = new();
