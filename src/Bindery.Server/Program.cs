@@ -6,6 +6,7 @@ using Bindery.Devices;
 using Bindery.Homes;
 using Bindery.Infrastructure;
 using Bindery.Mqtt;
+using Bindery.Observability;
 using Bindery.Registry;
 using Bindery.Sharing;
 using Bindery.Storage;
@@ -44,7 +45,7 @@ builder.Services.Configure<JsonOptions>(o =>
 });
 builder.Services.AddProblemDetails();
 builder.Services.AddBinderyErrors();
-builder.Services.AddOpenApi();
+builder.Services.AddBinderyApiReference();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddBinderyStorage(builder.Configuration);
 builder.Services.AddSingleton<AdminKey>();
@@ -60,6 +61,8 @@ builder.Services
     .AddDeviceApi()
     .AddTencent()
     .AddDemo();
+// Metrics and traces (docs/operations.md): the Prometheus endpoint and OTLP export when configured.
+builder.Services.AddBinderyObservability(builder.Configuration);
 // The embedded MQTT broker devices connect to (after Startup, so it listens once the store is migrated).
 builder.Services.AddMqtt(builder.Configuration);
 
@@ -71,6 +74,8 @@ ServerPaths.LogLocations(app);
 // Request logging outermost, so a line carries the status the error handling answered with.
 app.UseBinderyRequestLogging();
 app.UseBinderyErrors();
+// Binds, unbinds and device reports counted once each, with the code of whatever refused them; the scrape endpoint guarded.
+app.UseBinderyMetrics();
 // Who is calling, before anything is read from the request: the admin key, then the app user's token; then
 // whether a JSON body is declared JSON.
 app.UseAdminKey();
@@ -87,6 +92,8 @@ app.MapBinding();
 app.MapSharing();
 app.MapDeviceApi();
 app.MapTencent();
+app.MapBinderyMetrics();
+app.MapApiReference();
 
 app.Run();
 

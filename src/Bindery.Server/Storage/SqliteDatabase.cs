@@ -33,7 +33,7 @@ public sealed class SqliteDatabase : IDatabase
     {
         _options = options;
         _logger = logger;
-        Profile = new StoreProfile("sqlite", options.Profile);
+        Profile = new StoreProfile("sqlite", options.Profile) { QueueDepth = () => _queue.Reader.Count };
         DatabasePath = databasePath;
         _writeConnectionString = new SqliteConnectionStringBuilder
         {

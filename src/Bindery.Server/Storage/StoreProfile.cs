@@ -41,9 +41,19 @@ public sealed class StoreProfile(string store, bool statements)
     /// </summary>
     public void WriteTransaction(long startedTimestamp)
     {
+        var ticks = Stopwatch.GetTimestamp() - startedTimestamp;
         Interlocked.Increment(ref _writeTransactions);
-        Interlocked.Add(ref _writerTicks, Stopwatch.GetTimestamp() - startedTimestamp);
+        Interlocked.Add(ref _writerTicks, ticks);
+        _writeDuration?.Record((double)ticks / Stopwatch.Frequency, new KeyValuePair<string, object?>("store", store));
     }
+
+    private Histogram<double>? _writeDuration;
+
+    /// <summary>Each write transaction's duration (seconds) also goes to <paramref name="histogram"/> (Observability/BinderyMetrics).</summary>
+    public void RecordWriteDurationsIn(Histogram<double> histogram) => _writeDuration = histogram;
+
+    /// <summary>The write operations waiting for the writer now (SQLite's queue); null where writes do not queue (PostgreSQL).</summary>
+    public Func<long>? QueueDepth { get; init; }
 
     /// <summary>The commit that began at <paramref name="startedTimestamp"/> is durable (or failed).</summary>
     public void Committed(long startedTimestamp) => Interlocked.Add(ref _commitTicks, Stopwatch.GetTimestamp() - startedTimestamp);

@@ -108,6 +108,7 @@ public static class TencentEndpoints
         var caller = await actions.IdentifyAsync(http, parameters);
         // Read from the route only (a handler parameter would also bind "?action=" from the query, which is ignored).
         var name = ActionOf(parameters, http.Request.RouteValues["action"] as string);
+        Observability.CountedOperations.TencentAction(http, name);
         var (shape, data) = await actions.RunAsync(name, caller, parameters);
         return TypedResults.Json(TencentEnvelope.Success(TencentEnvelope.Kind(http), shape, data, TencentEnvelope.RequestId(http)), TencentEnvelope.Json);
     }
