@@ -57,7 +57,7 @@ public sealed class BinderyMetrics
     private readonly TimeProvider _clock;
     private readonly ILogger<BinderyMetrics> _logger;
     private long _pendingPushes = -1;
-    private long _pendingReadAt = long.MinValue;
+    private long _pendingReadAt;
     private int _pendingReading;
 
     public BinderyMetrics(IMeterFactory meters, IDatabase db, MqttConnections connections, IOptions<MqttOptions> mqtt, TimeProvider clock,
@@ -84,7 +84,7 @@ public sealed class BinderyMetrics
             "Duration of one write transaction including its commit (SQLite: one group-commit batch; PostgreSQL: one attempt)",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = WriteDurationBuckets }));
         meter.CreateObservableGauge("bindery.store.write.queue", WriteQueue, "{operation}",
-            "Write operations waiting for the SQLite writer (not reported on PostgreSQL, which has no write queue)");
+            "Write operations queued for the SQLite writer or in its current transaction (not reported on PostgreSQL, which has no write queue)");
     }
 
     /// <summary>Counts a bind attempt's outcome; <paramref name="refusal"/> null when the device was bound.</summary>
@@ -127,7 +127,7 @@ public sealed class BinderyMetrics
     {
         if (_db.Profile.QueueDepth is { } depth)
         {
-            yield return new Measurement<long>(depth(), new KeyValuePair<string, object?>("store", _db.Profile.Store));
+            yield return new Measurement<long>(depth, new KeyValuePair<string, object?>("store", _db.Profile.Store));
         }
     }
 
@@ -138,7 +138,8 @@ public sealed class BinderyMetrics
     private IEnumerable<Measurement<long>> PendingPushes()
     {
         var now = Stopwatch.GetTimestamp();
-        if (Stopwatch.GetElapsedTime(Interlocked.Read(ref _pendingReadAt), now) >= PendingPushesRefresh
+        var readAt = Interlocked.Read(ref _pendingReadAt);
+        if ((readAt == 0 || Stopwatch.GetElapsedTime(readAt, now) >= PendingPushesRefresh)
             && Interlocked.CompareExchange(ref _pendingReading, 1, 0) == 0)
         {
             _ = Task.Run(ReadPendingPushesAsync);
