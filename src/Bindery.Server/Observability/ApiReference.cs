@@ -107,6 +107,18 @@ public static class ApiReference
         var envelope = metadata.OfType<ErrorEnvelope>().LastOrDefault() ?? ErrorEnvelopes.Plain;
         var errors = ErrorsOf(metadata);
         var description = new StringBuilder(operation.Description ?? "");
+        description.Append(envelope.Name switch
+        {
+            nameof(ErrorEnvelopes.Quectel) => "\n\nQuectel-style app API (docs/quectel-api.md): parameters as query, form or flat JSON; the answer is "
+                + "`{code,msg,extMsg,data}` with `code` 200 on success and business errors answered with HTTP 200 and their code in the body. "
+                + (metadata.OfType<MethodInfo>().FirstOrDefault()?.GetParameters().Any(p => p.ParameterType == typeof(AppUser)) == true
+                    ? "Needs the user's access token in the `Authorization` header (from `login`)."
+                    : "No access token needed."),
+            nameof(ErrorEnvelopes.Admin) => "\n\nAdmin API (docs/admin-api.md): needs the `X-Admin-Key` header; the answer is `{code,msg,extMsg,data}` with the HTTP status of the error.",
+            nameof(ErrorEnvelopes.Device) => "\n\nDevice API (docs/device-api.md): signed by the device with HMAC-SHA256 of its device secret, in the headers "
+                + "`X-Bindery-Pk`, `X-Bindery-Dk`, `X-Bindery-Timestamp`, `X-Bindery-Nonce`, `X-Bindery-Signature`; the answer is `{code,msg,extMsg,data}`.",
+            _ => "",
+        });
         if (envelope == ErrorEnvelopes.Tencent)
         {
             description.Append(TencentActionsText.Value);
