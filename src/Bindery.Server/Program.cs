@@ -7,6 +7,7 @@ using Bindery.Devices;
 using Bindery.Homes;
 using Bindery.Infrastructure;
 using Bindery.Mqtt;
+using Bindery.Observability;
 using Bindery.Registry;
 using Bindery.Sharing;
 using Bindery.Storage;
@@ -45,7 +46,7 @@ builder.Services.Configure<JsonOptions>(o =>
 });
 builder.Services.AddProblemDetails();
 builder.Services.AddBinderyErrors();
-builder.Services.AddOpenApi();
+builder.Services.AddBinderyApiReference();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddBinderyStorage(builder.Configuration);
 builder.Services.AddSingleton<AdminKey>();
@@ -62,6 +63,8 @@ builder.Services
     .AddTencent()
     .AddAudit()
     .AddDemo();
+// Metrics and traces (docs/operations.md): the Prometheus endpoint and OTLP export when configured.
+builder.Services.AddBinderyObservability(builder.Configuration);
 // The embedded MQTT broker devices connect to (after Startup, so it listens once the store is migrated).
 builder.Services.AddMqtt(builder.Configuration);
 
@@ -73,6 +76,8 @@ ServerPaths.LogLocations(app);
 // Request logging outermost, so a line carries the status the error handling answered with.
 app.UseBinderyRequestLogging();
 app.UseBinderyErrors();
+// Binds, unbinds and device reports counted once each, with the code of whatever refused them; the scrape endpoint guarded.
+app.UseBinderyMetrics();
 // Who is calling, before anything is read from the request: the admin key, then the app user's token; then
 // whether a JSON body is declared JSON.
 app.UseAdminKey();
@@ -90,6 +95,8 @@ app.MapSharing();
 app.MapDeviceApi();
 app.MapTencent();
 app.MapAudit();
+app.MapBinderyMetrics();
+app.MapApiReference();
 
 app.Run();
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Bindery.Infrastructure;
+using Bindery.Observability;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Bindery.Accounts;
@@ -43,24 +44,24 @@ public static class AccountEndpoints
 
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v2/enduser/enduserapi").WithTags("Accounts").WithErrorEnvelope(ErrorEnvelopes.Quectel);
-        group.MapPost("/emailPwdLogin", EmailPwdLoginAsync);
-        group.MapPost("/phonePwdLogin", PhonePwdLoginAsync);
-        group.MapPut("/refreshToken", RefreshTokenAsync);
-        group.MapDelete("/userLogout", UserLogoutAsync);
-        group.MapGet("/userInfo", UserInfoAsync);
-        group.MapPut("/setUserInfo", SetUserInfoAsync);
-        group.MapPut("/setUserPwd", SetUserPwdAsync);
-        group.MapPost("/v2/emailPwdRegister", EmailPwdRegisterAsync);
-        group.MapPost("/v2/phonePwdRegister", PhonePwdRegisterAsync);
+        var group = app.MapGroup("/v2/enduser/enduserapi").WithTags("Accounts").WithErrorEnvelope(ErrorEnvelopes.Quectel).WithErrors(ErrorSets.Accounts);
+        group.MapPost("/emailPwdLogin", EmailPwdLoginAsync).WithSummary("Log in with e-mail and password (encrypted as the apps send it)");
+        group.MapPost("/phonePwdLogin", PhonePwdLoginAsync).WithSummary("Log in with phone number and password (encrypted as the apps send it)");
+        group.MapPut("/refreshToken", RefreshTokenAsync).WithSummary("Exchange a refresh token for a new access token");
+        group.MapDelete("/userLogout", UserLogoutAsync).WithSummary("End the caller's session");
+        group.MapGet("/userInfo", UserInfoAsync).WithSummary("The caller's profile");
+        group.MapPut("/setUserInfo", SetUserInfoAsync).WithSummary("Change the caller's nickname or avatar");
+        group.MapPut("/setUserPwd", SetUserPwdAsync).WithSummary("Change the caller's password");
+        group.MapPost("/v2/emailPwdRegister", EmailPwdRegisterAsync).WithSummary("Register with e-mail, password and verification code");
+        group.MapPost("/v2/phonePwdRegister", PhonePwdRegisterAsync).WithSummary("Register with phone number, password and verification code");
         // Bindery's own, for its tools and tests: plain JSON username and password, no refresh token.
-        group.MapPost("/register", RegisterAsync);
-        group.MapPost("/login", LoginAsync);
+        group.MapPost("/register", RegisterAsync).WithSummary("Register with a plain username and password (Bindery's own, for tools and tests)");
+        group.MapPost("/login", LoginAsync).WithSummary("Log in with a plain username and password (Bindery's own, for tools and tests)");
 
-        app.MapGroup("/v2/sms/enduserapi").WithTags("Accounts").WithErrorEnvelope(ErrorEnvelopes.Quectel)
-            .MapPost("/v2/sendPhoneSmsCode", SendPhoneSmsCodeAsync);
-        app.MapGroup("/v2/mail/enduserapi").WithTags("Accounts").WithErrorEnvelope(ErrorEnvelopes.Quectel)
-            .MapPost("/v2/sendEmail", SendEmailAsync);
+        app.MapGroup("/v2/sms/enduserapi").WithTags("Accounts").WithErrorEnvelope(ErrorEnvelopes.Quectel).WithErrors(ErrorSets.Accounts)
+            .MapPost("/v2/sendPhoneSmsCode", SendPhoneSmsCodeAsync).WithSummary("Send a verification code by SMS");
+        app.MapGroup("/v2/mail/enduserapi").WithTags("Accounts").WithErrorEnvelope(ErrorEnvelopes.Quectel).WithErrors(ErrorSets.Accounts)
+            .MapPost("/v2/sendEmail", SendEmailAsync).WithSummary("Send a verification code by e-mail");
         return app;
     }
 

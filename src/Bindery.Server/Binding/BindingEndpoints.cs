@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Bindery.Accounts;
 using Bindery.Infrastructure;
+using Bindery.Observability;
 using Bindery.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -29,14 +30,23 @@ public static class BindingEndpoints
     public static IEndpointRouteBuilder MapBinding(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v2/binding/enduserapi").WithTags("Binding").WithErrorEnvelope(ErrorEnvelopes.Quectel);
-        group.MapPost("/bindDeviceSn", BindBySnAsync);
-        group.MapPost("/v2/deviceBindingByWifi", BindByWifiAsync);
-        group.MapPost("/deviceBindingByPureBt", BindByPureBtAsync);
-        group.MapDelete("/unbundlingDeviceDk", UnbindAsync);
-        group.MapGet("/getDeviceInfoByBinding", PreCheckAsync);
-        group.MapGet("/userDeviceList", ListAsync);
-        group.MapGet("/deviceInfo", DeviceInfoAsync);
-        group.MapPut("/setDeviceInfo", RenameAsync);
+        group.MapPost("/bindDeviceSn", BindBySnAsync).WithSummary("Bind a device by its serial number (SN)").CountsBind(CountedOperations.Methods.Sn)
+            .WithErrors(ErrorSets.Bind).WithErrors(Errors.SnMissing, Errors.SnInvalid);
+        group.MapPost("/v2/deviceBindingByWifi", BindByWifiAsync).WithSummary("Bind a Wi-Fi device with the bindingCode it reported").CountsBind(CountedOperations.Methods.Wifi)
+            .WithErrors(ErrorSets.Bind).WithErrors(Errors.BindingCodeMissing, Errors.BindingCodeFormat, Errors.BindingCodeNotReported, Errors.BindingCodeExpired,
+                Errors.BindingCodeVerificationFailed, Errors.MatterDiscriminatorMissing, Errors.MatterProductIdMissing, Errors.MatterVersionMissing,
+                Errors.MatterVendorMissing, Errors.MatterFabricIdMissing, Errors.MatterNodeIdMissing);
+        group.MapPost("/deviceBindingByPureBt", BindByPureBtAsync).WithSummary("Bind a pure-Bluetooth device with its signed or encrypted proof").CountsBind(CountedOperations.Methods.PureBt)
+            .WithErrors(ErrorSets.Bind).WithErrors(Errors.BindingCodeMissing, Errors.BindingCodeFormat, Errors.PwdFormat, Errors.BindingSecretNotReported);
+        group.MapDelete("/unbundlingDeviceDk", UnbindAsync).WithSummary("Unbind the caller's binding of a device (isInit also resets the device's binding state)").CountsUnbind()
+            .WithErrors(Errors.ProductKeyMissing, Errors.DeviceKeyMissing, Errors.DkFormat, Errors.DeviceNotBound, Errors.NoPermission, Errors.DeviceVerificationFailed, Errors.InvalidParameterValue);
+        group.MapGet("/getDeviceInfoByBinding", PreCheckAsync).WithSummary("Pre-check before binding: may this user bind the device, and how")
+            .WithErrors(Errors.ProductKeyMissing, Errors.DeviceKeyMissing, Errors.DkFormat, Errors.ProductOrDeviceNotFound, Errors.DomainNotAuthorizedForProduct, Errors.WrongDataCenter);
+        group.MapGet("/userDeviceList", ListAsync).WithSummary("List the caller's devices (bound and shared), paged").WithErrors(Errors.InvalidParameterValue);
+        group.MapGet("/deviceInfo", DeviceInfoAsync).WithSummary("One device of the caller's, by pk and dk or by share code")
+            .WithErrors(Errors.DeviceQueryKeysMissing, Errors.DeviceNotBound, Errors.ShareCodeInvalid, Errors.DkFormat);
+        group.MapPut("/setDeviceInfo", RenameAsync).WithSummary("Rename the caller's device")
+            .WithErrors(Errors.ProductKeyMissing, Errors.DeviceKeyMissing, Errors.DeviceNameMissing, Errors.DeviceNameTooLong, Errors.DeviceNotBound);
         return app;
     }
 

@@ -1,4 +1,5 @@
 using Bindery.Infrastructure;
+using Bindery.Observability;
 using Bindery.Protocol;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -47,14 +48,14 @@ public static class DeviceApiEndpoints
 
     public static IEndpointRouteBuilder MapDeviceApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/device/v1").WithTags("Device API").WithErrorEnvelope(ErrorEnvelopes.Device);
-        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.BindingCode), ReportCodeAsync);
-        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.BindingSecret), ReportSecretAsync);
-        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.Reset), ResetAsync);
-        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.AuthKeyVerify), VerifyAuthKeyAsync);
-        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.PairingWindow), OpenPairingWindowAsync);
-        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.BindToken), ReportBindTokenAsync);
-        group.MapGet(DeviceApiRoutes.Relative(DeviceApiRoutes.BindingState), StateAsync);
+        var group = app.MapGroup("/device/v1").WithTags("Device API").WithErrorEnvelope(ErrorEnvelopes.Device).WithErrors(ErrorSets.Device);
+        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.BindingCode), ReportCodeAsync).WithSummary("Device: report a fresh bindingCode (Wi-Fi binding)").CountsDeviceReport(DeviceReportKinds.Code);
+        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.BindingSecret), ReportSecretAsync).WithSummary("Device: report its bindingSecret (pure-Bluetooth binding)").CountsDeviceReport(DeviceReportKinds.Secret);
+        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.Reset), ResetAsync).WithSummary("Device: factory reset, ending its bindings").CountsDeviceReport(DeviceReportKinds.Reset);
+        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.AuthKeyVerify), VerifyAuthKeyAsync).WithSummary("Device: check an authKey an app presented").CountsDeviceReport(DeviceReportKinds.AuthKey);
+        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.PairingWindow), OpenPairingWindowAsync).WithSummary("Device: open an SN pairing window (button pressed)").CountsDeviceReport(DeviceReportKinds.PairingWindow);
+        group.MapPost(DeviceApiRoutes.Relative(DeviceApiRoutes.BindToken), ReportBindTokenAsync).WithSummary("Device: report the Tencent bind token the app gave it").CountsDeviceReport(DeviceReportKinds.Token);
+        group.MapGet(DeviceApiRoutes.Relative(DeviceApiRoutes.BindingState), StateAsync).WithSummary("Device: its binding state").CountsDeviceReport(DeviceReportKinds.State);
         return app;
     }
 

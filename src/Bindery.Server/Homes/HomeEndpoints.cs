@@ -1,6 +1,7 @@
 using System.Globalization;
 using Bindery.Accounts;
 using Bindery.Infrastructure;
+using Bindery.Observability;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Bindery.Homes;
@@ -98,45 +99,45 @@ public static class HomeEndpoints
 
     public static IEndpointRouteBuilder MapHomes(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v2/family/enduserapi").WithTags("Homes").WithErrorEnvelope(ErrorEnvelopes.Quectel);
+        var group = app.MapGroup("/v2/family/enduserapi").WithTags("Homes").WithErrorEnvelope(ErrorEnvelopes.Quectel).WithErrors(ErrorSets.Homes);
 
         // home mode and current family (per user)
-        group.MapPut("/enabledFamilyMode", EnableFamilyMode);
-        group.MapGet("/getFamilyModeConfig", GetFamilyModeConfig);
-        group.MapGet("/getCurrentFamily", GetCurrentFamily);
-        group.MapPut("/setCurrentFamily", SetCurrentFamily);
+        group.MapPut("/enabledFamilyMode", EnableFamilyMode).WithSummary("Turn the caller's home (family) mode on or off");
+        group.MapGet("/getFamilyModeConfig", GetFamilyModeConfig).WithSummary("Whether home mode is on for the caller");
+        group.MapGet("/getCurrentFamily", GetCurrentFamily).WithSummary("The caller's current family");
+        group.MapPut("/setCurrentFamily", SetCurrentFamily).WithSummary("Choose the caller's current family");
 
         // families
-        group.MapPost("/addFamily", AddFamily);
-        group.MapGet("/getFamilyList", GetFamilyList);
-        group.MapPut("/setFamily", SetFamily);
-        group.MapDelete("/deleteFamily", DeleteFamily);
+        group.MapPost("/addFamily", AddFamily).WithSummary("Create a family owned by the caller");
+        group.MapGet("/getFamilyList", GetFamilyList).WithSummary("List the families the caller belongs to, paged");
+        group.MapPut("/setFamily", SetFamily).WithSummary("Rename a family or change its address");
+        group.MapDelete("/deleteFamily", DeleteFamily).WithSummary("Delete a family (owner only)");
 
         // rooms
-        group.MapPost("/addFamilyRoom", AddFamilyRoom);
-        group.MapGet("/getFamilyRoomList", GetFamilyRoomList);
-        group.MapPut("/setFamilyRoom", SetFamilyRoom);
-        group.MapPut("/setFamilyRoomSort", SetFamilyRoomSort);
-        group.MapDelete("/deleteFamilyRoom", DeleteFamilyRoom);
+        group.MapPost("/addFamilyRoom", AddFamilyRoom).WithSummary("Add a room to a family");
+        group.MapGet("/getFamilyRoomList", GetFamilyRoomList).WithSummary("List a family's rooms, paged");
+        group.MapPut("/setFamilyRoom", SetFamilyRoom).WithSummary("Rename a room");
+        group.MapPut("/setFamilyRoomSort", SetFamilyRoomSort).WithSummary("Reorder a family's rooms");
+        group.MapDelete("/deleteFamilyRoom", DeleteFamilyRoom).WithSummary("Delete rooms (their devices move to the default room)");
 
         // members (docs/accounts-and-homes.md, "Family membership")
-        group.MapPost("/inviteFamilyMember", InviteFamilyMember);
-        group.MapGet("/getFamilyInviteList", GetFamilyInviteList);
-        group.MapPost("/familyMemberInviteHandle", FamilyMemberInviteHandle);
-        group.MapGet("/getFamilyMemberList", GetFamilyMemberList);
-        group.MapPut("/setFamilyMemberRole", SetFamilyMemberRole);
-        group.MapPut("/setFamilyMemberName", SetFamilyMemberName);
-        group.MapDelete("/deleteFamilyMember", DeleteFamilyMember);
-        group.MapDelete("/leaveFamily", LeaveFamily);
-        group.MapPut("/transferFamilyOwner", TransferFamilyOwner);
+        group.MapPost("/inviteFamilyMember", InviteFamilyMember).WithSummary("Invite a user into a family");
+        group.MapGet("/getFamilyInviteList", GetFamilyInviteList).WithSummary("List the family invitations addressed to the caller");
+        group.MapPost("/familyMemberInviteHandle", FamilyMemberInviteHandle).WithSummary("Accept or decline a family invitation");
+        group.MapGet("/getFamilyMemberList", GetFamilyMemberList).WithSummary("List a family's members, paged");
+        group.MapPut("/setFamilyMemberRole", SetFamilyMemberRole).WithSummary("Change a member's role (owner only)");
+        group.MapPut("/setFamilyMemberName", SetFamilyMemberName).WithSummary("Set a member's name in the family");
+        group.MapDelete("/deleteFamilyMember", DeleteFamilyMember).WithSummary("Remove a member from a family");
+        group.MapDelete("/leaveFamily", LeaveFamily).WithSummary("Leave a family");
+        group.MapPut("/transferFamilyOwner", TransferFamilyOwner).WithSummary("Hand the family over to another member");
 
         // devices
-        group.MapGet("/getFamilyDeviceList", GetFamilyDeviceList);
-        group.MapGet("/getFamilyRoomDeviceList", GetFamilyRoomDeviceList);
-        group.MapPost("/addDeviceInFamilyRoom", AddDeviceInFamilyRoom);
-        group.MapGet("/getCommonUsedDeviceList", GetCommonUsedDeviceList);
-        group.MapPost("/addCommonUsedDevice", AddCommonUsedDevice);
-        group.MapDelete("/deleteCommonUsedDevice", DeleteCommonUsedDevice);
+        group.MapGet("/getFamilyDeviceList", GetFamilyDeviceList).WithSummary("List a family's devices, paged");
+        group.MapGet("/getFamilyRoomDeviceList", GetFamilyRoomDeviceList).WithSummary("List the devices of one room, paged");
+        group.MapPost("/addDeviceInFamilyRoom", AddDeviceInFamilyRoom).WithSummary("Move devices into a room");
+        group.MapGet("/getCommonUsedDeviceList", GetCommonUsedDeviceList).WithSummary("List the caller's common (favourite) devices in a family");
+        group.MapPost("/addCommonUsedDevice", AddCommonUsedDevice).WithSummary("Mark devices as common (favourite)");
+        group.MapDelete("/deleteCommonUsedDevice", DeleteCommonUsedDevice).WithSummary("Unmark common (favourite) devices");
 
         return app;
     }

@@ -13,7 +13,7 @@ namespace Bindery.Mqtt;
 /// method per device API operation; replies carry the device API's <c>code</c> 200 / <c>msg</c> / <c>extMsg</c> /
 /// <c>data</c>). A message that cannot be read is answered, never thrown at the broker.
 /// </summary>
-public sealed class MqttDeviceMessages(DeviceReports reports, ILogger<MqttDeviceMessages> logger)
+public sealed class MqttDeviceMessages(DeviceReports reports, Observability.BinderyMetrics metrics, ILogger<MqttDeviceMessages> logger)
 {
     public const string AppBindToken = "app_bind_token";
     public const string UnbindDeviceRequest = "unbind_device_request";
@@ -107,6 +107,13 @@ public sealed class MqttDeviceMessages(DeviceReports reports, ILogger<MqttDevice
 
     /// <summary>Runs an operation; its refusal (or an unexpected failure, as 9009) as a <see cref="BinderyException"/>, null on success.</summary>
     private async Task<BinderyException?> RunAsync(AuthenticatedDevice device, string? method, Func<Task<object?>> operation)
+    {
+        var refusal = await TryRunAsync(device, method, operation);
+        metrics.MqttDeviceMessage(method, refusal?.Error);
+        return refusal;
+    }
+
+    private async Task<BinderyException?> TryRunAsync(AuthenticatedDevice device, string? method, Func<Task<object?>> operation)
     {
         try
         {

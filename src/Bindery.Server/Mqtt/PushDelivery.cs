@@ -33,6 +33,9 @@ public sealed class MqttConnections(IDatabase db, TimeProvider clock, ILogger<Mq
     /// <summary>Whether any device is connected to this node (else <see cref="PushDelivery"/> skips the database).</summary>
     public bool HoldsAny => !_held.IsEmpty;
 
+    /// <summary>How many connections this node holds (the <c>bindery.mqtt.connections</c> gauge).</summary>
+    public int HeldCount => _held.Count;
+
     /// <summary>Wakes <see cref="PushDelivery"/> at once (a device of this node became ready).</summary>
     public void Wake()
     {

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Bindery.Accounts;
 using Bindery.Binding;
 using Bindery.Infrastructure;
+using Bindery.Observability;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -24,15 +25,15 @@ public static class ShareEndpoints
 
     public static IEndpointRouteBuilder MapSharing(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v2/binding/enduserapi").WithTags("Sharing").WithErrorEnvelope(ErrorEnvelopes.Quectel);
-        group.MapPost("/shareInfo", CreateCodeAsync);
-        group.MapPost("/shareByUid", ShareByUidAsync);
-        group.MapPost("/shareDevice", AcceptAsync);
-        group.MapGet("/deviceShareUserList", ShareUsersAsync);
-        group.MapDelete("/ownerUserUnshareDevice", RevokeAsync);
-        group.MapDelete("/shareUserUnshareDevice", LeaveAsync);
-        group.MapPut("/setShareTime", SetShareTimeAsync);
-        group.MapPut("/changeShareDeviceName", RenameAsync);
+        var group = app.MapGroup("/v2/binding/enduserapi").WithTags("Sharing").WithErrorEnvelope(ErrorEnvelopes.Quectel).WithErrors(ErrorSets.Sharing);
+        group.MapPost("/shareInfo", CreateCodeAsync).WithSummary("Create an open share code for a device the caller owns");
+        group.MapPost("/shareByUid", ShareByUidAsync).WithSummary("Share a device with a user, addressed by uid, email or phone");
+        group.MapPost("/shareDevice", AcceptAsync).WithSummary("Accept a device share by its code");
+        group.MapGet("/deviceShareUserList", ShareUsersAsync).WithSummary("List the users a device is shared with (and pending invitations)");
+        group.MapDelete("/ownerUserUnshareDevice", RevokeAsync).WithSummary("Revoke a user's share of the caller's device");
+        group.MapDelete("/shareUserUnshareDevice", LeaveAsync).WithSummary("Leave a share: give back a device shared with the caller");
+        group.MapPut("/setShareTime", SetShareTimeAsync).WithSummary("Change a share's expiry");
+        group.MapPut("/changeShareDeviceName", RenameAsync).WithSummary("Rename a device shared with the caller");
         return app;
     }
 

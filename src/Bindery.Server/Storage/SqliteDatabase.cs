@@ -33,7 +33,7 @@ public sealed class SqliteDatabase : IDatabase
     {
         _options = options;
         _logger = logger;
-        Profile = new StoreProfile("sqlite", options.Profile);
+        Profile = new StoreProfile("sqlite", options.Profile) { Queued = true };
         DatabasePath = databasePath;
         _writeConnectionString = new SqliteConnectionStringBuilder
         {
@@ -154,7 +154,7 @@ public sealed class SqliteDatabase : IDatabase
             }
             var started = Stopwatch.GetTimestamp();
             await CommitBatchAsync(batch);
-            Profile.WriteTransaction(started);
+            Profile.WriteTransaction(started, batch.Count);
         }
     }
 

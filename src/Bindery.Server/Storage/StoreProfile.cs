@@ -39,11 +39,26 @@ public sealed class StoreProfile(string store, bool statements)
     /// One write transaction begun at <paramref name="startedTimestamp"/> ended, committed or not (SQLite: one
     /// group-commit batch of any number of write operations; PostgreSQL: one attempt of one operation).
     /// </summary>
-    public void WriteTransaction(long startedTimestamp)
+    public void WriteTransaction(long startedTimestamp, int operations = 0)
     {
+        var ticks = Stopwatch.GetTimestamp() - startedTimestamp;
         Interlocked.Increment(ref _writeTransactions);
-        Interlocked.Add(ref _writerTicks, Stopwatch.GetTimestamp() - startedTimestamp);
+        Interlocked.Add(ref _writerTicks, ticks);
+        Interlocked.Add(ref _writtenOperations, operations);
+        _writeDuration?.Record((double)ticks / Stopwatch.Frequency, new KeyValuePair<string, object?>("store", store));
     }
+
+    private Histogram<double>? _writeDuration;
+    private long _writtenOperations;
+
+    /// <summary>Each write transaction's duration (seconds) also goes to <paramref name="histogram"/> (Observability/BinderyMetrics).</summary>
+    public void RecordWriteDurationsIn(Histogram<double> histogram) => _writeDuration = histogram;
+
+    /// <summary>Writes queue for one writer, which reports each transaction's operations (SQLite); not on PostgreSQL.</summary>
+    public bool Queued { get; init; }
+
+    /// <summary>The write operations queued or in the writer's transaction now (<see cref="Queued"/> stores only, else null).</summary>
+    public long? QueueDepth => Queued ? Math.Max(0, Interlocked.Read(ref _writeOperations) - Interlocked.Read(ref _writtenOperations)) : null;
 
     /// <summary>The commit that began at <paramref name="startedTimestamp"/> is durable (or failed).</summary>
     public void Committed(long startedTimestamp) => Interlocked.Add(ref _commitTicks, Stopwatch.GetTimestamp() - startedTimestamp);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Bindery.Infrastructure;
+using Bindery.Observability;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -45,22 +46,22 @@ public static class TencentEndpoints
     public static IEndpointRouteBuilder MapTencent(this IEndpointRouteBuilder app)
     {
         // A trailing slash matches the same endpoint (routing ignores it); the ActionSegment suffix is the iOS form.
-        var group = app.MapGroup(PathPrefix).WithTags("Tencent").WithErrorEnvelope(ErrorEnvelopes.Tencent);
-        group.MapPost("/tokenapi", HandleAsync);
-        group.MapPost("/tokenapi/" + ActionSegment, HandleAsync);
-        group.MapPost("/appapi", HandleAsync);
-        group.MapPost("/appapi/" + ActionSegment, HandleAsync);
-        var studio = app.MapGroup(StudioPathPrefix).WithTags("Tencent").WithErrorEnvelope(ErrorEnvelopes.Tencent);
-        studio.MapPost("/", HandleAsync);
-        studio.MapPost("/" + ActionSegment, HandleAsync);
-        studio.MapPost("/tokenapi", HandleAsync);
-        studio.MapPost("/tokenapi/" + ActionSegment, HandleAsync);
+        var group = app.MapGroup(PathPrefix).WithTags("Tencent").WithErrorEnvelope(ErrorEnvelopes.Tencent).WithErrors(ErrorSets.Tencent).CountsTencentActions();
+        group.MapPost("/tokenapi", HandleAsync).WithSummary("Tencent-style action (logged-in apps' path): the Action in the body");
+        group.MapPost("/tokenapi/" + ActionSegment, HandleAsync).WithSummary("Tencent-style action, iOS form: the Action also in the path");
+        group.MapPost("/appapi", HandleAsync).WithSummary("Tencent-style action (pre-login path; logged-in actions served too)");
+        group.MapPost("/appapi/" + ActionSegment, HandleAsync).WithSummary("Tencent-style action on the pre-login path, iOS form");
+        var studio = app.MapGroup(StudioPathPrefix).WithTags("Tencent").WithErrorEnvelope(ErrorEnvelopes.Tencent).WithErrors(ErrorSets.Tencent).CountsTencentActions();
+        studio.MapPost("/", HandleAsync).WithSummary("Tencent-style action (the open-source app's path)");
+        studio.MapPost("/" + ActionSegment, HandleAsync).WithSummary("Tencent-style action (the open-source app's path), iOS form");
+        studio.MapPost("/tokenapi", HandleAsync).WithSummary("Tencent-style action (the open-source app's logged-in path)");
+        studio.MapPost("/tokenapi/" + ActionSegment, HandleAsync).WithSummary("Tencent-style action (the open-source app's logged-in path), iOS form");
 
         // The device maker registers the apps that log users in (AppKey, AppSecret shown once, user domain).
-        var admin = app.MapGroup("/admin/v1/tencent-apps").WithTags("Admin").WithErrorEnvelope(ErrorEnvelopes.Admin);
-        admin.MapPost("/", CreateAppAsync);
-        admin.MapGet("/", ListAppsAsync);
-        admin.MapDelete("/{appKey}", DeleteAppAsync);
+        var admin = app.MapGroup("/admin/v1/tencent-apps").WithTags("Admin").WithErrorEnvelope(ErrorEnvelopes.Admin).WithErrors(ErrorSets.Admin);
+        admin.MapPost("/", CreateAppAsync).WithSummary("Register a Tencent-style app (AppKey; the AppSecret is shown once)");
+        admin.MapGet("/", ListAppsAsync).WithSummary("List the registered Tencent-style apps");
+        admin.MapDelete("/{appKey}", DeleteAppAsync).WithSummary("Delete a Tencent-style app");
         return app;
     }
 
@@ -108,6 +109,7 @@ public static class TencentEndpoints
         var caller = await actions.IdentifyAsync(http, parameters);
         // Read from the route only (a handler parameter would also bind "?action=" from the query, which is ignored).
         var name = ActionOf(parameters, http.Request.RouteValues["action"] as string);
+        CountedOperations.TencentAction(http, name);
         var (shape, data) = await actions.RunAsync(name, caller, parameters);
         return TypedResults.Json(TencentEnvelope.Success(TencentEnvelope.Kind(http), shape, data, TencentEnvelope.RequestId(http)), TencentEnvelope.Json);
     }
