@@ -10,6 +10,7 @@ using Bindery.Registry;
 using Bindery.Sharing;
 using Bindery.Storage;
 using Bindery.Tencent;
+using Bindery.Webhooks;
 using Microsoft.AspNetCore.Http.Json;
 
 // Settings live next to the program (appsettings.json is copied to the build and publish output), so the server
@@ -59,6 +60,7 @@ builder.Services
     .AddSharing()
     .AddDeviceApi()
     .AddTencent()
+    .AddWebhooks()
     .AddDemo();
 // The embedded MQTT broker devices connect to (after Startup, so it listens once the store is migrated).
 builder.Services.AddMqtt(builder.Configuration);
@@ -87,6 +89,7 @@ app.MapBinding();
 app.MapSharing();
 app.MapDeviceApi();
 app.MapTencent();
+app.MapWebhooks();
 
 app.Run();
 
