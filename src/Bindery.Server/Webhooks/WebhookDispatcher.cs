@@ -268,7 +268,8 @@ public sealed class WebhookDispatcher(
         {
             return;
         }
-        var leaseUntil = now + (long)(Options.RequestTimeout * 2).TotalMilliseconds + 30_000;
+        // Long enough for the POST and writing its outcome back; a node that died holding it frees it when it runs out.
+        var leaseUntil = now + (long)(Options.RequestTimeout * 2).TotalMilliseconds + 5_000;
         var claimed = await db.WriteAsync(async tx =>
         {
             var won = new List<Claim>();
