@@ -37,13 +37,21 @@ public sealed class WebhookDispatcher(
     private const int FanOutBatchesPerPass = 20;
 
     private static readonly TimeSpan PendingRefresh = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan MinPassGap = TimeSpan.FromMilliseconds(20);
+    /// <summary>A pass at most this often: each one writes, so finished sends are written back together.</summary>
+    private static readonly TimeSpan MinPassGap = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Claims a node holds per send slot (claimed, waiting for a slot or sending).</summary>
+    private const int QueuedPerSlot = 8;
 
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly ConcurrentQueue<Outcome> _outcomes = new();
     private readonly ConcurrentDictionary<Task, byte> _sends = new();
     private readonly Dictionary<string, int> _perEndpoint = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private readonly Dictionary<string, SemaphoreSlim> _endpointSlots = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _globalSlots = new(Math.Max(1, options.Value.MaxConcurrency));
+
+    /// <summary>Claims held by this node: waiting for a slot or sending.</summary>
     private int _inFlight;
     private DateTimeOffset _nextPendingRefresh = DateTimeOffset.MinValue;
 
@@ -70,6 +78,11 @@ public sealed class WebhookDispatcher(
     public override void Dispose()
     {
         _wake.Dispose();
+        _globalSlots.Dispose();
+        foreach (var slots in _endpointSlots.Values)
+        {
+            slots.Dispose();
+        }
         base.Dispose();
     }
 
@@ -224,14 +237,22 @@ public sealed class WebhookDispatcher(
         return moved && full;
     }
 
+    /// <summary>
+    /// Claims due deliveries and starts sending them. A node holds at most <see cref="QueuedPerSlot"/> claims per send
+    /// slot (per endpoint and overall): claims wait for a slot (<see cref="WebhookOptions.MaxConcurrencyPerEndpoint"/> per
+    /// endpoint, <see cref="WebhookOptions.MaxConcurrency"/> overall), so one pass feeds many POSTs, and each claim's
+    /// lease covers its wait: its place in the endpoint's queue ÷ the endpoint's slots, plus two, request timeouts, plus 5 s.
+    /// </summary>
     private async Task ClaimAndSendAsync(CancellationToken sendToken, CancellationToken cancellationToken)
     {
-        var free = Math.Max(1, Options.MaxConcurrency) - Volatile.Read(ref _inFlight);
-        if (free <= 0)
+        var perEndpointCap = Math.Max(1, Options.MaxConcurrencyPerEndpoint);
+        var room = Math.Max(1, Options.MaxConcurrency) * QueuedPerSlot - Volatile.Read(ref _inFlight);
+        if (room <= 0)
         {
             return;
         }
         var now = Now;
+        // In next_attempt_at order straight off the index (no sort): the first due rows are the ones wanted.
         var candidates = (await db.ReadAsync(c => c.QueryAsync<Claim>(
             $"""
             SELECT {Prefixed("d")}, w.url, w.secret
@@ -241,26 +262,26 @@ public sealed class WebhookDispatcher(
               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
                               WHERE p.endpoint_id = d.endpoint_id AND p.ordering_key = d.ordering_key
                                 AND p.state = 'pending' AND p.event_seq < d.event_seq)
-            ORDER BY d.next_attempt_at, d.event_seq
+            ORDER BY d.next_attempt_at
             LIMIT @Limit
             """,
-            new { Now = now, Limit = Math.Min(free * 4, 1000) }), cancellationToken)).ToList();
+            new { Now = now, Limit = Math.Min(room, 1000) }), cancellationToken)).ToList();
         if (candidates.Count == 0)
         {
             return;
         }
-        var chosen = new List<Claim>();
-        var perEndpointCap = Math.Max(1, Options.MaxConcurrencyPerEndpoint);
+        var timeoutMs = (long)Options.RequestTimeout.TotalMilliseconds;
+        var chosen = new List<(Claim Claim, long LeaseUntil)>();
         lock (_gate)
         {
             var planned = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var candidate in candidates)
             {
-                var busy = _perEndpoint.GetValueOrDefault(candidate.EndpointId) + planned.GetValueOrDefault(candidate.EndpointId);
-                if (chosen.Count < free && busy < perEndpointCap)
+                var position = _perEndpoint.GetValueOrDefault(candidate.EndpointId) + planned.GetValueOrDefault(candidate.EndpointId);
+                if (position < perEndpointCap * QueuedPerSlot)
                 {
-                    chosen.Add(candidate);
-                    planned[candidate.EndpointId] = planned.GetValueOrDefault(candidate.EndpointId) + 1;
+                    chosen.Add((candidate, now + (position / perEndpointCap + 2) * timeoutMs + 5_000));
+                    planned[candidate.EndpointId] = position + 1 - _perEndpoint.GetValueOrDefault(candidate.EndpointId);
                 }
             }
         }
@@ -268,12 +289,10 @@ public sealed class WebhookDispatcher(
         {
             return;
         }
-        // Long enough for the POST and writing its outcome back; a node that died holding it frees it when it runs out.
-        var leaseUntil = now + (long)(Options.RequestTimeout * 2).TotalMilliseconds + 5_000;
         var claimed = await db.WriteAsync(async tx =>
         {
             var won = new List<Claim>();
-            foreach (var claim in chosen)
+            foreach (var (claim, leaseUntil) in chosen)
             {
                 if (await tx.ExecuteAsync(
                         """
@@ -292,20 +311,55 @@ public sealed class WebhookDispatcher(
         foreach (var claim in claimed)
         {
             claim.Attempts++;
+            SemaphoreSlim slots;
             lock (_gate)
             {
                 _perEndpoint[claim.EndpointId] = _perEndpoint.GetValueOrDefault(claim.EndpointId) + 1;
+                if (!_endpointSlots.TryGetValue(claim.EndpointId, out slots!))
+                {
+                    slots = new SemaphoreSlim(perEndpointCap, perEndpointCap);
+                    _endpointSlots[claim.EndpointId] = slots;
+                }
             }
             Interlocked.Increment(ref _inFlight);
-            var task = SendAsync(client, claim, sendToken);
+            var task = SendWhenFreeAsync(client, claim, slots, sendToken);
             _sends[task] = 0;
             _ = task.ContinueWith(t => _sends.TryRemove(t, out _), TaskScheduler.Default);
         }
     }
 
+    /// <summary>Waits for a slot of the endpoint and one of the node, then sends.</summary>
+    private async Task SendWhenFreeAsync(HttpClient client, Claim claim, SemaphoreSlim endpointSlots, CancellationToken sendToken)
+    {
+        var haveEndpoint = false;
+        var haveGlobal = false;
+        try
+        {
+            await endpointSlots.WaitAsync(sendToken);
+            haveEndpoint = true;
+            await _globalSlots.WaitAsync(sendToken);
+            haveGlobal = true;
+            await SendAsync(client, claim, sendToken);
+        }
+        catch (OperationCanceledException)
+        {
+            Finished(new Outcome(claim, OutcomeKind.Abandoned, null, "the node stopped before sending"));
+        }
+        finally
+        {
+            if (haveGlobal)
+            {
+                _globalSlots.Release();
+            }
+            if (haveEndpoint)
+            {
+                endpointSlots.Release();
+            }
+        }
+    }
+
     private async Task SendAsync(HttpClient client, Claim claim, CancellationToken sendToken)
     {
-        await Task.Yield();
         Outcome outcome;
         try
         {
@@ -344,17 +398,22 @@ public sealed class WebhookDispatcher(
         {
             outcome = new Outcome(claim, OutcomeKind.Failed, null, e.GetType().Name);
         }
+        Finished(outcome);
+    }
+
+    private void Finished(Outcome outcome)
+    {
         _outcomes.Enqueue(outcome);
         lock (_gate)
         {
-            var left = _perEndpoint.GetValueOrDefault(claim.EndpointId) - 1;
+            var left = _perEndpoint.GetValueOrDefault(outcome.Claim.EndpointId) - 1;
             if (left <= 0)
             {
-                _perEndpoint.Remove(claim.EndpointId);
+                _perEndpoint.Remove(outcome.Claim.EndpointId);
             }
             else
             {
-                _perEndpoint[claim.EndpointId] = left;
+                _perEndpoint[outcome.Claim.EndpointId] = left;
             }
         }
         Interlocked.Decrement(ref _inFlight);
@@ -429,7 +488,7 @@ public sealed class WebhookDispatcher(
                         default:
                             await tx.ExecuteAsync(
                                 """
-                                UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL, last_error = @Error, updated_at = @Now
+                                UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL, attempts = attempts - 1, updated_at = @Now
                                 WHERE endpoint_id = @EndpointId AND event_id = @EventId AND state = 'pending' AND lease_owner = @Node
                                 """, key);
                             break;
