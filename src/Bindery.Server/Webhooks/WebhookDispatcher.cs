@@ -41,7 +41,7 @@ public sealed class WebhookDispatcher(
     private static readonly TimeSpan MinPassGap = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Claims a node holds per send slot (claimed, waiting for a slot or sending).</summary>
-    private const int QueuedPerSlot = 8;
+    private const int QueuedPerSlot = 16;
 
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly ConcurrentQueue<Outcome> _outcomes = new();
@@ -122,14 +122,14 @@ public sealed class WebhookDispatcher(
     {
         await WriteOutcomesAsync(cancellationToken);
         var endpoints = (await db.ReadAsync(c => c.QueryAsync<WebhookRow>(
-            "SELECT id, scope_type, scope_id, kinds, enabled, cursor_seq FROM webhook_endpoints"), cancellationToken)).ToList();
+            "SELECT id, scope_type, scope_id, url, kinds, enabled, secret, cursor_seq FROM webhook_endpoints"), cancellationToken)).ToList();
         if (endpoints.Count == 0)
         {
             metrics.Pending = 0;
             return;
         }
         await FanOutAsync(endpoints, cancellationToken);
-        await ClaimAndSendAsync(sendToken, cancellationToken);
+        await ClaimAndSendAsync(endpoints.Where(e => e.Enabled).ToDictionary(e => e.Id, StringComparer.Ordinal), sendToken, cancellationToken);
         if (clock.GetUtcNow() >= _nextPendingRefresh)
         {
             metrics.Pending = await db.ReadAsync(c => c.ExecuteScalarAsync<long>(
@@ -243,29 +243,30 @@ public sealed class WebhookDispatcher(
     /// endpoint, <see cref="WebhookOptions.MaxConcurrency"/> overall), so one pass feeds many POSTs, and each claim's
     /// lease covers its wait: its place in the endpoint's queue ÷ the endpoint's slots, plus two, request timeouts, plus 5 s.
     /// </summary>
-    private async Task ClaimAndSendAsync(CancellationToken sendToken, CancellationToken cancellationToken)
+    private async Task ClaimAndSendAsync(Dictionary<string, WebhookRow> enabled, CancellationToken sendToken, CancellationToken cancellationToken)
     {
         var perEndpointCap = Math.Max(1, Options.MaxConcurrencyPerEndpoint);
         var room = Math.Max(1, Options.MaxConcurrency) * QueuedPerSlot - Volatile.Read(ref _inFlight);
-        if (room <= 0)
+        if (room <= 0 || enabled.Count == 0)
         {
             return;
         }
         var now = Now;
-        // In next_attempt_at order straight off the index (no sort): the first due rows are the ones wanted.
+        // In next_attempt_at order straight off the partial index of pending rows (no join, no sort: the delivered
+        // rows are never visited); the endpoint's URL and secret come from this pass's read of the endpoints.
         var candidates = (await db.ReadAsync(c => c.QueryAsync<Claim>(
             $"""
-            SELECT {Prefixed("d")}, w.url, w.secret
+            SELECT {Prefixed("d")}
             FROM webhook_deliveries d
-            JOIN webhook_endpoints w ON w.id = d.endpoint_id
-            WHERE d.state = 'pending' AND d.next_attempt_at <= @Now AND (d.lease_until IS NULL OR d.lease_until < @Now) AND w.enabled
+            WHERE d.state = 'pending' AND d.next_attempt_at <= @Now AND (d.lease_until IS NULL OR d.lease_until < @Now)
+              AND {db.Dialect.InList("d.endpoint_id", "@Enabled")}
               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
                               WHERE p.endpoint_id = d.endpoint_id AND p.ordering_key = d.ordering_key
                                 AND p.state = 'pending' AND p.event_seq < d.event_seq)
             ORDER BY d.next_attempt_at
             LIMIT @Limit
             """,
-            new { Now = now, Limit = Math.Min(room, 1000) }), cancellationToken)).ToList();
+            new { Now = now, Limit = Math.Min(room, 1000), Enabled = enabled.Keys.ToArray() }), cancellationToken)).ToList();
         if (candidates.Count == 0)
         {
             return;
@@ -277,6 +278,12 @@ public sealed class WebhookDispatcher(
             var planned = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var candidate in candidates)
             {
+                if (!enabled.TryGetValue(candidate.EndpointId, out var endpoint))
+                {
+                    continue;
+                }
+                candidate.Url = endpoint.Url;
+                candidate.Secret = endpoint.Secret;
                 var position = _perEndpoint.GetValueOrDefault(candidate.EndpointId) + planned.GetValueOrDefault(candidate.EndpointId);
                 if (position < perEndpointCap * QueuedPerSlot)
                 {

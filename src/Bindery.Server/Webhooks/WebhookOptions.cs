@@ -20,10 +20,10 @@ public sealed class WebhookOptions
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>POSTs in flight on this node at once, over all endpoints.</summary>
-    public int MaxConcurrency { get; set; } = 16;
+    public int MaxConcurrency { get; set; } = 32;
 
     /// <summary>POSTs in flight on this node to one endpoint at once, so a slow endpoint cannot take every slot.</summary>
-    public int MaxConcurrencyPerEndpoint { get; set; } = 4;
+    public int MaxConcurrencyPerEndpoint { get; set; } = 8;
 
     /// <summary>How often the worker looks for new events and due retries when nothing woke it.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
