@@ -43,6 +43,12 @@ public sealed class BenchOptions
 
     public bool Help { get; private set; }
 
+    /// <summary>
+    /// The webhook comparison: the timed bind phase is split in two halves over devices of their own, the first with
+    /// webhooks off, the second with a webhook registered for the product and a receiver on loopback answering 200.
+    /// </summary>
+    public bool Webhooks { get; private set; }
+
     /// <summary>Tencent-protocol devices of the MQTT phase (held connected at once); 0 skips it.</summary>
     public int MqttDevices { get; private set; } = 10_000;
 
@@ -129,6 +135,7 @@ public sealed class BenchOptions
                 case "--token-reports": options._tokenReports = Number(); break;
                 case "--token-binds": options._tokenBinds = Number(); break;
                 case "--profile": options.Profile = true; break;
+                case "--webhooks": options.Webhooks = true; break;
                 case "--limits": options.Limits = true; break;
                 case "-h" or "--help": options.Help = true; break;
                 default: throw new ArgumentException($"unknown option '{name}' (see --help)");
@@ -172,6 +179,10 @@ public sealed class BenchOptions
                                     of the TOKEN product, each with a token created and reported in the set-up, bound
                                     once (default 50000, postgres 5000; 0 skips it; at most 200 per user: the family
                                     device limit)
+          --webhooks                webhooks on vs off: the timed bind phase runs twice for --duration each, on two halves
+                                    of its devices, first without a webhook, then with one registered for the product and
+                                    a minimal receiver on loopback (started by the benchmark, answers 200) getting every
+                                    event; prints binds/s, server CPU µs per bind and their ratio, and the delivery lag
           --profile                 the server counts SQL statements too (Storage:Profile=true); each phase prints writer
                                     time, commit time, statements, write transactions and group-commit batches per request
           --synchronous FULL|NORMAL SQLite durability (default FULL: an acknowledged bind survives a crash and power loss)

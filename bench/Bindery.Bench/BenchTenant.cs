@@ -297,7 +297,20 @@ public sealed class BenchTenant
     public static string BindBody(string pk, long device, string code) =>
         $$"""{"productKey":"{{pk}}","deviceKey":"{{DeviceOf(device).Dk}}","bindingCode":"{{code}}"}""";
 
-    private Task<JsonElement> AdminPostAsync(string path, object body) => PostAsync(path, body, admin: true);
+    public Task<JsonElement> AdminPostAsync(string path, object body) => PostAsync(path, body, admin: true);
+
+    /// <summary>An admin DELETE (the webhook phase removes its webhook), asserting the envelope's 200.</summary>
+    public async Task AdminDeleteAsync(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, path);
+        request.Headers.Add("X-Admin-Key", _adminKey);
+        using var response = await _http.SendAsync(request);
+        var envelope = await response.Content.ReadFromJsonAsync<JsonElement>();
+        if (envelope.GetProperty("code").GetInt32() != 200)
+        {
+            throw new InvalidOperationException($"DELETE {path}: {envelope}");
+        }
+    }
 
     /// <summary>A set-up request; "storage temporarily unavailable, retry" (503 / 9014, e.g. PostgreSQL's serialization failures) is retried, as a client would.</summary>
     private async Task<JsonElement> PostAsync(string path, object body, bool admin)

@@ -109,7 +109,10 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
         }
         var wrk = new WrkRunner(server.BaseUrl, options.Threads, options.Connections, workDir, server.ProcessId);
         var warmSlice = wrk.WriteSlices("warm-binds", Enumerable.Range(0, warmCount).Select(BindLine));
-        var timedSlice = wrk.WriteSlices("binds", Enumerable.Range(warmCount, timedCount).Select(BindLine));
+        // With --webhooks the timed devices are split: the first half binds with webhooks off, the second with them on.
+        var offCount = options.Webhooks ? timedCount / 2 : timedCount;
+        var timedSlice = wrk.WriteSlices("binds", Enumerable.Range(warmCount, offCount).Select(BindLine));
+        var hookedSlice = options.Webhooks ? wrk.WriteSlices("hooked-binds", Enumerable.Range(warmCount + offCount, timedCount - offCount).Select(BindLine)) : null;
         var readSlice = wrk.WriteSlices("reads", tokens);
 
         if (options.Warmup > 0)
@@ -128,6 +131,11 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
         results.Add(noop);
         var binds = await Measure(() => wrk.RunAsync("Wi-Fi bind", "once", "POST", BindPath, timedSlice, options.Duration));
         results.Add(binds);
+        var hooked = hookedSlice is null ? null : await WebhookPhaseAsync(tenant, pk, wrk, hookedSlice, binds, Measure);
+        if (hooked is not null)
+        {
+            results.Add(hooked);
+        }
         var reads = await Measure(() => wrk.RunAsync("device list (read)", "cycle", "GET", ListPath, readSlice, options.Duration));
         results.Add(reads);
         var extra = await DevicePhasesAsync(server, http, wrk, Measure);
@@ -165,7 +173,7 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
         {
             Console.WriteLine($"WARNING: the {result.Name} phase ran out of prepared requests before {options.Duration} s: rerun with a larger {option}.");
         }
-        if (binds.Exhausted)
+        if (binds.Exhausted || hooked?.Exhausted == true)
         {
             Console.WriteLine(
                 $"WARNING: the bind phase ran out of devices ({timedCount:N0}) before {options.Duration} s: its binds/s is too low. " +
@@ -173,6 +181,30 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
             return 3;
         }
         return options.MqttDevices > 0 ? await new MqttPhase(options, server, tenant).RunAsync(tokens) : 0;
+    }
+
+    /// <summary>
+    /// <c>--webhooks</c>: a receiver on loopback, a webhook for the bind product (every event kind), the bind phase again
+    /// on devices of its own, then the comparison with the phase without webhooks and how long delivery lagged behind.
+    /// The webhook is deleted afterwards, so the later phases run as without <c>--webhooks</c>.
+    /// </summary>
+    private async Task<LoadResult> WebhookPhaseAsync(
+        BenchTenant tenant, string pk, WrkRunner wrk, string slice, LoadResult off, Func<Func<Task<LoadResult>>, Task<LoadResult>> measure)
+    {
+        using var receiver = new WebhookReceiver();
+        var webhook = await tenant.AdminPostAsync("/admin/v1/webhooks", new { url = receiver.Url, pk });
+        var id = webhook.GetProperty("webhook").GetProperty("id").GetString()!;
+        var on = await measure(() => wrk.RunAsync("Wi-Fi bind, webhooks on", "once", "POST", BindPath, slice, options.Duration));
+        var lag = await receiver.WaitForAsync(on.Succeeded, TimeSpan.FromSeconds(60));
+        await tenant.AdminDeleteAsync($"/admin/v1/webhooks/{id}");
+        double CpuMicros(LoadResult r) => r.ServerCores / r.SucceededPerSecond * 1e6;
+        Console.WriteLine(
+            $"webhooks: binds/s off {off.SucceededPerSecond:N0}, on {on.SucceededPerSecond:N0} (on ÷ off = {on.SucceededPerSecond / off.SucceededPerSecond:P1}); " +
+            $"server CPU per bind off {CpuMicros(off):N0} µs, on {CpuMicros(on):N0} µs (on ÷ off = {CpuMicros(on) / CpuMicros(off):P1})");
+        Console.WriteLine(lag is null
+            ? $"webhooks: the receiver got {receiver.Received:N0} of {on.Succeeded:N0} bound events within 60 s after the phase"
+            : $"webhooks: the receiver got all {on.Succeeded:N0} bound events (signed POSTs, 200) {lag.Value.TotalSeconds:0.0} s after the phase ended");
+        return on;
     }
 
     /// <summary>
@@ -376,6 +408,11 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
         if (options.Profile)
         {
             settings["Storage:Profile"] = "true";
+        }
+        if (options.Webhooks)
+        {
+            // The benchmark's receiver listens on loopback.
+            settings["Webhooks:AllowPrivateNetworks"] = "true";
         }
         if (postgres is not null)
         {

@@ -12,6 +12,7 @@ using Bindery.Registry;
 using Bindery.Sharing;
 using Bindery.Storage;
 using Bindery.Tencent;
+using Bindery.Webhooks;
 using Microsoft.AspNetCore.Http.Json;
 
 // Settings live next to the program (appsettings.json is copied to the build and publish output), so the server
@@ -62,6 +63,7 @@ builder.Services
     .AddDeviceApi()
     .AddTencent()
     .AddAudit()
+    .AddWebhooks()
     .AddDemo();
 // Metrics and traces (docs/operations.md): the Prometheus endpoint and OTLP export when configured.
 builder.Services.AddBinderyObservability(builder.Configuration);
@@ -97,6 +99,7 @@ app.MapTencent();
 app.MapAudit();
 app.MapBinderyMetrics();
 app.MapApiReference();
+app.MapWebhooks();
 
 app.Run();
 

@@ -1,4 +1,5 @@
 using Bindery.Infrastructure;
+using Bindery.Observability;
 using Bindery.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -29,9 +30,11 @@ public static class AuditEndpoints
             .WithErrorEnvelope(ErrorEnvelopes.Admin);
 
         audit.MapGet("/events", ListEventsAsync)
-            .WithSummary("Binding events, newest first: filter by pk/dk, userId, fid, kind, from/to; page with cursor and limit");
+            .WithSummary("Binding events, newest first: filter by pk/dk, userId, fid, kind, from/to; page with cursor and limit")
+            .WithErrors(Errors.AuditCursorInvalid, Errors.AuditLimitOutOfRange, Errors.AuditTimeRangeInvalid, Errors.AuditKindUnknown, Errors.AuditFilterInvalid);
         audit.MapGet("/refusals", ListRefusalsAsync)
-            .WithSummary("Refusals (lock-outs, voided codes and tokens, replays), newest first: filter by pk/dk, userId, userDomain, reason, from/to");
+            .WithSummary("Refusals (lock-outs, voided codes and tokens, replays), newest first: filter by pk/dk, userId, userDomain, reason, from/to")
+            .WithErrors(Errors.AuditCursorInvalid, Errors.AuditLimitOutOfRange, Errors.AuditTimeRangeInvalid, Errors.AuditReasonUnknown, Errors.AuditFilterInvalid);
         return app;
     }
 

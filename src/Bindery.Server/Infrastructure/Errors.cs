@@ -148,6 +148,15 @@ public static class Errors
     public static readonly ErrorDef AuditKindUnknown = new(nameof(AuditKindUnknown), 9404, "InvalidParameterValue", "Unknown binding event kind", "未知的绑定事件类型", 400);
     public static readonly ErrorDef AuditReasonUnknown = new(nameof(AuditReasonUnknown), 9405, "InvalidParameterValue", "Unknown refusal reason", "未知的拒绝原因", 400);
     public static readonly ErrorDef AuditFilterInvalid = new(nameof(AuditFilterInvalid), 9406, "InvalidParameterValue", "Invalid audit filter", "审计筛选条件无效", 400);
+    // Webhooks (docs/events.md, "Webhooks"; admin API /admin/v1/webhooks): 9411-9429.
+    public static readonly ErrorDef WebhookUrlInvalid = new(nameof(WebhookUrlInvalid), 9411, "InvalidParameterValue", "The webhook URL must be an absolute http or https URL without user information", "回调地址必须是不含用户信息的 http 或 https 绝对地址", 400);
+    public static readonly ErrorDef WebhookUrlForbidden = new(nameof(WebhookUrlForbidden), 9412, "InvalidParameterValue", "The webhook URL points to a loopback, private, link-local or other non-public address", "回调地址指向回环、私有、链路本地或其他非公网地址", 400);
+    public static readonly ErrorDef WebhookScopeInvalid = new(nameof(WebhookScopeInvalid), 9413, "InvalidParameterValue", "Name exactly one existing user domain (userDomain) or product (pk) for the webhook", "请为回调指定一个已存在的用户域(userDomain)或产品(pk)", 400);
+    public static readonly ErrorDef WebhookKindsInvalid = new(nameof(WebhookKindsInvalid), 9414, "InvalidParameterValue", "Unknown binding event kind", "未知的绑定事件类型", 400);
+    public static readonly ErrorDef WebhookNotFound = new(nameof(WebhookNotFound), 9415, "ResourceNotFound", "The webhook endpoint does not exist", "回调端点不存在", 404);
+    public static readonly ErrorDef WebhookDeliveryNotFound = new(nameof(WebhookDeliveryNotFound), 9416, "ResourceNotFound", "The webhook delivery does not exist", "回调投递记录不存在", 404);
+    public static readonly ErrorDef WebhookDeliveryStateInvalid = new(nameof(WebhookDeliveryStateInvalid), 9417, "InvalidParameterValue", "Delivery state must be pending, delivered or dead", "投递状态必须是 pending、delivered 或 dead", 400);
+    public static readonly ErrorDef WebhookDeliveryStillPending = new(nameof(WebhookDeliveryStillPending), 9418, "UnsupportedOperation", "The delivery is still pending; only a dead or delivered delivery can be sent again", "投递仍在进行中，只能重新投递失败或已送达的记录", 409);
 
     /// <summary>Every entry, for docs and tests.</summary>
     public static IReadOnlyList<ErrorDef> All { get; } = typeof(Errors)

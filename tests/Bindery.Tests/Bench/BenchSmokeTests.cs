@@ -5,7 +5,7 @@ namespace Bindery.Tests.Bench;
 /// <summary>
 /// The benchmark orchestrator runs end to end with tiny numbers: a real server, the bulk import, code reports,
 /// wrk phases (binds, reads, pre-signed device code reports, bind-token reports, Tencent token binds into families),
-/// the fixed-rate client, the store profile (<c>--profile</c>) and the MQTT phase (200 Tencent-protocol devices
+/// the fixed-rate client, the store profile (<c>--profile</c>), the webhook comparison (<c>--webhooks</c>) and the MQTT phase (200 Tencent-protocol devices
 /// connected at once, a bare round trip each, a token report each), and prints its figures with no errors. It
 /// asserts nothing about speed.
 /// Runs once, in the SQLite pass (it starts its own server and store). Where a missing PostgreSQL is a failure
@@ -29,9 +29,9 @@ public sealed class BenchSmokeTests
         {
             ArgumentList =
             {
-                LocateBenchDll(), "--devices", "3000", "--users", "20", "--duration", "1", "--warmup", "0",
+                LocateBenchDll(), "--devices", "5000", "--users", "20", "--duration", "1", "--warmup", "0",
                 "--rate", "200", "--connections", "4", "--mqtt-devices", "200", "--mqtt-concurrency", "32",
-                "--reports", "2000", "--token-reports", "300", "--token-binds", "300", "--profile",
+                "--reports", "2000", "--token-reports", "300", "--token-binds", "300", "--profile", "--webhooks",
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -45,7 +45,9 @@ public sealed class BenchSmokeTests
         var output = await stdout + await stderr;
 
         Assert.True(bench.ExitCode == 0, output);
-        Assert.Contains("3,000 devices reported their binding code", output);
+        Assert.Contains("5,000 devices reported their binding code", output);
+        Assert.Contains("webhooks: binds/s off", output);
+        Assert.Contains("webhooks: the receiver got all", output);
         Assert.Contains("binds/s ÷ bare req/s", output);
         Assert.Contains("connections open at once: 200 of 200", output);
         Assert.Contains("token reports/s ÷ bare round trips/s", output);
@@ -55,7 +57,7 @@ public sealed class BenchSmokeTests
         Assert.Contains("store profile per request", output);
         foreach (var phase in new[]
         {
-            "bare GET /bench/noop", "Wi-Fi bind", "device list (read)", "Wi-Fi bind at 200/s",
+            "bare GET /bench/noop", "Wi-Fi bind", "Wi-Fi bind, webhooks on", "device list (read)", "Wi-Fi bind at 200/s",
             "device code report", "bind-token report", "Tencent token bind",
             "connect+subscribe", "bare round trip (→ 9010)", "app_bind_token → reply",
         })

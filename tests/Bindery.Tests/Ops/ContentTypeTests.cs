@@ -22,6 +22,8 @@ public sealed class ContentTypeTests : IAsyncLifetime, IDisposable
     private static readonly HashSet<string> QueryOnly =
     [
         "POST /v2/binding/enduserapi/bindDeviceSn",
+        "POST /admin/v1/webhooks/{id}/rotate-secret",
+        "POST /admin/v1/webhooks/{id}/deliveries/{eventId}/retry",
         "POST /v2/binding/enduserapi/shareByUid",
         "POST /v2/binding/enduserapi/shareDevice",
         "POST /v2/binding/enduserapi/shareInfo",

@@ -1,0 +1,37 @@
+using Bindery.Infrastructure;
+using Bindery.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Bindery.Webhooks;
+
+/// <summary>
+/// Deletes delivered and dead deliveries last changed longer than <see cref="WebhookOptions.DeliveryRetention"/> ago,
+/// in batches, every <see cref="WebhookOptions.PruneInterval"/>. Every node runs it; concurrent runs are harmless.
+/// </summary>
+public sealed class WebhookDeliveryPruner(IDatabase db, TimeProvider clock, IOptions<WebhookOptions> options, ILogger<WebhookDeliveryPruner> logger)
+    : PeriodicWork(logger)
+{
+    protected override TimeSpan FirstRunDelay => TimeSpan.FromMinutes(2);
+
+    protected override TimeSpan Interval => options.Value.PruneInterval;
+
+    protected override string WhatItRemoves => "webhook deliveries past their retention";
+
+    protected override Task<int> RunOnceAsync(CancellationToken cancellationToken) => PruneAsync(cancellationToken);
+
+    public async Task<int> PruneAsync(CancellationToken cancellationToken = default)
+    {
+        var retention = options.Value.DeliveryRetention;
+        if (retention <= TimeSpan.Zero)
+        {
+            return 0;
+        }
+        var cutoff = clock.GetUtcNow().ToUnixTimeMilliseconds() - (long)retention.TotalMilliseconds;
+        return await DeleteInBatchesAsync(db,
+            """
+            DELETE FROM webhook_deliveries WHERE (endpoint_id, event_id) IN (
+                SELECT endpoint_id, event_id FROM webhook_deliveries WHERE state <> 'pending' AND updated_at < @Cutoff LIMIT @Batch)
+            """,
+            new() { ["Cutoff"] = cutoff }, cancellationToken);
+    }
+}
