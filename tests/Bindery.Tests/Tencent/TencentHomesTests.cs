@@ -22,6 +22,8 @@ public sealed class TencentHomesTests(TencentFixture fx) : IClassFixture<Tencent
     public async Task Families_can_be_created_listed_described_renamed_and_deleted()
     {
         var (_, api, familyId) = await fx.UserWithFamilyAsync();
+        // Families list oldest first; created within one millisecond they would tie (and then order by id).
+        fx.App.Clock.Advance(TimeSpan.FromMilliseconds(5));
         var second = (await api.OkAsync("AppCreateFamily", new() { ["Name"] = "Office" })).GetProperty("FamilyId").GetString()!;
 
         var list = await api.OkAsync("AppGetFamilyList");
