@@ -36,16 +36,17 @@ public static class BindingCodes
         {
             return ProofResult.Fail(Errors.BindingCodeVerificationFailed, null, countsAsGuess: true);
         }
-        // The conditional update, not the read above, decides who gets a single-use code.
-        var consumed = await context.Tx.ExecuteAsync(
+        // The read above decides who gets a single-use code: the proof runs on the device row the bind has locked
+        // (BindingCore.DecideOnDeviceAsync), so no other bind can use or replace the code until this one ends. The
+        // update only records the use, so it is put off (DbTx.ExecuteLaterAsync: on PostgreSQL it rides the next
+        // statement's round trip); its conditions are kept as a second guard.
+        await context.Tx.ExecuteLaterAsync(
             """
             UPDATE devices SET binding_code_used_at = @Now
             WHERE pk = @Pk AND dk = @Dk AND binding_code_used_at IS NULL
               AND binding_code_hash = @Hash AND binding_code_expires_at > @Now
             """,
             new { context.Now, device.Pk, device.Dk, Hash = device.BindingCodeHash });
-        return consumed == 1
-            ? ProofResult.Proven
-            : ProofResult.Fail(Errors.BindingCodeVerificationFailed, "the bindingCode was already used", countsAsGuess: false);
+        return ProofResult.Proven;
     }
 }
