@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Bindery.Protocol;
 using Bindery.Storage;
@@ -10,19 +9,23 @@ namespace Bindery.Webhooks;
 
 /// <summary>
 /// Delivers binding events to webhook endpoints (docs/events.md, "Webhooks"), on every node, never in a request's
-/// path. Each pass:
+/// path. Two paths:
 /// <list type="number">
-/// <item><b>Fan-out.</b> For each endpoint, the events past its durable cursor (<c>webhook_endpoints.cursor_seq</c>)
-/// that match its scope and kinds become <c>pending</c> rows of <c>webhook_deliveries</c>; the cursor moves in the same
-/// write, by a conditional update (two nodes never fan the same range out twice; the primary key would absorb it anyway).</item>
-/// <item><b>Claim.</b> Due pending deliveries whose device has no earlier pending delivery for the same endpoint (in
-/// order per device) are claimed with a conditional update that sets a lease (<c>lease_owner</c>, <c>lease_until</c>)
-/// and counts the attempt: two nodes never both send one delivery while its lease runs; a node that dies mid-send
-/// leaves a lease that expires, and the delivery is sent again (at least once).</item>
-/// <item><b>Send.</b> POST, signed, with a timeout, at most <see cref="WebhookOptions.MaxConcurrency"/> at once and
-/// <see cref="WebhookOptions.MaxConcurrencyPerEndpoint"/> per endpoint; outcomes are written back in one write per
-/// pass: delivered, retried later (exponential backoff with jitter), or dead after <see cref="WebhookOptions.MaxAttempts"/>.</item>
+/// <item><b>Cursor (the common path).</b> Per endpoint, the node holding its lease (<c>webhook_endpoints.lease_owner</c>,
+/// <c>lease_until</c>: a conditional update takes it when free or expired) reads a batch of events past the endpoint's
+/// durable cursor on a reader connection, POSTs them (devices concurrently, each device's events in seq order) and then
+/// makes ONE write per batch: the cursor moves (conditional on the cursor and the lease), the lease is renewed, and
+/// the batch's delivery rows go in with one multi-row INSERT per <see cref="RowsPerInsert"/> rows: <c>delivered</c>,
+/// <c>pending</c> for retry (its first attempt failed) or <c>pending</c> waiting behind an earlier pending event of the
+/// same device (in memory within a batch; through the pending rows across batches). A node that dies mid-batch wrote
+/// nothing: the next lease holder sends the batch again (at least once).</item>
+/// <item><b>Rows (retries).</b> Due pending deliveries whose device has no earlier pending delivery for the same endpoint
+/// are claimed with a conditional update that sets a lease and counts the attempt, POSTed, and their outcomes written
+/// back in one write per pass: delivered, retried later (exponential backoff with jitter), or dead after
+/// <see cref="WebhookOptions.MaxAttempts"/>.</item>
 /// </list>
+/// Both paths share the send slots: at most <see cref="WebhookOptions.MaxConcurrency"/> POSTs at once and
+/// <see cref="WebhookOptions.MaxConcurrencyPerEndpoint"/> per endpoint.
 /// </summary>
 public sealed class WebhookDispatcher(
     IDatabase db, IHttpClientFactory httpClients, TimeProvider clock, IOptions<WebhookOptions> options, WebhookMetrics metrics,
@@ -30,11 +33,14 @@ public sealed class WebhookDispatcher(
 {
     public const string HttpClientName = "Bindery.Webhooks";
 
-    /// <summary>Events read per endpoint per fan-out write.</summary>
-    public const int FanOutBatch = 500;
+    /// <summary>Events read past an endpoint's cursor per batch (one write per batch).</summary>
+    public const int CursorBatch = 1000;
 
-    /// <summary>Fan-out writes per endpoint per pass, so one busy endpoint does not hold up sending.</summary>
-    private const int FanOutBatchesPerPass = 20;
+    /// <summary>Batches of one endpoint per run of its cursor loop; then it yields to the next pass.</summary>
+    private const int BatchesPerRun = 20;
+
+    /// <summary>Delivery rows per multi-row INSERT (about 10 parameters each).</summary>
+    private const int RowsPerInsert = 50;
 
     private static readonly TimeSpan PendingRefresh = TimeSpan.FromSeconds(5);
     /// <summary>A pass at most this often: each one writes, so finished sends are written back together.</summary>
@@ -50,6 +56,12 @@ public sealed class WebhookDispatcher(
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SemaphoreSlim> _endpointSlots = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _globalSlots = new(Math.Max(1, options.Value.MaxConcurrency));
+
+    /// <summary>The endpoints whose cursor this node is moving now (one loop each).</summary>
+    private readonly ConcurrentDictionary<string, Task> _cursors = new(StringComparer.Ordinal);
+
+    /// <summary>The endpoint leases this node holds, with when they run out (as last written).</summary>
+    private readonly ConcurrentDictionary<string, long> _leases = new(StringComparer.Ordinal);
 
     /// <summary>Claims held by this node: waiting for a slot or sending.</summary>
     private int _inFlight;
@@ -128,7 +140,7 @@ public sealed class WebhookDispatcher(
             metrics.Pending = 0;
             return;
         }
-        await FanOutAsync(endpoints, cancellationToken);
+        await StartCursorsAsync(endpoints, sendToken, cancellationToken);
         await ClaimAndSendAsync(endpoints.Where(e => e.Enabled).ToDictionary(e => e.Id, StringComparer.Ordinal), sendToken, cancellationToken);
         if (clock.GetUtcNow() >= _nextPendingRefresh)
         {
@@ -138,104 +150,406 @@ public sealed class WebhookDispatcher(
         }
     }
 
-    private async Task FanOutAsync(List<WebhookRow> endpoints, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the cursor delivery of every endpoint with events past its cursor that this node is not already
+    /// delivering (one batch loop per endpoint at a time; the loop ends when it caught up, lost the lease or did
+    /// <see cref="BatchesPerRun"/> batches).
+    /// </summary>
+    private async Task StartCursorsAsync(List<WebhookRow> endpoints, CancellationToken sendToken, CancellationToken cancellationToken)
     {
         var last = await db.ReadAsync(c => c.ExecuteScalarAsync<long?>("SELECT MAX(seq) FROM binding_events"), cancellationToken) ?? 0;
         foreach (var endpoint in endpoints.Where(e => e.CursorSeq < last))
         {
-            for (var i = 0; i < FanOutBatchesPerPass; i++)
+            if (_cursors.ContainsKey(endpoint.Id))
             {
-                if (!await FanOutBatchAsync(endpoint, cancellationToken))
+                continue;
+            }
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_cursors.TryAdd(endpoint.Id, done.Task))
+            {
+                continue;
+            }
+            var task = RunCursorAsync(endpoint.Id, sendToken, cancellationToken);
+            _sends[task] = 0;
+            _ = task.ContinueWith(t =>
+            {
+                _sends.TryRemove(t, out _);
+                _cursors.TryRemove(endpoint.Id, out _);
+                done.TrySetResult();
+            }, TaskScheduler.Default);
+        }
+    }
+
+    private async Task RunCursorAsync(string endpointId, CancellationToken sendToken, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        try
+        {
+            for (var i = 0; i < BatchesPerRun && !sendToken.IsCancellationRequested; i++)
+            {
+                if (!await CursorBatchAsync(endpointId, sendToken, cancellationToken))
                 {
-                    break;
+                    return;
                 }
             }
+            // More is waiting: go on in the next pass at once.
+            Wake();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _leases.TryRemove(endpointId, out _);
+            logger.LogWarning("Webhooks: a cursor batch failed ({ExceptionType}); its events are sent again", e.GetType().Name);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down: the batch is not written, its events are sent again by whoever moves the cursor next.
         }
     }
 
     /// <summary>
-    /// Fans out the next batch past the endpoint's cursor; returns whether a full batch moved (more may wait). The
-    /// events are read outside the write transaction (so that the write, SERIALIZABLE on PostgreSQL, never reads
-    /// <c>binding_events</c> and cannot conflict with a bind), then inserted with the cursor's conditional move.
+    /// One batch of the endpoint's cursor: take (or keep) the endpoint's lease, read up to <see cref="CursorBatch"/>
+    /// settled events past the cursor on a reader connection, POST them (devices concurrently, each device's events one
+    /// after another), then ONE write moves the cursor (conditional on the cursor and the lease: a node that lost the
+    /// lease writes nothing and its events are sent again by the new owner, at least once), renews the lease and
+    /// inserts, in one multi-row statement per <see cref="RowsPerInsert"/> rows, a delivery row per event: delivered,
+    /// pending for retry (its first attempt failed), or pending waiting behind an earlier pending event of its device.
+    /// Returns whether a full batch moved (more may wait).
     /// </summary>
-    private async Task<bool> FanOutBatchAsync(WebhookRow endpoint, CancellationToken cancellationToken)
+    private async Task<bool> CursorBatchAsync(string endpointId, CancellationToken sendToken, CancellationToken cancellationToken)
     {
-        var settle = Options.FanOutSettle ?? (db.Dialect == SqlDialect.Postgres ? TimeSpan.FromSeconds(2) : TimeSpan.Zero);
-        var cutoff = Now - (long)settle.TotalMilliseconds;
-        var kinds = endpoint.KindList;
-        var scopeFilter = endpoint.ScopeType == WebhookService.ScopeProduct
-            ? "e.pk = @ScopeId"
-            : """
-              EXISTS (SELECT 1 FROM users u WHERE u.domain_id = @ScopeId
-                      AND u.id = COALESCE(e.user_id, e.owner_user_id, CASE WHEN e.actor_type = 'user' THEN e.actor_id END))
-              """;
-        var kindFilter = kinds.Length == 0 ? "" : " AND " + db.Dialect.InList("e.kind", "@Kinds");
-        var (cursor, end, full, events) = await db.ReadAsync(async c =>
+        var timeoutMs = (long)Options.RequestTimeout.TotalMilliseconds;
+        var leaseSpan = 2 * timeoutMs + 5_000;
+        var now = Now;
+        if (!_leases.TryGetValue(endpointId, out var leaseUntil) || leaseUntil - now < timeoutMs + 5_000 + Math.Max(timeoutMs / 2, 500))
         {
-            var cursor = await c.ExecuteScalarAsync<long?>("SELECT cursor_seq FROM webhook_endpoints WHERE id = @Id", new { endpoint.Id });
-            if (cursor is null)
+            leaseUntil = now + leaseSpan;
+            var took = await db.WriteAsync(tx => tx.ExecuteAsync(
+                """
+                UPDATE webhook_endpoints SET lease_owner = @Node, lease_until = @Until
+                WHERE id = @Id AND (lease_owner IS NULL OR lease_owner = @Node OR lease_until < @Now)
+                """, new { Node = NodeId, Until = leaseUntil, Id = endpointId, Now = now }), cancellationToken);
+            if (took == 0)
             {
-                return (0L, 0L, false, new List<DeliveryRow>());
+                _leases.TryRemove(endpointId, out _);
+                return false;
+            }
+            _leases[endpointId] = leaseUntil;
+        }
+
+        var settle = Options.FanOutSettle ?? (db.Dialect == SqlDialect.Postgres ? TimeSpan.FromSeconds(2) : TimeSpan.Zero);
+        var cutoff = now - (long)settle.TotalMilliseconds;
+        var read = await db.ReadAsync(async c =>
+        {
+            var endpoint = await c.QuerySingleOrDefaultAsync<WebhookRow>(
+                "SELECT id, scope_type, scope_id, url, kinds, enabled, secret, cursor_seq, lease_owner FROM webhook_endpoints WHERE id = @Id",
+                new { Id = endpointId });
+            if (endpoint is null || endpoint.LeaseOwner != NodeId)
+            {
+                return null;
             }
             var seqs = (await c.QueryAsync<(long Seq, long OccurredAt)>(
                 "SELECT seq, occurred_at FROM binding_events WHERE seq > @Cursor ORDER BY seq LIMIT @Batch",
-                new { Cursor = cursor, Batch = FanOutBatch })).ToList();
+                new { Cursor = endpoint.CursorSeq, Batch = CursorBatch })).ToList();
             // The cursor stops before the first event younger than the settle time (PostgreSQL: a lower seq may still commit).
             var settled = seqs.TakeWhile(s => s.OccurredAt <= cutoff).ToList();
             if (settled.Count == 0)
             {
-                return (cursor.Value, cursor.Value, false, new List<DeliveryRow>());
+                return new CursorRead(endpoint, endpoint.CursorSeq, false, [], []);
             }
             var end = settled[^1].Seq;
-            var rows = endpoint.Enabled
-                ? (await c.QueryAsync<DeliveryRow>(
-                    $"""
-                    SELECT event_id, seq AS event_seq, occurred_at, kind, pk, dk, user_id, fid, method, verified, binding_id, share_id,
-                           owner_user_id, actor_type, actor_id
-                    FROM binding_events e
-                    WHERE e.seq > @Cursor AND e.seq <= @End AND {scopeFilter}{kindFilter}
-                    ORDER BY e.seq
-                    """,
-                    new { Cursor = cursor, End = end, endpoint.ScopeId, Kinds = kinds })).ToList()
-                : [];
-            return (cursor.Value, end, settled.Count == FanOutBatch, rows);
+            if (!endpoint.Enabled)
+            {
+                return new CursorRead(endpoint, end, settled.Count == CursorBatch, [], []);
+            }
+            var kinds = endpoint.KindList;
+            var scopeFilter = endpoint.ScopeType == WebhookService.ScopeProduct
+                ? "e.pk = @ScopeId"
+                : """
+                  EXISTS (SELECT 1 FROM users u WHERE u.domain_id = @ScopeId
+                          AND u.id = COALESCE(e.user_id, e.owner_user_id, CASE WHEN e.actor_type = 'user' THEN e.actor_id END))
+                  """;
+            var kindFilter = kinds.Length == 0 ? "" : " AND " + db.Dialect.InList("e.kind", "@Kinds");
+            var events = (await c.QueryAsync<DeliveryRow>(
+                $"""
+                SELECT event_id, seq AS event_seq, occurred_at, kind, pk, dk, user_id, fid, method, verified, binding_id, share_id,
+                       owner_user_id, actor_type, actor_id
+                FROM binding_events e
+                WHERE e.seq > @Cursor AND e.seq <= @End AND {scopeFilter}{kindFilter}
+                  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = @Id AND d.event_id = e.event_id)
+                ORDER BY e.seq
+                """,
+                new { Cursor = endpoint.CursorSeq, End = end, endpoint.ScopeId, Kinds = kinds, Id = endpointId })).ToList();
+            // Devices with a pending delivery row (a retry, or events waiting behind one): their new events wait too.
+            var blocked = events.Count == 0
+                ? []
+                : (await c.QueryAsync<string>(
+                    "SELECT DISTINCT ordering_key FROM webhook_deliveries WHERE endpoint_id = @Id AND state = 'pending'",
+                    new { Id = endpointId })).ToHashSet(StringComparer.Ordinal);
+            return new CursorRead(endpoint, end, settled.Count == CursorBatch, events, blocked);
         }, cancellationToken);
-        if (end <= cursor)
+        if (read is null)
+        {
+            _leases.TryRemove(endpointId, out _);
+            return false;
+        }
+        if (read.End <= read.Endpoint.CursorSeq)
         {
             return false;
         }
-        var now = Now;
-        foreach (var e in events)
+
+        // Send: one task per device, each sending its events in seq order; the endpoint's and the node's send slots
+        // bound how many POSTs are in flight. No POST starts once the lease could run out before it ends.
+        var sendUntil = leaseUntil - timeoutMs - 5_000;
+        var maxAttempts = Math.Max(1, Options.MaxAttempts);
+        var target = new Target(read.Endpoint.Url, WebhookSignature.Key(read.Endpoint.Secret), endpointId);
+        var slots = EndpointSlots(endpointId);
+        var client = httpClients.CreateClient(HttpClientName);
+        foreach (var e in read.Events)
         {
-            e.EndpointId = endpoint.Id;
-            e.OrderingKey = e.Pk is not null && e.Dk is not null ? e.Pk + "/" + e.Dk : e.Fid is not null ? "family/" + e.Fid : "event/" + e.EventId;
-            e.NextAttemptAt = now;
+            e.EndpointId = endpointId;
+            e.OrderingKey = OrderingKey(e);
+        }
+        // A device's events: all become pending rows behind its pending one, or its first is sent now and the
+        // rest wait for the next batch (so a crash re-sends at most one event per device).
+        var handled = new List<DeliveryRow>(read.Events.Count);
+        var toSend = new List<DeliveryRow>();
+        long? firstDeferred = null;
+        foreach (var group in read.Events.GroupBy(e => e.OrderingKey, StringComparer.Ordinal))
+        {
+            if (read.Blocked.Contains(group.Key))
+            {
+                foreach (var e in group)
+                {
+                    e.State = DeliveryStates.Pending;
+                    e.Attempts = 0;
+                    handled.Add(e);
+                }
+                continue;
+            }
+            var first = true;
+            foreach (var e in group)
+            {
+                if (first)
+                {
+                    toSend.Add(e);
+                    handled.Add(e);
+                    first = false;
+                }
+                else
+                {
+                    firstDeferred = Math.Min(firstDeferred ?? long.MaxValue, e.EventSeq);
+                }
+            }
+        }
+        var end = firstDeferred is { } deferred ? deferred - 1 : read.End;
+        await Task.WhenAll(toSend.Select(async e =>
+        {
+            if (Now >= sendUntil || sendToken.IsCancellationRequested)
+            {
+                // Out of lease time: the retry path sends it, due now.
+                e.State = DeliveryStates.Pending;
+                e.Attempts = 0;
+                return;
+            }
+            var (kind, status, error) = await SendWithSlotsAsync(client, target, e, slots, sendToken);
+            e.Attempts = 1;
+            e.LastStatus = status;
+            e.LastError = error;
+            switch (kind)
+            {
+                case OutcomeKind.Delivered:
+                    e.State = DeliveryStates.Delivered;
+                    break;
+                case OutcomeKind.Failed when maxAttempts <= 1:
+                    // Dead at once: a dead letter does not hold its device's later events back.
+                    e.State = DeliveryStates.Dead;
+                    break;
+                case OutcomeKind.Failed:
+                    e.State = DeliveryStates.Pending;
+                    break;
+                default:
+                    // Abandoned at shutdown: the batch is not written.
+                    e.State = "";
+                    break;
+            }
+        }));
+        if (sendToken.IsCancellationRequested || handled.Any(e => e.State.Length == 0))
+        {
+            return false;
+        }
+
+        var written = Now;
+        var newLease = written + leaseSpan;
+        foreach (var e in handled)
+        {
+            e.NextAttemptAt = e.State == DeliveryStates.Pending && e.Attempts > 0 ? written + Backoff(1) : written;
+            e.DeliveredAt = e.State == DeliveryStates.Delivered ? written : null;
         }
         var moved = await db.WriteAsync(async tx =>
         {
-            if (await tx.ExecuteAsync("UPDATE webhook_endpoints SET cursor_seq = @End WHERE id = @Id AND cursor_seq = @Cursor",
-                    new { End = end, endpoint.Id, Cursor = cursor }) == 0)
+            if (await tx.ExecuteAsync(
+                    """
+                    UPDATE webhook_endpoints SET cursor_seq = @End, lease_until = @Until
+                    WHERE id = @Id AND cursor_seq = @Cursor AND lease_owner = @Node
+                    """,
+                    new { End = end, Until = newLease, Id = endpointId, Cursor = read.Endpoint.CursorSeq, Node = NodeId }) == 0)
             {
                 return false;
             }
-            if (events.Count > 0)
+            for (var i = 0; i < handled.Count; i += RowsPerInsert)
             {
-                await tx.ExecuteAsync(
-                    """
-                    INSERT INTO webhook_deliveries (endpoint_id, event_id, event_seq, ordering_key, occurred_at, kind, pk, dk, user_id, fid,
-                        method, verified, binding_id, share_id, owner_user_id, actor_type, actor_id, state, attempts, next_attempt_at,
-                        created_at, updated_at)
-                    VALUES (@EndpointId, @EventId, @EventSeq, @OrderingKey, @OccurredAt, @Kind, @Pk, @Dk, @UserId, @Fid,
-                        @Method, @Verified, @BindingId, @ShareId, @OwnerUserId, @ActorType, @ActorId, 'pending', 0, @NextAttemptAt,
-                        @NextAttemptAt, @NextAttemptAt)
-                    ON CONFLICT (endpoint_id, event_id) DO NOTHING
-                    """, events);
+                await InsertRowsAsync(tx, handled.GetRange(i, Math.Min(RowsPerInsert, handled.Count - i)), written);
             }
             return true;
-        }, cancellationToken);
-        endpoint.CursorSeq = end;
-        return moved && full;
+        }, CancellationToken.None);
+        if (!moved)
+        {
+            // Another node took the lease over (ours ran out) or the endpoint is gone: it sends these events again.
+            _leases.TryRemove(endpointId, out _);
+            return false;
+        }
+        _leases[endpointId] = newLease;
+        metrics.Delivered(handled.Count(e => e.State == DeliveryStates.Delivered));
+        metrics.Failed(handled.Count(e => e.State == DeliveryStates.Pending && e.Attempts > 0));
+        var dead = handled.Count(e => e.State == DeliveryStates.Dead);
+        if (dead > 0)
+        {
+            metrics.DeadLettered(dead);
+            logger.LogWarning("Webhooks: {Count} deliveries became dead after {MaxAttempts} attempts", dead, maxAttempts);
+        }
+        if (handled.Any(e => e.State == DeliveryStates.Pending))
+        {
+            Wake();
+        }
+        return read.Full || firstDeferred is not null;
     }
+
+    private const string InsertHead =
+        "INSERT INTO webhook_deliveries (endpoint_id, event_id, event_seq, ordering_key, occurred_at, kind, pk, dk, user_id, fid, method, "
+        + "verified, binding_id, share_id, owner_user_id, actor_type, actor_id, state, attempts, next_attempt_at, last_status, last_error, "
+        + "created_at, updated_at, delivered_at) VALUES ";
+
+    /// <summary>
+    /// One multi-row INSERT of up to <see cref="RowsPerInsert"/> delivery rows (a row already there stays). Built on
+    /// a plain command, not Dapper: the strings are parameters, numbers, booleans, states and NULLs are literals, and
+    /// the endpoint id and the time are one shared parameter each, so a statement carries ~10 parameters per row
+    /// (parameter lookups by name are linear in the count, on both sides of the provider).
+    /// </summary>
+    private static async Task InsertRowsAsync(DbTx tx, List<DeliveryRow> rows, long now)
+    {
+        await using var command = tx.Connection.CreateCommand();
+        command.Transaction = tx.Transaction;
+        var sql = new System.Text.StringBuilder(InsertHead, InsertHead.Length + rows.Count * 200);
+        var n = 0;
+        void Text(string? value)
+        {
+            if (value is null)
+            {
+                sql.Append("NULL");
+                return;
+            }
+            var name = "@p" + n++.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.DbType = System.Data.DbType.String;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+            sql.Append(name);
+        }
+        void Number(long? value) => sql.Append(value is { } v ? v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "NULL");
+        Text(rows[0].EndpointId);
+        sql.Length = InsertHead.Length; // @p0 is used in every row below
+        var now0 = now.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var r = rows[i];
+            sql.Append(i == 0 ? "(@p0, " : ", (@p0, ");
+            Text(r.EventId); sql.Append(", ");
+            Number(r.EventSeq); sql.Append(", ");
+            Text(r.OrderingKey); sql.Append(", ");
+            Number(r.OccurredAt); sql.Append(", ");
+            Text(r.Kind); sql.Append(", ");
+            Text(r.Pk); sql.Append(", ");
+            Text(r.Dk); sql.Append(", ");
+            Text(r.UserId); sql.Append(", ");
+            Text(r.Fid); sql.Append(", ");
+            Text(r.Method); sql.Append(", ");
+            sql.Append(r.Verified switch { true => "TRUE", false => "FALSE", null => "NULL" }).Append(", ");
+            Text(r.BindingId); sql.Append(", ");
+            Text(r.ShareId); sql.Append(", ");
+            Text(r.OwnerUserId); sql.Append(", ");
+            Text(r.ActorType); sql.Append(", ");
+            Text(r.ActorId); sql.Append(", ");
+            sql.Append(r.State switch
+            {
+                DeliveryStates.Delivered => "'delivered'",
+                DeliveryStates.Dead => "'dead'",
+                _ => "'pending'",
+            }).Append(", ");
+            Number(r.Attempts); sql.Append(", ");
+            Number(r.NextAttemptAt); sql.Append(", ");
+            Number(r.LastStatus); sql.Append(", ");
+            Text(r.LastError); sql.Append(", ");
+            sql.Append(now0).Append(", ").Append(now0).Append(", ");
+            Number(r.DeliveredAt); sql.Append(')');
+        }
+        sql.Append(" ON CONFLICT (endpoint_id, event_id) DO NOTHING");
+        command.CommandText = sql.ToString();
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The device (pk/dk), or the family, or the event alone: one endpoint gets one key's events one at a time, in seq order.</summary>
+    private static string OrderingKey(DeliveryRow e) =>
+        e.Pk is not null && e.Dk is not null ? e.Pk + "/" + e.Dk : e.Fid is not null ? "family/" + e.Fid : "event/" + e.EventId;
+
+    private SemaphoreSlim EndpointSlots(string endpointId)
+    {
+        var cap = Math.Max(1, Options.MaxConcurrencyPerEndpoint);
+        lock (_gate)
+        {
+            if (!_endpointSlots.TryGetValue(endpointId, out var slots))
+            {
+                slots = new SemaphoreSlim(cap, cap);
+                _endpointSlots[endpointId] = slots;
+            }
+            return slots;
+        }
+    }
+
+    private async Task<(OutcomeKind Kind, int? Status, string? Error)> SendWithSlotsAsync(
+        HttpClient client, Target target, DeliveryRow e, SemaphoreSlim endpointSlots, CancellationToken sendToken)
+    {
+        var haveEndpoint = false;
+        var haveGlobal = false;
+        try
+        {
+            await endpointSlots.WaitAsync(sendToken);
+            haveEndpoint = true;
+            await _globalSlots.WaitAsync(sendToken);
+            haveGlobal = true;
+            return await PostAsync(client, target, e, sendToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return (OutcomeKind.Abandoned, null, "the node stopped before sending");
+        }
+        finally
+        {
+            if (haveGlobal)
+            {
+                _globalSlots.Release();
+            }
+            if (haveEndpoint)
+            {
+                endpointSlots.Release();
+            }
+        }
+    }
+
+    /// <summary>Where and how to sign: the endpoint's URL and its HMAC key (made once per batch, not per POST).</summary>
+    private sealed record Target(string Url, byte[] Key, string EndpointId);
+
+    private sealed record CursorRead(WebhookRow Endpoint, long End, bool Full, List<DeliveryRow> Events, HashSet<string> Blocked);
 
     /// <summary>
     /// Claims due deliveries and starts sending them. A node holds at most <see cref="QueuedPerSlot"/> claims per send
@@ -367,45 +681,49 @@ public sealed class WebhookDispatcher(
 
     private async Task SendAsync(HttpClient client, Claim claim, CancellationToken sendToken)
     {
-        Outcome outcome;
+        var (kind, status, error) = await PostAsync(client, new Target(claim.Url, WebhookSignature.Key(claim.Secret), claim.EndpointId),
+            claim.ToRow(), sendToken);
+        Finished(new Outcome(claim, kind, status, error));
+    }
+
+    /// <summary>One signed POST of one event; the outcome (never throws but for a bug).</summary>
+    private async Task<(OutcomeKind Kind, int? Status, string? Error)> PostAsync(HttpClient client, Target target, DeliveryRow e, CancellationToken sendToken)
+    {
         try
         {
-            var body = JsonSerializer.SerializeToUtf8Bytes(claim.ToPayload());
+            var body = JsonSerializer.SerializeToUtf8Bytes(e.ToPayload(target.EndpointId), WebhookJsonContext.Default.WebhookPayload);
             var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
-            using var request = new HttpRequestMessage(HttpMethod.Post, claim.Url) { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-            request.Headers.Add(WebhookSignature.EventIdHeader, claim.EventId);
-            request.Headers.Add(WebhookSignature.EventKindHeader, claim.Kind);
-            request.Headers.Add(WebhookSignature.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            request.Headers.Add(WebhookSignature.SignatureHeader, WebhookSignature.Sign(claim.Secret, timestamp, body));
+            using var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=utf-8");
+            request.Headers.TryAddWithoutValidation(WebhookSignature.EventIdHeader, e.EventId);
+            request.Headers.TryAddWithoutValidation(WebhookSignature.EventKindHeader, e.Kind);
+            request.Headers.TryAddWithoutValidation(WebhookSignature.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, WebhookSignature.Sign(target.Key, timestamp, body));
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(sendToken);
             timeout.CancelAfter(Options.RequestTimeout);
             try
             {
                 using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
                 var status = (int)response.StatusCode;
-                outcome = status is >= 200 and < 300
-                    ? new Outcome(claim, OutcomeKind.Delivered, status, null)
-                    : new Outcome(claim, OutcomeKind.Failed, status, $"HTTP {status}");
+                return status is >= 200 and < 300 ? (OutcomeKind.Delivered, status, null) : (OutcomeKind.Failed, status, $"HTTP {status}");
             }
             catch (OperationCanceledException) when (!sendToken.IsCancellationRequested)
             {
-                outcome = new Outcome(claim, OutcomeKind.Failed, null, $"timeout after {Options.RequestTimeout.TotalSeconds:0.###} s");
+                return (OutcomeKind.Failed, null, $"timeout after {Options.RequestTimeout.TotalSeconds:0.###} s");
             }
-            catch (HttpRequestException e)
+            catch (HttpRequestException ex)
             {
-                outcome = new Outcome(claim, OutcomeKind.Failed, null, Describe(e));
+                return (OutcomeKind.Failed, null, Describe(ex));
             }
         }
         catch (OperationCanceledException)
         {
-            outcome = new Outcome(claim, OutcomeKind.Abandoned, null, "the node stopped while sending");
+            return (OutcomeKind.Abandoned, null, "the node stopped while sending");
         }
-        catch (Exception e)
+        catch (Exception ex)
         {
-            outcome = new Outcome(claim, OutcomeKind.Failed, null, e.GetType().Name);
+            return (OutcomeKind.Failed, null, ex.GetType().Name);
         }
-        Finished(outcome);
     }
 
     private void Finished(Outcome outcome)
@@ -544,9 +862,14 @@ public sealed class WebhookDispatcher(
                 await Task.WhenAll(_sends.Keys.ToArray());
             }
             await WriteOutcomesAsync(CancellationToken.None);
-            await db.WriteAsync(tx => tx.ExecuteAsync(
-                "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = @Node AND state = 'pending'",
-                new { Node = NodeId }));
+            await db.WriteAsync(async tx =>
+            {
+                await tx.ExecuteAsync(
+                    "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = @Node AND state = 'pending'",
+                    new { Node = NodeId });
+                return await tx.ExecuteAsync(
+                    "UPDATE webhook_endpoints SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = @Node", new { Node = NodeId });
+            });
         }
         catch (Exception e)
         {
@@ -610,11 +933,11 @@ public sealed class WebhookDispatcher(
 
         public string Secret { get; set; } = "";
 
-        public WebhookPayload ToPayload() => new DeliveryRow
+        public DeliveryRow ToRow() => new()
         {
             EndpointId = EndpointId, EventId = EventId, EventSeq = EventSeq, OccurredAt = OccurredAt, Kind = Kind, Pk = Pk, Dk = Dk,
             UserId = UserId, Fid = Fid, Method = Method, Verified = Verified, BindingId = BindingId, ShareId = ShareId,
             OwnerUserId = OwnerUserId, ActorType = ActorType, ActorId = ActorId,
-        }.ToPayload();
+        };
     }
 }

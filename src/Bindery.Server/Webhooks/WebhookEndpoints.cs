@@ -26,6 +26,9 @@ public static class WebhookEndpoints
                 client.Timeout = Timeout.InfiniteTimeSpan;
                 client.DefaultRequestHeaders.UserAgent.ParseAdd("Bindery-Webhooks/1");
             })
+            // No per-request log lines (the factory's default: four Information lines per POST, with the URL); the
+            // worker logs what matters (failures, dead letters) itself.
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(sp =>
             {
                 var options = sp.GetRequiredService<IOptions<WebhookOptions>>().Value;

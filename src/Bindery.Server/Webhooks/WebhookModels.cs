@@ -93,6 +93,9 @@ public sealed class WebhookRow
 
     public long CursorSeq { get; set; }
 
+    /// <summary>The node moving the cursor now (read by the worker only).</summary>
+    public string? LeaseOwner { get; set; }
+
     public long CreatedAt { get; set; }
 
     public long UpdatedAt { get; set; }
@@ -152,7 +155,14 @@ public sealed class DeliveryRow
     public DeliveryView ToView() => new(EventId, EventSeq, Kind, Pk, Dk, OccurredAt, State, Attempts,
         State == DeliveryStates.Pending ? NextAttemptAt : null, LastStatus, LastError, DeliveredAt);
 
-    public WebhookPayload ToPayload() => new(EventId, EventSeq, Kind, OccurredAt,
+    public WebhookPayload ToPayload() => ToPayload(EndpointId);
+
+    public WebhookPayload ToPayload(string webhookId) => new(EventId, EventSeq, Kind, OccurredAt,
         DateTimeOffset.FromUnixTimeMilliseconds(OccurredAt).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
-        Pk, Dk, UserId, Fid, Method, Verified, BindingId, ShareId, OwnerUserId, new WebhookActor(ActorType, ActorId), EndpointId);
+        Pk, Dk, UserId, Fid, Method, Verified, BindingId, ShareId, OwnerUserId, new WebhookActor(ActorType, ActorId), webhookId);
 }
+
+/// <summary>The payload's serializer, generated at build time (no reflection per POST).</summary>
+[JsonSerializable(typeof(WebhookPayload))]
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+internal sealed partial class WebhookJsonContext : JsonSerializerContext;

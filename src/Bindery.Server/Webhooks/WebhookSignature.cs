@@ -21,12 +21,29 @@ public static class WebhookSignature
     public static string NewSecret() => "whsec_" + Protocol.Secrets.NewToken();
 
     /// <summary>The header value: <c>v1=</c> and the hex HMAC-SHA256 of <c>timestamp + "." + body</c>.</summary>
-    public static string Sign(string secret, long timestamp, ReadOnlySpan<byte> body)
+    public static string Sign(string secret, long timestamp, ReadOnlySpan<byte> body) => Sign(Key(secret), timestamp, body);
+
+    /// <summary>The HMAC key of a secret (its UTF-8 bytes); the worker keeps it per endpoint rather than per POST.</summary>
+    public static byte[] Key(string secret) => Encoding.UTF8.GetBytes(secret);
+
+    /// <summary>
+    /// <see cref="Sign(string, long, ReadOnlySpan{byte})"/> with the key already made: the HMAC runs incrementally
+    /// over the timestamp, the dot and the body, with no copy of the body.
+    /// </summary>
+    public static string Sign(byte[] key, long timestamp, ReadOnlySpan<byte> body)
     {
-        var prefix = Encoding.ASCII.GetBytes(timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".");
-        var message = new byte[prefix.Length + body.Length];
-        prefix.CopyTo(message, 0);
-        body.CopyTo(message.AsSpan(prefix.Length));
-        return Version + "=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), message));
+        Span<byte> prefix = stackalloc byte[24];
+        timestamp.TryFormat(prefix, out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+        prefix[written++] = (byte)'.';
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        hmac.AppendData(prefix[..written]);
+        hmac.AppendData(body);
+        Span<byte> mac = stackalloc byte[32];
+        hmac.GetHashAndReset(mac);
+        return string.Create(3 + 64, mac.ToArray(), static (chars, bytes) =>
+        {
+            "v1=".CopyTo(chars);
+            Convert.TryToHexStringLower(bytes, chars[3..], out _);
+        });
     }
 }

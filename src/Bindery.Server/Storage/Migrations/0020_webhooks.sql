@@ -1,9 +1,12 @@
--- Webhooks (docs/events.md, "Webhooks"): endpoints the admin registers, and one delivery row per (endpoint, binding
--- event) fanned out from the binding_events outbox by a background worker (never in a bind's transaction).
+-- Webhooks (docs/events.md, "Webhooks"): endpoints the admin registers, each delivered straight from the
+-- binding_events outbox by a durable per-endpoint cursor (never in a bind's transaction), and one delivery row per
+-- (endpoint, event) sent: written in bulk with the cursor's move, one write per batch of events.
 
 -- An endpoint receives the events of one user domain (scope_type 'domain') or one product ('product'). The signing
 -- secret is kept as issued, like devices.device_secret: it is the HMAC key, so it cannot be hashed. cursor_seq is
--- the highest binding_events.seq already fanned out to it (durable, shared by every node).
+-- the highest binding_events.seq already handled for it (sent, or handed to a pending delivery row): durable,
+-- shared by every node. lease_owner/lease_until: the node that moves this cursor now (one at a time; a conditional
+-- update takes an expired lease over).
 CREATE TABLE webhook_endpoints (
     id          TEXT PRIMARY KEY,
     scope_type  TEXT NOT NULL,
@@ -13,6 +16,8 @@ CREATE TABLE webhook_endpoints (
     enabled     BOOLEAN NOT NULL,
     secret      TEXT NOT NULL,
     cursor_seq  BIGINT NOT NULL,
+    lease_owner TEXT NULL,
+    lease_until BIGINT NULL,
     created_at  BIGINT NOT NULL,
     updated_at  BIGINT NOT NULL
 );
