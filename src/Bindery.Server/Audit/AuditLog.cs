@@ -50,23 +50,9 @@ public sealed class AuditLog(IDatabase db)
         BindingEventKinds.Shared, BindingEventKinds.ShareAccepted, BindingEventKinds.ShareUpdated, BindingEventKinds.Unshared,
     ];
 
-    private sealed class EventRow
+    private sealed class EventRow : Binding.RecordedBindingEvent
     {
         public long Seq { get; set; }
-        public string EventId { get; set; } = "";
-        public long OccurredAt { get; set; }
-        public string Kind { get; set; } = "";
-        public string? Pk { get; set; }
-        public string? Dk { get; set; }
-        public string? UserId { get; set; }
-        public string? Fid { get; set; }
-        public string? Method { get; set; }
-        public bool? Verified { get; set; }
-        public string? BindingId { get; set; }
-        public string? ShareId { get; set; }
-        public string? OwnerUserId { get; set; }
-        public string ActorType { get; set; } = "";
-        public string? ActorId { get; set; }
     }
 
     private sealed class RefusalRow

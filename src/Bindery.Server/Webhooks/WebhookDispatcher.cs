@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Bindery.Binding;
 using Bindery.Protocol;
 using Bindery.Storage;
 using Dapper;
@@ -891,41 +892,13 @@ public sealed class WebhookDispatcher(
     private sealed record Outcome(Claim Claim, OutcomeKind Kind, int? Status, string? Error);
 
     /// <summary>A due delivery with where and how to send it.</summary>
-    private sealed class Claim
+    private sealed class Claim : RecordedBindingEvent
     {
         public string EndpointId { get; set; } = "";
-
-        public string EventId { get; set; } = "";
 
         public long EventSeq { get; set; }
 
         public string OrderingKey { get; set; } = "";
-
-        public long OccurredAt { get; set; }
-
-        public string Kind { get; set; } = "";
-
-        public string? Pk { get; set; }
-
-        public string? Dk { get; set; }
-
-        public string? UserId { get; set; }
-
-        public string? Fid { get; set; }
-
-        public string? Method { get; set; }
-
-        public bool? Verified { get; set; }
-
-        public string? BindingId { get; set; }
-
-        public string? ShareId { get; set; }
-
-        public string? OwnerUserId { get; set; }
-
-        public string ActorType { get; set; } = "";
-
-        public string? ActorId { get; set; }
 
         public int Attempts { get; set; }
 
@@ -933,11 +906,6 @@ public sealed class WebhookDispatcher(
 
         public string Secret { get; set; } = "";
 
-        public DeliveryRow ToRow() => new()
-        {
-            EndpointId = EndpointId, EventId = EventId, EventSeq = EventSeq, OccurredAt = OccurredAt, Kind = Kind, Pk = Pk, Dk = Dk,
-            UserId = UserId, Fid = Fid, Method = Method, Verified = Verified, BindingId = BindingId, ShareId = ShareId,
-            OwnerUserId = OwnerUserId, ActorType = ActorType, ActorId = ActorId,
-        };
+        public DeliveryRow ToRow() => CopyEventTo(new DeliveryRow { EndpointId = EndpointId, EventSeq = EventSeq });
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Bindery.Binding;
 
 namespace Bindery.Webhooks;
 
@@ -104,41 +105,13 @@ public sealed class WebhookRow
 }
 
 /// <summary>A <c>webhook_deliveries</c> row.</summary>
-public sealed class DeliveryRow
+public sealed class DeliveryRow : RecordedBindingEvent
 {
     public string EndpointId { get; set; } = "";
-
-    public string EventId { get; set; } = "";
 
     public long EventSeq { get; set; }
 
     public string OrderingKey { get; set; } = "";
-
-    public long OccurredAt { get; set; }
-
-    public string Kind { get; set; } = "";
-
-    public string? Pk { get; set; }
-
-    public string? Dk { get; set; }
-
-    public string? UserId { get; set; }
-
-    public string? Fid { get; set; }
-
-    public string? Method { get; set; }
-
-    public bool? Verified { get; set; }
-
-    public string? BindingId { get; set; }
-
-    public string? ShareId { get; set; }
-
-    public string? OwnerUserId { get; set; }
-
-    public string ActorType { get; set; } = "";
-
-    public string? ActorId { get; set; }
 
     public string State { get; set; } = "";
 
