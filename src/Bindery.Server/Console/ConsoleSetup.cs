@@ -18,6 +18,7 @@ public static class ConsoleSetup
     public static IServiceCollection AddConsole(this IServiceCollection services)
     {
         services.AddSingleton<ConsoleSessions>();
+        services.AddSingleton<ConsoleDevices>();
         services.AddRazorPages(o =>
         {
             o.RootDirectory = "/Console/Pages";

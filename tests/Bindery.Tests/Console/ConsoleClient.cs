@@ -35,6 +35,22 @@ public sealed partial class ConsoleClient(BinderyApp app)
         return await PostRawAsync(postPath ?? pagePath, new Dictionary<string, string>(fields) { [ConsoleSetup.AntiforgeryFieldName] = token });
     }
 
+    /// <summary>Posts a file upload (multipart) with <paramref name="fields"/> and the token read from <paramref name="pagePath"/>.</summary>
+    public async Task<HttpResponseMessage> PostFileAsync(string pagePath, string postPath, Dictionary<string, string> fields, string fileField, string fileName, string content)
+    {
+        var token = await TokenAsync(pagePath);
+        var form = new MultipartFormDataContent();
+        foreach (var (name, value) in fields)
+        {
+            form.Add(new StringContent(value), name);
+        }
+        form.Add(new StringContent(token), ConsoleSetup.AntiforgeryFieldName);
+        var file = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(content));
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(fileName.EndsWith(".csv", StringComparison.Ordinal) ? "text/csv" : "application/x-ndjson");
+        form.Add(file, fileField, fileName);
+        return await Http.PostAsync(postPath, form);
+    }
+
     public Task<HttpResponseMessage> PostRawAsync(string path, IEnumerable<KeyValuePair<string, string>> fields) =>
         Http.PostAsync(path, new FormUrlEncodedContent(fields));
 
