@@ -1,3 +1,4 @@
+using Bindery.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -41,9 +42,8 @@ public static class ConsoleSetup
 
     public static IEndpointRouteBuilder MapConsole(this IEndpointRouteBuilder app)
     {
-        app.MapGet(PathPrefix + "/console.css", () => Results.Text(ConsoleStyles.Css, "text/css; charset=utf-8"))
-            .ExcludeFromDescription();
-        app.MapRazorPages();
+        // HTML pages, not API operations: no OpenAPI entry; a 404 under /console is a plain one.
+        app.MapRazorPages().WithErrorEnvelope(ErrorEnvelopes.Plain).ExcludeFromDescription();
         return app;
     }
 
