@@ -2,6 +2,7 @@ using Bindery;
 using Bindery.Accounts;
 using Bindery.Audit;
 using Bindery.Binding;
+using Bindery.AdminConsole;
 using Bindery.Demo;
 using Bindery.Devices;
 using Bindery.Homes;
@@ -64,7 +65,8 @@ builder.Services
     .AddTencent()
     .AddAudit()
     .AddWebhooks()
-    .AddDemo();
+    .AddDemo()
+    .AddConsole();
 // Metrics and traces (docs/operations.md): the Prometheus endpoint and OTLP export when configured.
 builder.Services.AddBinderyObservability(builder.Configuration);
 // The embedded MQTT broker devices connect to (after Startup, so it listens once the store is migrated).
@@ -100,6 +102,7 @@ app.MapAudit();
 app.MapBinderyMetrics();
 app.MapApiReference();
 app.MapWebhooks();
+app.MapConsole();
 
 app.Run();
 
