@@ -31,6 +31,31 @@ public readonly record struct PageRequest(int PageNum, int PageSize)
     }
 }
 
+/// <summary>
+/// Paging as the admin API asks for it (<c>offset</c>, <c>limit</c>; docs/admin-api.md): a missing offset is 0, a
+/// missing limit <see cref="DefaultLimit"/>; a negative offset or a limit outside 1–<see cref="MaxLimit"/> is refused.
+/// </summary>
+public readonly record struct AdminPage(int Skip, int Take)
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+
+    public static AdminPage From(int? offset, int? limit)
+    {
+        var skip = offset ?? 0;
+        var take = limit ?? DefaultLimit;
+        if (skip < 0)
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, "offset must be 0 or more");
+        }
+        if (take is < 1 or > MaxLimit)
+        {
+            throw new BinderyException(Errors.InvalidParameterValue, $"limit must be between 1 and {MaxLimit}");
+        }
+        return new AdminPage(skip, take);
+    }
+}
+
 /// <summary>One page of a list in the PageHelper <c>PageInfo</c> shape.</summary>
 public sealed record PageInfo<T>(
     [property: JsonPropertyName("list")] IReadOnlyList<T> List,

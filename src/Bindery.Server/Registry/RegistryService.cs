@@ -16,8 +16,6 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
 {
     public const int DefaultUserCap = 10;
     public const int MaxUserCap = 1000;
-    public const int DefaultPageSize = 100;
-    public const int MaxPageSize = 1000;
     public const int ProductSecretLength = 16;
     private const int MaxIdentifierLength = 64;
     private const int MaxNameLength = 128;
@@ -70,7 +68,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
 
     public async Task<Page<UserDomainView>> ListUserDomainsAsync(int? offset, int? limit)
     {
-        var (skip, take) = Paging(offset, limit);
+        var (skip, take) = AdminPage.From(offset, limit);
         var (total, rows) = await db.ReadAsync(async c =>
         {
             var total = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM user_domains");
@@ -192,7 +190,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
 
     public async Task<Page<ProductView>> ListProductsAsync(int? offset, int? limit)
     {
-        var (skip, take) = Paging(offset, limit);
+        var (skip, take) = AdminPage.From(offset, limit);
         return await db.ReadAsync(async c =>
         {
             var total = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM products");
@@ -324,7 +322,7 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
 
     public async Task<Page<DeviceView>> ListDevicesAsync(string pk, int? offset, int? limit)
     {
-        var (skip, take) = Paging(offset, limit);
+        var (skip, take) = AdminPage.From(offset, limit);
         _ = await GetProductAsync(pk) ?? throw ProductNotFound(pk);
         var (total, rows) = await db.ReadAsync(async c =>
         {
@@ -555,20 +553,6 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
             ? Task.CompletedTask
             : tx.ExecuteAsync("INSERT INTO product_user_domains (pk, domain_id) VALUES (@Pk, @DomainId)", domains.Select(d => new { Pk = pk, DomainId = d }));
 
-    private static (int Skip, int Take) Paging(int? offset, int? limit)
-    {
-        var skip = offset ?? 0;
-        var take = limit ?? DefaultPageSize;
-        if (skip < 0)
-        {
-            throw new BinderyException(Errors.InvalidParameterValue, "offset must be 0 or more");
-        }
-        if (take is < 1 or > MaxPageSize)
-        {
-            throw new BinderyException(Errors.InvalidParameterValue, $"limit must be between 1 and {MaxPageSize}");
-        }
-        return (skip, take);
-    }
 
     private static string Identifier(string value, string field)
     {

@@ -14,8 +14,6 @@ namespace Bindery.Webhooks;
 /// </summary>
 public sealed class WebhookService(IDatabase db, TimeProvider clock, IOptions<WebhookOptions> options, WebhookDispatcher dispatcher)
 {
-    public const int DefaultPageSize = 100;
-    public const int MaxPageSize = 1000;
     public const string ScopeDomain = "domain";
     public const string ScopeProduct = "product";
     private const int MaxIdLength = 128;
@@ -86,7 +84,7 @@ public sealed class WebhookService(IDatabase db, TimeProvider clock, IOptions<We
 
     public async Task<Page<WebhookView>> ListAsync(int? offset, int? limit, string? userDomain, string? pk, CancellationToken cancellationToken)
     {
-        var (skip, take) = Paging(offset, limit);
+        var (skip, take) = AdminPage.From(offset, limit);
         var where = userDomain is not null ? "WHERE scope_type = 'domain' AND scope_id = @Scope"
             : pk is not null ? "WHERE scope_type = 'product' AND scope_id = @Scope" : "";
         var scope = userDomain ?? pk;
@@ -164,7 +162,7 @@ public sealed class WebhookService(IDatabase db, TimeProvider clock, IOptions<We
         {
             throw new BinderyException(Errors.WebhookDeliveryStateInvalid, "state must be pending, delivered or dead");
         }
-        var (skip, take) = Paging(offset, limit);
+        var (skip, take) = AdminPage.From(offset, limit);
         var where = "endpoint_id = @Id" + (state is null ? "" : " AND state = @State");
         return await db.ReadAsync(async c =>
         {
@@ -258,18 +256,4 @@ public sealed class WebhookService(IDatabase db, TimeProvider clock, IOptions<We
 
     private static BinderyException NotFound() => new(Errors.WebhookNotFound);
 
-    private static (int Skip, int Take) Paging(int? offset, int? limit)
-    {
-        var skip = offset ?? 0;
-        var take = limit ?? DefaultPageSize;
-        if (skip < 0)
-        {
-            throw new BinderyException(Errors.InvalidParameterValue, "offset must be 0 or more");
-        }
-        if (take is < 1 or > MaxPageSize)
-        {
-            throw new BinderyException(Errors.InvalidParameterValue, $"limit must be between 1 and {MaxPageSize}");
-        }
-        return (skip, take);
-    }
 }

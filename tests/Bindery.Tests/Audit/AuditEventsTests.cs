@@ -21,21 +21,6 @@ public sealed class AuditEventsTests(AuditFixture fx) : IClassFixture<AuditFixtu
         return (device, fx.DeviceClient(device));
     }
 
-    private static async Task<(string AuthKey, string Code)> BindWifiAsync(DeviceClient side, Tenant.User user, Tenant.Device device)
-    {
-        var code = await side.ReportNewCodeAsync();
-        var envelope = await BindingApi.BindWifiAsync(user.Client, BindingApi.WifiBody(device, code));
-        Assert.True(envelope.Code() == 200, envelope.ToString());
-        return (envelope.Data().GetProperty("authKey").GetString()!, code);
-    }
-
-    private static async Task<string> BindSnAsync(Tenant.User user, Tenant.Device device)
-    {
-        var envelope = await BindingApi.BindSnAsync(user.Client, device.Pk, device.Sn);
-        Assert.True(envelope.Code() == 200, envelope.ToString());
-        return envelope.Data().GetProperty("authKey").GetString()!;
-    }
-
     private static (string?, string?, string?, string?, string?) Entry(string kind, Tenant.User? whose, string method, string actorType, Tenant.User? actor) =>
         (kind, whose?.Uid, method, actorType, actor?.Uid);
 
@@ -51,13 +36,13 @@ public sealed class AuditEventsTests(AuditFixture fx) : IClassFixture<AuditFixtu
         var carol = await fx.Tenant.CreateUserAsync();
         var dave = await fx.Tenant.CreateUserAsync();
 
-        var aliceKey = await BindSnAsync(alice, device);
-        var (bobKey, bobCode) = await BindWifiAsync(side, bob, device);
+        var aliceKey = await BindingApi.BindSnOkAsync(alice, device);
+        var (bobKey, bobCode) = await BindingApi.BindWifiOkAsync(side, bob, device);
         var shareCode = ShareApi.Ok(await ShareApi.ShareInfoAsync(bob.Client, device.Pk, device.Dk, fx.App.Clock.GetUtcNow().AddHours(1).ToUnixTimeMilliseconds()));
         var carolKey = (await ShareSteps.AcceptOkAsync(carol, shareCode)).GetProperty("authKey").GetString();
         Assert.Equal(200, (await ShareApi.RevokeAsync(bob.Client, shareCode)).Code());
         Assert.Equal(200, (await BindingApi.UnbindAsync(bob.Client, device.Pk, device.Dk)).Code());
-        var (daveKey, daveCode) = await BindWifiAsync(side, dave, device);
+        var (daveKey, daveCode) = await BindingApi.BindWifiOkAsync(side, dave, device);
         await side.ResetAsync();
 
         var answer = await DeviceEventsAsync(device);
@@ -119,8 +104,8 @@ public sealed class AuditEventsTests(AuditFixture fx) : IClassFixture<AuditFixtu
         var (device, _) = await DeviceAsync(1, ["SN"]);
         var alice = await fx.Tenant.CreateUserAsync();
         var bob = await fx.Tenant.CreateUserAsync();
-        await BindSnAsync(alice, device);
-        await BindSnAsync(bob, device);
+        await BindingApi.BindSnOkAsync(alice, device);
+        await BindingApi.BindSnOkAsync(bob, device);
         Assert.Equal(200, (await BindingApi.UnbindAsync(alice.Client, device.Pk, device.Dk)).Code());
 
         var listed = await DeviceEventsAsync(device);
@@ -148,7 +133,7 @@ public sealed class AuditEventsTests(AuditFixture fx) : IClassFixture<AuditFixtu
         var alice = await fx.Tenant.CreateUserAsync();
         for (var i = 0; i < 3; i++)
         {
-            await BindSnAsync(alice, device);
+            await BindingApi.BindSnOkAsync(alice, device);
             Assert.Equal(200, (await BindingApi.UnbindAsync(alice.Client, device.Pk, device.Dk)).Code());
         }
         var everything = (await DeviceEventsAsync(device)).Field("eventId");
@@ -158,7 +143,7 @@ public sealed class AuditEventsTests(AuditFixture fx) : IClassFixture<AuditFixtu
         Assert.Equal(everything[..4], first.Field("eventId"));
         Assert.NotNull(first.NextCursor);
         // Two more events arrive before the next page is asked for: the next page goes on where the first ended.
-        await BindSnAsync(alice, device);
+        await BindingApi.BindSnOkAsync(alice, device);
         Assert.Equal(200, (await BindingApi.UnbindAsync(alice.Client, device.Pk, device.Dk)).Code());
         var second = await DeviceEventsAsync(device, ("limit", 4), ("cursor", first.NextCursor));
         Assert.Equal(everything[4..], second.Field("eventId"));

@@ -79,22 +79,6 @@ public sealed class BindingEventsTests(BindingFixture fx) : IClassFixture<Bindin
         return (device, fx.DeviceClient(device));
     }
 
-    /// <summary>Binds over Wi-Fi and returns the authKey and the code it consumed.</summary>
-    private static async Task<(string AuthKey, string Code)> BindWifiAsync(DeviceClient side, Tenant.User user, Tenant.Device device)
-    {
-        var code = await side.ReportNewCodeAsync();
-        var envelope = await BindingApi.BindWifiAsync(user.Client, BindingApi.WifiBody(device, code));
-        Assert.True(envelope.Code() == 200, envelope.ToString());
-        return (envelope.Data().GetProperty("authKey").GetString()!, code);
-    }
-
-    private static async Task<string> BindSnAsync(Tenant.User user, Tenant.Device device)
-    {
-        var envelope = await BindingApi.BindSnAsync(user.Client, device.Pk, device.Sn);
-        Assert.True(envelope.Code() == 200, envelope.ToString());
-        return envelope.Data().GetProperty("authKey").GetString()!;
-    }
-
     private static async Task<string> ShareAsync(Tenant.User owner, Tenant.Device device, Tenant.User guest)
     {
         var envelope = await BindingApi.ShareAsync(owner.Client, device.Pk, device.Dk, guest.Username);
@@ -107,7 +91,7 @@ public sealed class BindingEventsTests(BindingFixture fx) : IClassFixture<Bindin
     {
         var (device, side) = await DeviceAsync(2, ["WIFI"]);
         var alice = await fx.Tenant.CreateUserAsync();
-        var (authKey, code) = await BindWifiAsync(side, alice, device);
+        var (authKey, code) = await BindingApi.BindWifiOkAsync(side, alice, device);
 
         var events = await AssertEventsAsync(device, [User("bound", alice, "WIFI", true, alice)], authKey, code, alice.Token, alice.Password);
         var bindingId = await Db.ReadAsync(c => c.ExecuteScalarAsync<string>(
@@ -122,7 +106,7 @@ public sealed class BindingEventsTests(BindingFixture fx) : IClassFixture<Bindin
     {
         var (device, _) = await DeviceAsync(1, ["SN"]);
         var alice = await fx.Tenant.CreateUserAsync();
-        var authKey = await BindSnAsync(alice, device);
+        var authKey = await BindingApi.BindSnOkAsync(alice, device);
         await AssertEventsAsync(device, [User("bound", alice, "SN", false, alice)], authKey);
     }
 
@@ -180,7 +164,7 @@ public sealed class BindingEventsTests(BindingFixture fx) : IClassFixture<Bindin
     {
         var (device, _) = await DeviceAsync(2, ["SN"]);
         var alice = await fx.Tenant.CreateUserAsync();
-        var authKey = await BindSnAsync(alice, device);
+        var authKey = await BindingApi.BindSnOkAsync(alice, device);
         Assert.Equal(200, (await BindingApi.UnbindAsync(alice.Client, device.Pk, device.Dk)).Code());
         Assert.Equal(5052, (await BindingApi.UnbindAsync(alice.Client, device.Pk, device.Dk)).Code());
 
@@ -194,10 +178,10 @@ public sealed class BindingEventsTests(BindingFixture fx) : IClassFixture<Bindin
         var alice = await fx.Tenant.CreateUserAsync();
         var bob = await fx.Tenant.CreateUserAsync();
         var carol = await fx.Tenant.CreateUserAsync();
-        var (aliceKey, aliceCode) = await BindWifiAsync(side, alice, device);
+        var (aliceKey, aliceCode) = await BindingApi.BindWifiOkAsync(side, alice, device);
         var shareId = await ShareAsync(alice, device, carol);
         Assert.Equal(200, (await BindingApi.AcceptShareAsync(carol.Client, shareId)).Code());
-        var (bobKey, bobCode) = await BindWifiAsync(side, bob, device);
+        var (bobKey, bobCode) = await BindingApi.BindWifiOkAsync(side, bob, device);
 
         var events = await AssertEventsAsync(device,
         [
@@ -225,10 +209,10 @@ public sealed class BindingEventsTests(BindingFixture fx) : IClassFixture<Bindin
         var (device, side) = await DeviceAsync(1, ["SN", "WIFI"]);
         var alice = await fx.Tenant.CreateUserAsync();
         var bob = await fx.Tenant.CreateUserAsync();
-        var aliceKey = await BindSnAsync(alice, device);
+        var aliceKey = await BindingApi.BindSnOkAsync(alice, device);
         fx.App.Clock.Advance(TimeSpan.FromMilliseconds(5));
-        var bobSnKey = await BindSnAsync(bob, device);
-        var (bobKey, code) = await BindWifiAsync(side, bob, device);
+        var bobSnKey = await BindingApi.BindSnOkAsync(bob, device);
+        var (bobKey, code) = await BindingApi.BindWifiOkAsync(side, bob, device);
         // Once someone proved possession, an SN bind is refused and records nothing.
         Assert.Equal(5412, (await BindingApi.BindSnAsync(alice.Client, device.Pk, device.Sn)).Code());
 
@@ -249,10 +233,10 @@ public sealed class BindingEventsTests(BindingFixture fx) : IClassFixture<Bindin
         var alice = await fx.Tenant.CreateUserAsync();
         var bob = await fx.Tenant.CreateUserAsync();
         var carol = await fx.Tenant.CreateUserAsync();
-        var (aliceKey, code) = await BindWifiAsync(side, alice, device);
+        var (aliceKey, code) = await BindingApi.BindWifiOkAsync(side, alice, device);
         await ShareAsync(alice, device, carol);
         fx.App.Clock.Advance(TimeSpan.FromMilliseconds(5));
-        var (bobKey, bobCode) = await BindWifiAsync(side, bob, device);
+        var (bobKey, bobCode) = await BindingApi.BindWifiOkAsync(side, bob, device);
         Assert.Equal(2, (await side.ResetAsync()).GetProperty("bindingsRemoved").GetInt32());
 
         await AssertEventsAsync(device,
@@ -266,7 +250,7 @@ public sealed class BindingEventsTests(BindingFixture fx) : IClassFixture<Bindin
         ], aliceKey, code, bobKey, bobCode);
 
         var (rotating, rotatingSide) = await DeviceAsync(3, ["WIFI"]);
-        var (rotatingKey, rotatingCode) = await BindWifiAsync(rotatingSide, alice, rotating);
+        var (rotatingKey, rotatingCode) = await BindingApi.BindWifiOkAsync(rotatingSide, alice, rotating);
         Assert.Equal(0, (await rotatingSide.ResetAsync()).GetProperty("bindingsRemoved").GetInt32());
         await AssertEventsAsync(rotating, [User("bound", alice, "WIFI", true, alice)], rotatingKey, rotatingCode);
     }
@@ -277,7 +261,7 @@ public sealed class BindingEventsTests(BindingFixture fx) : IClassFixture<Bindin
         var (device, side) = await DeviceAsync(2, ["WIFI"]);
         var alice = await fx.Tenant.CreateUserAsync();
         var carol = await fx.Tenant.CreateUserAsync();
-        var (aliceKey, code) = await BindWifiAsync(side, alice, device);
+        var (aliceKey, code) = await BindingApi.BindWifiOkAsync(side, alice, device);
         await ShareAsync(alice, device, carol);
         var deleted = await fx.App.CreateAdminClient().DeleteAsync($"/admin/v1/products/{device.Pk}/devices/{device.Dk}");
         Assert.True(deleted.IsSuccessStatusCode, await deleted.Content.ReadAsStringAsync());
@@ -332,7 +316,7 @@ public sealed class BindingEventsTests(BindingFixture fx) : IClassFixture<Bindin
         var alice = await fx.Tenant.CreateUserAsync();
         var carol = await fx.Tenant.CreateUserAsync();
         var dave = await fx.Tenant.CreateUserAsync();
-        var (aliceKey, code) = await BindWifiAsync(side, alice, device);
+        var (aliceKey, code) = await BindingApi.BindWifiOkAsync(side, alice, device);
         var carolShare = await ShareAsync(alice, device, carol);
         Assert.Equal(Bindery.Infrastructure.Errors.AlreadyExists.Code, (await BindingApi.ShareByAsync(alice.Client, device.Pk, device.Dk, ("username", carol.Username), ("coverMark", 2))).Code());
         Assert.Equal(200, (await BindingApi.AcceptShareAsync(carol.Client, carolShare)).Code());
@@ -341,7 +325,7 @@ public sealed class BindingEventsTests(BindingFixture fx) : IClassFixture<Bindin
         Assert.Equal(1, left.Data().GetProperty("bindingSum").GetInt32());
         // A pending share is moot once its recipient binds the device themselves.
         await ShareAsync(alice, device, dave);
-        var (daveKey, daveCode) = await BindWifiAsync(side, dave, device);
+        var (daveKey, daveCode) = await BindingApi.BindWifiOkAsync(side, dave, device);
 
         await AssertEventsAsync(device,
         [
@@ -361,7 +345,7 @@ public sealed class BindingEventsTests(BindingFixture fx) : IClassFixture<Bindin
         var (device, side) = await DeviceAsync(2, ["SN", "WIFI"]);
         var alice = await fx.Tenant.CreateUserAsync();
         var bob = await fx.Tenant.CreateUserAsync();
-        var (aliceKey, code) = await BindWifiAsync(side, alice, device);
+        var (aliceKey, code) = await BindingApi.BindWifiOkAsync(side, alice, device);
 
         // 5412: owner mode, someone holds it (a fresh, valid code is consumed and rolled back).
         var bobCode = await side.ReportNewCodeAsync();
@@ -416,7 +400,7 @@ public sealed class BindingEventsTests(BindingFixture fx) : IClassFixture<Bindin
     {
         var (device, _) = await DeviceAsync(1, ["SN"]);
         var alice = await fx.Tenant.CreateUserAsync();
-        await BindSnAsync(alice, device);
+        await BindingApi.BindSnOkAsync(alice, device);
         var pruner = fx.App.Services.GetRequiredService<BindingEventPruner>();
         Assert.Single(await EventsAsync(device));
 

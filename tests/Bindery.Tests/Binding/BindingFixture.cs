@@ -41,6 +41,23 @@ public static class BindingApi
 {
     public const string Base = "/v2/binding/enduserapi";
 
+    /// <summary>The device reports a fresh code and <paramref name="user"/> binds with it over Wi-Fi; the authKey and the code it consumed.</summary>
+    public static async Task<(string AuthKey, string Code)> BindWifiOkAsync(DeviceClient side, Tenant.User user, Tenant.Device device)
+    {
+        var code = await side.ReportNewCodeAsync();
+        var envelope = await BindWifiAsync(user.Client, WifiBody(device, code));
+        Assert.True(envelope.Code() == 200, envelope.ToString());
+        return (envelope.Data().GetProperty("authKey").GetString()!, code);
+    }
+
+    /// <summary><paramref name="user"/> binds by the device's serial number; the authKey.</summary>
+    public static async Task<string> BindSnOkAsync(Tenant.User user, Tenant.Device device)
+    {
+        var envelope = await BindSnAsync(user.Client, device.Pk, device.Sn);
+        Assert.True(envelope.Code() == 200, envelope.ToString());
+        return envelope.Data().GetProperty("authKey").GetString()!;
+    }
+
     public static string Query(params (string Name, object? Value)[] parameters) =>
         string.Join('&', parameters.Where(p => p.Value is not null).Select(p =>
             $"{p.Name}={Uri.EscapeDataString(p.Value is bool b ? (b ? "true" : "false") : Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture)!)}"));

@@ -104,5 +104,5 @@ public sealed class DevicesModel(RegistryService registry, ConsoleDevices device
     }
 
     private async Task LoadProductsAsync() =>
-        Products = (await registry.ListProductsAsync(0, RegistryService.MaxPageSize)).Items.Select(p => p.Pk).ToArray();
+        Products = (await registry.ListProductsAsync(0, AdminPage.MaxLimit)).Items.Select(p => p.Pk).ToArray();
 }

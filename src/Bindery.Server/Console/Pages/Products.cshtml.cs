@@ -56,8 +56,8 @@ public sealed class ProductsModel(RegistryService registry) : PageModel
 
     private async Task LoadAsync()
     {
-        Products = await registry.ListProductsAsync(0, RegistryService.MaxPageSize);
-        Domains = (await registry.ListUserDomainsAsync(0, RegistryService.MaxPageSize)).Items.Select(d => d.Id).ToArray();
+        Products = await registry.ListProductsAsync(0, AdminPage.MaxLimit);
+        Domains = (await registry.ListUserDomainsAsync(0, AdminPage.MaxLimit)).Items.Select(d => d.Id).ToArray();
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

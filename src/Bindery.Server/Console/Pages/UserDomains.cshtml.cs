@@ -14,7 +14,7 @@ public sealed class UserDomainsModel(RegistryService registry) : PageModel
 
     public UserDomainView? Created { get; private set; }
 
-    public async Task OnGetAsync() => Domains = await registry.ListUserDomainsAsync(0, RegistryService.MaxPageSize);
+    public async Task OnGetAsync() => Domains = await registry.ListUserDomainsAsync(0, AdminPage.MaxLimit);
 
     public async Task OnPostAsync([FromForm(Name = "Id")] string? id, [FromForm(Name = "HomeMode")] bool homeMode)
     {
@@ -27,6 +27,6 @@ public sealed class UserDomainsModel(RegistryService registry) : PageModel
             Error = ConsoleErrors.Describe(e);
             Response.StatusCode = StatusCodes.Status400BadRequest;
         }
-        Domains = await registry.ListUserDomainsAsync(0, RegistryService.MaxPageSize);
+        Domains = await registry.ListUserDomainsAsync(0, AdminPage.MaxLimit);
     }
 }
