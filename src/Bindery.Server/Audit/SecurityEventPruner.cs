@@ -22,16 +22,7 @@ public sealed class SecurityEventPruner(IDatabase db, TimeProvider clock, IOptio
     protected override Task<int> RunOnceAsync(CancellationToken cancellationToken) => PruneAsync(cancellationToken);
 
     /// <summary>Deletes every refusal older than the retention; returns how many went.</summary>
-    public async Task<int> PruneAsync(CancellationToken cancellationToken = default)
-    {
-        var retention = options.Value.RefusalRetention;
-        if (retention <= TimeSpan.Zero)
-        {
-            return 0;
-        }
-        var cutoff = clock.GetUtcNow().ToUnixTimeMilliseconds() - (long)retention.TotalMilliseconds;
-        return await DeleteInBatchesAsync(db,
-            "DELETE FROM security_events WHERE seq IN (SELECT seq FROM security_events WHERE occurred_at < @Cutoff ORDER BY seq LIMIT @Batch)",
-            new() { ["Cutoff"] = cutoff }, cancellationToken);
-    }
+    public Task<int> PruneAsync(CancellationToken cancellationToken = default) =>
+        DeleteOlderThanAsync(db, clock, options.Value.RefusalRetention,
+            "DELETE FROM security_events WHERE seq IN (SELECT seq FROM security_events WHERE occurred_at < @Cutoff ORDER BY seq LIMIT @Batch)", cancellationToken);
 }

@@ -21,16 +21,7 @@ public sealed class BindingEventPruner(IDatabase db, TimeProvider clock, IOption
     protected override Task<int> RunOnceAsync(CancellationToken cancellationToken) => PruneAsync(cancellationToken);
 
     /// <summary>Deletes every event older than the retention; returns how many went.</summary>
-    public async Task<int> PruneAsync(CancellationToken cancellationToken = default)
-    {
-        var retention = options.Value.EventRetention;
-        if (retention <= TimeSpan.Zero)
-        {
-            return 0;
-        }
-        var cutoff = clock.GetUtcNow().ToUnixTimeMilliseconds() - (long)retention.TotalMilliseconds;
-        return await DeleteInBatchesAsync(db,
-            "DELETE FROM binding_events WHERE seq IN (SELECT seq FROM binding_events WHERE occurred_at < @Cutoff ORDER BY seq LIMIT @Batch)",
-            new() { ["Cutoff"] = cutoff }, cancellationToken);
-    }
+    public Task<int> PruneAsync(CancellationToken cancellationToken = default) =>
+        DeleteOlderThanAsync(db, clock, options.Value.EventRetention,
+            "DELETE FROM binding_events WHERE seq IN (SELECT seq FROM binding_events WHERE occurred_at < @Cutoff ORDER BY seq LIMIT @Batch)", cancellationToken);
 }

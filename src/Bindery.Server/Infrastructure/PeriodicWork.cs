@@ -39,6 +39,20 @@ public abstract class PeriodicWork(ILogger logger) : BackgroundService
         }
     }
 
+    /// <summary>
+    /// <see cref="DeleteInBatchesAsync"/> for a retention: the rows <paramref name="deleteBatchSql"/> selects by
+    /// <c>@Cutoff</c> (Unix ms, now less <paramref name="retention"/>); a retention of zero or less keeps everything.
+    /// </summary>
+    protected static Task<int> DeleteOlderThanAsync(IDatabase db, TimeProvider clock, TimeSpan retention, string deleteBatchSql, CancellationToken cancellationToken)
+    {
+        if (retention <= TimeSpan.Zero)
+        {
+            return Task.FromResult(0);
+        }
+        var cutoff = clock.GetUtcNow().ToUnixTimeMilliseconds() - (long)retention.TotalMilliseconds;
+        return DeleteInBatchesAsync(db, deleteBatchSql, new() { ["Cutoff"] = cutoff }, cancellationToken);
+    }
+
     /// <summary>One run; returns how many rows it removed.</summary>
     protected abstract Task<int> RunOnceAsync(CancellationToken cancellationToken);
 

@@ -19,19 +19,10 @@ public sealed class WebhookDeliveryPruner(IDatabase db, TimeProvider clock, IOpt
 
     protected override Task<int> RunOnceAsync(CancellationToken cancellationToken) => PruneAsync(cancellationToken);
 
-    public async Task<int> PruneAsync(CancellationToken cancellationToken = default)
-    {
-        var retention = options.Value.DeliveryRetention;
-        if (retention <= TimeSpan.Zero)
-        {
-            return 0;
-        }
-        var cutoff = clock.GetUtcNow().ToUnixTimeMilliseconds() - (long)retention.TotalMilliseconds;
-        return await DeleteInBatchesAsync(db,
+    public Task<int> PruneAsync(CancellationToken cancellationToken = default) =>
+        DeleteOlderThanAsync(db, clock, options.Value.DeliveryRetention,
             """
             DELETE FROM webhook_deliveries WHERE (endpoint_id, event_id) IN (
                 SELECT endpoint_id, event_id FROM webhook_deliveries WHERE state <> 'pending' AND updated_at < @Cutoff LIMIT @Batch)
-            """,
-            new() { ["Cutoff"] = cutoff }, cancellationToken);
-    }
+            """, cancellationToken);
 }
