@@ -44,8 +44,8 @@ public sealed class BenchOptions
     public bool Help { get; private set; }
 
     /// <summary>
-    /// The webhook comparison: the timed bind phase is split in two halves over devices of their own, the first with
-    /// webhooks off, the second with a webhook registered for the product and a receiver on loopback answering 200.
+    /// The webhook comparison: the timed bind phase is split in four quarters over devices of their own, alternately
+    /// with webhooks off and with a webhook registered for the product and a receiver on loopback answering 200.
     /// </summary>
     public bool Webhooks { get; private set; }
 
@@ -179,10 +179,12 @@ public sealed class BenchOptions
                                     of the TOKEN product, each with a token created and reported in the set-up, bound
                                     once (default 50000, postgres 5000; 0 skips it; at most 200 per user: the family
                                     device limit)
-          --webhooks                webhooks on vs off: the timed bind phase runs twice for --duration each, on two halves
-                                    of its devices, first without a webhook, then with one registered for the product and
-                                    a minimal receiver on loopback (started by the benchmark, answers 200) getting every
-                                    event; prints binds/s, server CPU µs per bind and their ratio, and the delivery lag
+          --webhooks                webhooks on vs off: the timed bind phase runs four times for --duration each, on
+                                    four quarters of its devices: off, on, off, on ("on": a webhook registered for the
+                                    product and a minimal receiver on loopback, started by the benchmark, answering 200,
+                                    getting every event; the warm-up binds run with one too, so the delivery path is
+                                    compiled before it is timed); prints binds/s, server CPU µs per bind and their
+                                    ratio per round and over both rounds, and the delivery lag
           --profile                 the server counts SQL statements too (Storage:Profile=true); each phase prints writer
                                     time, commit time, statements, write transactions and group-commit batches per request
           --synchronous FULL|NORMAL SQLite durability (default FULL: an acknowledged bind survives a crash and power loss)

@@ -109,17 +109,29 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
         }
         var wrk = new WrkRunner(server.BaseUrl, options.Threads, options.Connections, workDir, server.ProcessId);
         var warmSlice = wrk.WriteSlices("warm-binds", Enumerable.Range(0, warmCount).Select(BindLine));
-        // With --webhooks the timed devices are split: the first half binds with webhooks off, the second with them on.
-        var offCount = options.Webhooks ? timedCount / 2 : timedCount;
+        // With --webhooks the timed devices are split in four: binds with webhooks off, on, off again and on again,
+        // so a drift in what else the machine does during the run weighs on both sides alike.
+        var quarter = timedCount / 4;
+        var offCount = options.Webhooks ? quarter : timedCount;
         var timedSlice = wrk.WriteSlices("binds", Enumerable.Range(warmCount, offCount).Select(BindLine));
-        var hookedSlice = options.Webhooks ? wrk.WriteSlices("hooked-binds", Enumerable.Range(warmCount + offCount, timedCount - offCount).Select(BindLine)) : null;
+        string[]? webhookSlices = options.Webhooks
+            ? Enumerable.Range(1, 3).Select(i => wrk.WriteSlices($"webhook-binds-{i}", Enumerable.Range(warmCount + i * quarter, i == 3 ? timedCount - 3 * quarter : quarter).Select(BindLine))).ToArray()
+            : null;
         var readSlice = wrk.WriteSlices("reads", tokens);
+        using var receiver = options.Webhooks ? new WebhookReceiver() : null;
 
         if (options.Warmup > 0)
         {
-            Console.WriteLine($"warm-up: {options.Warmup} s each of the bare endpoint, binds ({warmCount:N0} devices) and the device list");
+            Console.WriteLine($"warm-up: {options.Warmup} s each of the bare endpoint, binds ({warmCount:N0} devices" +
+                (receiver is null ? "" : ", with a webhook and its receiver, so the delivery path is compiled too") + ") and the device list");
             await wrk.RunAsync("warm-up noop", "cycle", "GET", "/bench/noop", null, options.Warmup);
-            await wrk.RunAsync("warm-up binds", "once", "POST", BindPath, warmSlice, options.Warmup);
+            var warmHook = receiver is null ? null : await RegisterWebhookAsync(tenant, pk, receiver);
+            var warm = await wrk.RunAsync("warm-up binds", "once", "POST", BindPath, warmSlice, options.Warmup);
+            if (warmHook is not null)
+            {
+                await receiver!.WaitForAsync(warm.Succeeded, TimeSpan.FromSeconds(60));
+                await tenant.AdminDeleteAsync($"/admin/v1/webhooks/{warmHook}");
+            }
             await wrk.RunAsync("warm-up list", "cycle", "GET", ListPath, readSlice, options.Warmup);
         }
 
@@ -131,10 +143,10 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
         results.Add(noop);
         var binds = await Measure(() => wrk.RunAsync("Wi-Fi bind", "once", "POST", BindPath, timedSlice, options.Duration));
         results.Add(binds);
-        var hooked = hookedSlice is null ? null : await WebhookPhaseAsync(tenant, pk, wrk, hookedSlice, binds, Measure);
-        if (hooked is not null)
+        var webhookPhases = webhookSlices is null ? null : await WebhookPhasesAsync(tenant, pk, wrk, receiver!, webhookSlices, binds, Measure);
+        if (webhookPhases is not null)
         {
-            results.Add(hooked);
+            results.AddRange(webhookPhases);
         }
         var reads = await Measure(() => wrk.RunAsync("device list (read)", "cycle", "GET", ListPath, readSlice, options.Duration));
         results.Add(reads);
@@ -173,7 +185,7 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
         {
             Console.WriteLine($"WARNING: the {result.Name} phase ran out of prepared requests before {options.Duration} s: rerun with a larger {option}.");
         }
-        if (binds.Exhausted || hooked?.Exhausted == true)
+        if (binds.Exhausted || webhookPhases?.Any(p => p.Exhausted) == true)
         {
             Console.WriteLine(
                 $"WARNING: the bind phase ran out of devices ({timedCount:N0}) before {options.Duration} s: its binds/s is too low. " +
@@ -184,27 +196,54 @@ internal sealed class BenchRun(BenchOptions options, string workDir, ThrowawayPo
     }
 
     /// <summary>
-    /// <c>--webhooks</c>: a receiver on loopback, a webhook for the bind product (every event kind), the bind phase again
-    /// on devices of its own, then the comparison with the phase without webhooks and how long delivery lagged behind.
-    /// The webhook is deleted afterwards, so the later phases run as without <c>--webhooks</c>.
+    /// <c>--webhooks</c>: after the first bind phase (webhooks off), three more on devices of their own: on (a webhook
+    /// for the bind product, every event kind, delivered to the receiver on loopback), off (the webhook deleted), on
+    /// again. Prints each round's figures and the ratio of the two "on" phases over the two "off" phases together,
+    /// and how long delivery lagged behind. No webhook is left, so the later phases run as without <c>--webhooks</c>.
     /// </summary>
-    private async Task<LoadResult> WebhookPhaseAsync(
-        BenchTenant tenant, string pk, WrkRunner wrk, string slice, LoadResult off, Func<Func<Task<LoadResult>>, Task<LoadResult>> measure)
+    private async Task<List<LoadResult>> WebhookPhasesAsync(
+        BenchTenant tenant, string pk, WrkRunner wrk, WebhookReceiver receiver, string[] slices, LoadResult firstOff,
+        Func<Func<Task<LoadResult>>, Task<LoadResult>> measure)
     {
-        using var receiver = new WebhookReceiver();
-        var webhook = await tenant.AdminPostAsync("/admin/v1/webhooks", new { url = receiver.Url, pk });
-        var id = webhook.GetProperty("webhook").GetProperty("id").GetString()!;
-        var on = await measure(() => wrk.RunAsync("Wi-Fi bind, webhooks on", "once", "POST", BindPath, slice, options.Duration));
-        var lag = await receiver.WaitForAsync(on.Succeeded, TimeSpan.FromSeconds(60));
-        await tenant.AdminDeleteAsync($"/admin/v1/webhooks/{id}");
-        double CpuMicros(LoadResult r) => r.ServerCores / r.SucceededPerSecond * 1e6;
+        var phases = new List<LoadResult>();
+        var lags = new List<string>();
+        async Task<LoadResult> OnAsync(string name, string slice)
+        {
+            var before = receiver.Received;
+            var id = await RegisterWebhookAsync(tenant, pk, receiver);
+            var on = await measure(() => wrk.RunAsync(name, "once", "POST", BindPath, slice, options.Duration));
+            var lag = await receiver.WaitForAsync(before + on.Succeeded, TimeSpan.FromSeconds(60));
+            await tenant.AdminDeleteAsync($"/admin/v1/webhooks/{id}");
+            lags.Add(lag is null
+                ? $"{name}: the receiver got {receiver.Received - before:N0} of {on.Succeeded:N0} bound events within 60 s after the phase"
+                : $"{name}: the receiver got all {on.Succeeded:N0} bound events (signed POSTs, 200) {lag.Value.TotalSeconds:0.0} s after the phase ended");
+            return on;
+        }
+        phases.Add(await OnAsync("Wi-Fi bind, webhooks on", slices[0]));
+        phases.Add(await measure(() => wrk.RunAsync("Wi-Fi bind (2)", "once", "POST", BindPath, slices[1], options.Duration)));
+        phases.Add(await OnAsync("Wi-Fi bind, webhooks on (2)", slices[2]));
+
+        double Rate(params LoadResult[] r) => r.Sum(x => x.Succeeded) / r.Sum(x => x.Seconds);
+        double CpuMicros(params LoadResult[] r) => r.Sum(x => x.ServerCores * x.Seconds) / r.Sum(x => x.Succeeded) * 1e6;
+        LoadResult[] off = [firstOff, phases[1]], on = [phases[0], phases[2]];
+        for (var round = 0; round < 2; round++)
+        {
+            Console.WriteLine(
+                $"webhooks, round {round + 1}: binds/s off {Rate(off[round]):N0}, on {Rate(on[round]):N0} (on ÷ off = {Rate(on[round]) / Rate(off[round]):P1}); " +
+                $"server CPU per bind off {CpuMicros(off[round]):N0} µs, on {CpuMicros(on[round]):N0} µs");
+        }
         Console.WriteLine(
-            $"webhooks: binds/s off {off.SucceededPerSecond:N0}, on {on.SucceededPerSecond:N0} (on ÷ off = {on.SucceededPerSecond / off.SucceededPerSecond:P1}); " +
+            $"webhooks, both rounds: binds/s off {Rate(off):N0}, on {Rate(on):N0} (on ÷ off = {Rate(on) / Rate(off):P1}); " +
             $"server CPU per bind off {CpuMicros(off):N0} µs, on {CpuMicros(on):N0} µs (on ÷ off = {CpuMicros(on) / CpuMicros(off):P1})");
-        Console.WriteLine(lag is null
-            ? $"webhooks: the receiver got {receiver.Received:N0} of {on.Succeeded:N0} bound events within 60 s after the phase"
-            : $"webhooks: the receiver got all {on.Succeeded:N0} bound events (signed POSTs, 200) {lag.Value.TotalSeconds:0.0} s after the phase ended");
-        return on;
+        lags.ForEach(l => Console.WriteLine("webhooks, " + l));
+        return phases;
+    }
+
+    /// <summary>A webhook for the bench product delivering every event kind to the receiver; returns its id.</summary>
+    private static async Task<string> RegisterWebhookAsync(BenchTenant tenant, string pk, WebhookReceiver receiver)
+    {
+        var webhook = await tenant.AdminPostAsync("/admin/v1/webhooks", new { url = receiver.Url, pk });
+        return webhook.GetProperty("webhook").GetProperty("id").GetString()!;
     }
 
     /// <summary>

@@ -46,8 +46,9 @@ public sealed class BenchSmokeTests
 
         Assert.True(bench.ExitCode == 0, output);
         Assert.Contains("5,000 devices reported their binding code", output);
-        Assert.Contains("webhooks: binds/s off", output);
-        Assert.Contains("webhooks: the receiver got all", output);
+        Assert.Contains("webhooks, both rounds: binds/s off", output);
+        Assert.Contains("webhooks, Wi-Fi bind, webhooks on: the receiver got all", output);
+        Assert.Contains("webhooks, Wi-Fi bind, webhooks on (2): the receiver got all", output);
         Assert.Contains("binds/s ÷ bare req/s", output);
         Assert.Contains("connections open at once: 200 of 200", output);
         Assert.Contains("token reports/s ÷ bare round trips/s", output);
@@ -57,7 +58,7 @@ public sealed class BenchSmokeTests
         Assert.Contains("store profile per request", output);
         foreach (var phase in new[]
         {
-            "bare GET /bench/noop", "Wi-Fi bind", "Wi-Fi bind, webhooks on", "device list (read)", "Wi-Fi bind at 200/s",
+            "bare GET /bench/noop", "Wi-Fi bind", "Wi-Fi bind, webhooks on", "Wi-Fi bind (2)", "Wi-Fi bind, webhooks on (2)", "device list (read)", "Wi-Fi bind at 200/s",
             "device code report", "bind-token report", "Tencent token bind",
             "connect+subscribe", "bare round trip (→ 9010)", "app_bind_token → reply",
         })
