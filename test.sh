@@ -9,6 +9,18 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
+  cat <<'USAGE'
+Usage: ./test.sh [dotnet test arguments]
+  Builds once, then runs the suite on SQLite and again on PostgreSQL (a throwaway cluster on a free loopback port).
+  ./test.sh                                               the whole suite, both stores (what CI runs)
+  ./test.sh --filter "FullyQualifiedName~Bindery.Tests.X" one folder's tests, both stores
+Environment: BINDERY_REQUIRE_POSTGRES=1 makes missing PostgreSQL binaries a failure (CI); BINDERY_PG_BIN names the
+directory of initdb and pg_ctl.
+USAGE
+  exit 0
+fi
+
 postgres_missing_reason() {
   if [ -n "${BINDERY_PG_BIN:-}" ]; then
     if [ -x "$BINDERY_PG_BIN/initdb" ] && [ -x "$BINDERY_PG_BIN/pg_ctl" ]; then return 0; fi

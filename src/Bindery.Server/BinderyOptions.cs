@@ -23,4 +23,16 @@ public sealed class BinderyOptions
 
     /// <summary>Most devices one family may hold (LimitExceeded.FamilyDeviceExceedLimit).</summary>
     public int FamilyDeviceLimit { get; set; } = 200;
+
+    /// <summary>
+    /// Wrong admin keys (admin API and console sign-in) one client address may present within
+    /// <see cref="AdminKeyFailureWindow"/>; beyond it every key from that address is refused unchecked until the
+    /// window ends (docs/admin-api.md, "Authentication").
+    /// </summary>
+    public int AdminKeyFailuresPerAddress { get; set; } = 20;
+
+    /// <summary>Wrong admin keys from all addresses together within <see cref="AdminKeyFailureWindow"/> (the aggregate limit).</summary>
+    public int AdminKeyFailuresTotal { get; set; } = 500;
+
+    public TimeSpan AdminKeyFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
 }

@@ -35,6 +35,12 @@ public static class RefusalSubjects
     public const string User = "user";
     public const string Domain = "domain";
     public const string Device = "device";
+
+    /// <summary>A client address (the admin key's per-address limit; the address itself is not recorded).</summary>
+    public const string Address = "address";
+
+    /// <summary>Everyone together (an aggregate limit).</summary>
+    public const string Everyone = "everyone";
 }
 
 /// <summary>What was being guessed or presented (<c>security_events.proof</c>, the <c>proof</c> tag of <c>bindery.guess.lockouts</c>).</summary>
@@ -48,6 +54,9 @@ public static class RefusalProofs
     public const string FamilyInvite = "family_invite";
     public const string BindToken = "bind_token";
     public const string DeviceSignature = "device_signature";
+
+    /// <summary>The admin API key (admin API and console sign-in).</summary>
+    public const string AdminKey = "admin_key";
 }
 
 /// <summary>

@@ -1,4 +1,7 @@
 using Bindery.Infrastructure;
+using Bindery.Storage;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -19,6 +22,9 @@ public static class ConsoleSetup
     public static IServiceCollection AddConsole(this IServiceCollection services)
     {
         services.AddSingleton<ConsoleSessions>();
+        // The antiforgery tokens' keys in the database, shared by every node (ConsoleKeyRing).
+        services.AddDataProtection().SetApplicationName("Bindery");
+        services.AddOptions<KeyManagementOptions>().Configure<IDatabase, TimeProvider>((o, db, clock) => o.XmlRepository = new ConsoleKeyRing(db, clock));
         services.AddSingleton<ConsoleDevices>();
         services.AddRazorPages(o =>
         {
@@ -87,7 +93,7 @@ public sealed class ConsoleSessionGate : IAsyncPageFilter
         http.Response.Headers["Referrer-Policy"] = "no-referrer";
         var anonymous = context.HandlerInstance.GetType().IsDefined(typeof(ConsoleAnonymousAttribute), inherit: false);
         var sessions = http.RequestServices.GetRequiredService<ConsoleSessions>();
-        var signedIn = sessions.Touch(http.Request.Cookies[ConsoleSessions.CookieName]);
+        var signedIn = await sessions.TouchAsync(http.Request.Cookies[ConsoleSessions.CookieName], http.RequestAborted);
         if (context.HandlerInstance is PageModel page)
         {
             page.ViewData["SignedIn"] = signedIn;

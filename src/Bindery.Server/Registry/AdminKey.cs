@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using Bindery.Audit;
 using Bindery.Infrastructure;
 using Bindery.Protocol;
 using Bindery.Storage;
@@ -10,9 +13,17 @@ namespace Bindery.Registry;
 /// The device maker's admin API key. Taken from <c>Bindery:AdminKey</c> when set; otherwise generated on first
 /// start, printed once on standard output and written to <c>&lt;data dir&gt;/admin.key</c> (mode 600). Only its
 /// SHA-256 hash is stored in the database.
+/// Wrong keys are guesses (<see cref="CheckAsync"/>): limited per client address and in aggregate, in the database's
+/// <c>guess_counters</c> so every node sees the same counts.
 /// </summary>
-public sealed class AdminKey(IDatabase db, IOptions<BinderyOptions> options)
+public sealed class AdminKey(IDatabase db, IOptions<BinderyOptions> options, TimeProvider clock, SecurityAudit? audit = null)
 {
+    /// <summary><c>guess_counters</c> scope of wrong admin keys per client address (IPv4 address, IPv6 /64).</summary>
+    public const string AddressScope = "admin-key-address";
+
+    /// <summary><c>guess_counters</c> scope of wrong admin keys from everywhere (subject <c>*</c>).</summary>
+    public const string TotalScope = "admin-key-all";
+
     public const string HeaderName = "X-Admin-Key";
 
     /// <summary>Every route under this prefix needs the key, unknown ones included.</summary>
@@ -57,6 +68,80 @@ public sealed class AdminKey(IDatabase db, IOptions<BinderyOptions> options)
         Console.WriteLine($"Bindery admin API key (shown once, also saved to {file}): {key}");
     }
 
+    /// <summary>
+    /// Whether <paramref name="candidate"/> is the admin key, counting a wrong one as a guess of
+    /// <paramref name="remote"/>'s address and of everyone. Once the address or everyone together reached its limit
+    /// in the window (<see cref="BinderyOptions.AdminKeyFailuresPerAddress"/>, <see cref="BinderyOptions.AdminKeyFailuresTotal"/>),
+    /// every key is refused unchecked, the right one too, with the same answer as a wrong one. No key at all is no
+    /// guess (nothing was tried) and is not counted.
+    /// </summary>
+    public async Task<bool> CheckAsync(string? candidate, IPAddress? remote, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(candidate))
+        {
+            return false;
+        }
+        var o = options.Value;
+        var address = AddressSubject(remote);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var since = now - (long)o.AdminKeyFailureWindow.TotalMilliseconds;
+        var counts = await db.ReadAsync(async c => (await c.QueryAsync<(string Scope, long Failures)>(
+            """
+            SELECT scope, failures FROM guess_counters
+            WHERE ((scope = @AddressScope AND subject = @Address) OR (scope = @TotalScope AND subject = '*')) AND window_started_at > @Since
+            """,
+            new { AddressScope, Address = address, TotalScope, Since = since })).ToList(), cancellationToken);
+        if (counts.Any(c => c.Failures >= (c.Scope == AddressScope ? o.AdminKeyFailuresPerAddress : o.AdminKeyFailuresTotal)))
+        {
+            return false;
+        }
+        if (IsValid(candidate))
+        {
+            return true;
+        }
+        await db.WriteAsync(async tx =>
+        {
+            var byAddress = await GuessCounters.RecordFailureAsync(tx, AddressScope, address, o.AdminKeyFailureWindow, now);
+            var total = await GuessCounters.RecordFailureAsync(tx, TotalScope, "*", o.AdminKeyFailureWindow, now);
+            if (audit is not null)
+            {
+                List<SecurityEvent> lockouts = [];
+                if (byAddress == o.AdminKeyFailuresPerAddress)
+                {
+                    lockouts.Add(SecurityEvent.LockedOut(RefusalSubjects.Address, RefusalProofs.AdminKey));
+                }
+                if (total == o.AdminKeyFailuresTotal)
+                {
+                    lockouts.Add(SecurityEvent.LockedOut(RefusalSubjects.Everyone, RefusalProofs.AdminKey));
+                }
+                await audit.RecordAsync(tx, now, [.. lockouts]);
+            }
+            return 0;
+        }, CancellationToken.None);
+        return false;
+    }
+
+    /// <summary>Whose guesses a wrong key counts against: the IPv4 address, or the IPv6 /64 (one host usually holds a whole /64).</summary>
+    public static string AddressSubject(IPAddress? remote)
+    {
+        if (remote is null)
+        {
+            return "unknown";
+        }
+        if (remote.IsIPv4MappedToIPv6)
+        {
+            remote = remote.MapToIPv4();
+        }
+        if (remote.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return remote.ToString();
+        }
+        var bytes = remote.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes) + "/64";
+    }
+
+    /// <summary>A plain comparison, counting nothing: for a second look at a key <see cref="CheckAsync"/> already let through.</summary>
     public bool IsValid(string? candidate) =>
         _hash is not null && !string.IsNullOrEmpty(candidate) && candidate.Length <= 512 && Secrets.MatchesHash(candidate, _hash);
 
@@ -80,13 +165,14 @@ public static class AdminKeyGate
     /// answer (so unknown admin routes are not told apart from known ones), before the body is bound (so a bad
     /// body does not reveal a field name) and before the Content-Type is looked at.
     /// </summary>
-    public static IApplicationBuilder UseAdminKey(this IApplicationBuilder app) => app.Use((context, next) =>
+    public static IApplicationBuilder UseAdminKey(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         if (context.Request.Path.StartsWithSegments(AdminKey.PathPrefix)
-            && !context.RequestServices.GetRequiredService<AdminKey>().IsValid(context.Request.Headers[AdminKey.HeaderName].ToString()))
+            && !await context.RequestServices.GetRequiredService<AdminKey>().CheckAsync(
+                context.Request.Headers[AdminKey.HeaderName].ToString(), context.Connection.RemoteIpAddress, context.RequestAborted))
         {
             throw new BinderyException(Errors.AdminKeyInvalid);
         }
-        return next(context);
+        await next(context);
     });
 }

@@ -12,16 +12,17 @@ public sealed class SignInModel(AdminKey adminKey, ConsoleSessions sessions) : P
 
     public IActionResult OnGet() => ViewData["SignedIn"] is true ? Redirect(ConsoleSetup.PathPrefix) : Page();
 
-    public IActionResult OnPost([FromForm(Name = "AdminKey")] string? key)
+    public async Task<IActionResult> OnPostAsync([FromForm(Name = "AdminKey")] string? key)
     {
-        if (!adminKey.IsValid(key))
+        // The admin API's check, guess limits included: a wrong key here counts as a wrong X-Admin-Key would.
+        if (!await adminKey.CheckAsync(key, HttpContext.Connection.RemoteIpAddress, HttpContext.RequestAborted))
         {
             Refused = true;
             Response.StatusCode = StatusCodes.Status401Unauthorized;
             return Page();
         }
-        sessions.End(Request.Cookies[ConsoleSessions.CookieName]);
-        ConsoleSetup.SetSessionCookie(HttpContext, sessions.Start());
+        await sessions.EndAsync(Request.Cookies[ConsoleSessions.CookieName], HttpContext.RequestAborted);
+        ConsoleSetup.SetSessionCookie(HttpContext, await sessions.StartAsync(HttpContext.RequestAborted));
         return Redirect(ConsoleSetup.PathPrefix);
     }
 }

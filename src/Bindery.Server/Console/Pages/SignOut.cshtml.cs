@@ -8,9 +8,9 @@ public sealed class SignOutModel(ConsoleSessions sessions) : PageModel
 {
     public IActionResult OnGet() => Redirect(ConsoleSetup.PathPrefix);
 
-    public IActionResult OnPost()
+    public async Task<IActionResult> OnPostAsync()
     {
-        sessions.End(Request.Cookies[ConsoleSessions.CookieName]);
+        await sessions.EndAsync(Request.Cookies[ConsoleSessions.CookieName], HttpContext.RequestAborted);
         ConsoleSetup.ClearSessionCookie(HttpContext);
         return Redirect(ConsoleSetup.PathPrefix + "/signin");
     }
