@@ -3,7 +3,7 @@
 -- checks out claims its row in a write of its own, committed before the bind is decided; the bind then requires
 -- that this very presentation claimed it (presentation_id), so a signature is spent whatever the bind answers and
 -- a replay finds the row taken. The primary key decides between racing presentations. Rows older than a day are
--- deleted by the next claim for the same device (a timestamp that old is refused anyway).
+-- deleted by the next claim for the same device and by the periodic guess pruning (a timestamp that old is refused anyway).
 CREATE TABLE tencent_sig_uses (
     pk               TEXT NOT NULL,
     dk               TEXT NOT NULL,
