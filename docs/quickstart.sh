@@ -140,5 +140,22 @@ echo "   the /v2 device list shows it with bindingType 2 (a token binding lists 
 R=$(curl -s -X DELETE "$B/v2/binding/enduserapi/unbundlingDeviceDk?pk=$PLUG_PK&dk=$PLUG_DK" -H "Authorization: $TOKEN")
 expect_code 200 "$R"
 
+step "9. Tencent-style signature binding of $LOCK_PK (owner mode): the device signs, the app relays the signature"
+# What the device hands the app during provisioning: an HMAC with its secret over its name, the time and a ConnId.
+BODY=$(sim sig-bind --demo --pk "$LOCK_PK" --dk "$LOCK_DK" --access-token "$TOKEN" --print-body)
+echo "   $BODY" | sed -E 's/"AccessToken":"[^"]*"/"AccessToken":"…"/'
+R=$(curl -s "$B/api/exploreropen/tokenapi" -H 'Content-Type: application/json' -d "$BODY")
+echo "   $R"
+case "$R" in *'"Error"'*) fail "signature binding refused: $R" ;; esac
+expect_text '"AppDeviceInfo"' "$R"
+R=$(curl -s "$B/api/exploreropen/tokenapi" -H 'Content-Type: application/json' -d "$BODY")
+echo "   the same signature again: $R"
+expect_text 'Device verification failed' "$R"
+R=$(curl -s "$B/v2/binding/enduserapi/userDeviceList" -H "Authorization: $TOKEN")
+expect_text '"verified":1,' "$R"
+echo "   bound with proof of possession (verified 1); each signature binds once"
+R=$(curl -s -X DELETE "$B/v2/binding/enduserapi/unbundlingDeviceDk?pk=$LOCK_PK&dk=$LOCK_DK" -H "Authorization: $TOKEN")
+expect_code 200 "$R"
+
 echo
-echo "QUICKSTART OK: Wi-Fi, SN, pure-BT and Tencent-style token bindings done; the second user got 5412 on the owner-mode lock."
+echo "QUICKSTART OK: Wi-Fi, SN, pure-BT, Tencent-style token and signature bindings done; the second user got 5412 on the owner-mode lock."

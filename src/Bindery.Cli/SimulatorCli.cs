@@ -18,6 +18,8 @@ public static class SimulatorCli
         ReportSecretCommand.Create,
         BtPayloadCommand.Create,
         ReportTokenCommand.Create,
+        SigBindCommand.Create,
+        QrCodeCommand.Create,
         MqttDeviceCommand.Create,
         StateCommand.Create,
         ResetCommand.Create,

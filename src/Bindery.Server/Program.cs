@@ -95,6 +95,7 @@ app.MapRegistry();
 app.MapAccounts();
 app.MapHomes();
 app.MapBinding();
+app.MapQrSignatures();
 app.MapSharing();
 app.MapDeviceApi();
 app.MapTencent();

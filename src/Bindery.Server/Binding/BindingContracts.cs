@@ -98,7 +98,7 @@ public sealed record DeviceDetails
     [JsonPropertyName("deviceName")]
     public required string DeviceName { get; init; }
 
-    /// <summary>1 SN, 2 Wi-Fi (and the Tencent-style token binding), 4 Bluetooth; 3 (PKDK) is not served.</summary>
+    /// <summary>1 SN (and a QR secure add), 2 Wi-Fi (and the Tencent-style token and signature bindings), 3 PK/DK, 4 Bluetooth.</summary>
     [JsonPropertyName("bindingType")]
     public required int BindingType { get; init; }
 

@@ -38,6 +38,9 @@ public static class BindingEndpoints
                 Errors.MatterVendorMissing, Errors.MatterFabricIdMissing, Errors.MatterNodeIdMissing);
         group.MapPost("/deviceBindingByPureBt", BindByPureBtAsync).WithSummary("Bind a pure-Bluetooth device with its signed or encrypted proof").CountsBind(CountedOperations.Methods.PureBt)
             .WithErrors(ErrorSets.Bind).WithErrors(Errors.BindingCodeMissing, Errors.BindingCodeFormat, Errors.PwdFormat, Errors.BindingSecretNotReported);
+        group.MapPost("/bindDeviceDk", DkBinding.BindAsync).WithSummary("Bind a device by pk and dk, with the bindingCode it reported (PK/DK binding)").CountsBind(CountedOperations.Methods.Dk)
+            .WithErrors(ErrorSets.Bind).WithErrors(Errors.BindingCodeMissing, Errors.BindingCodeFormat, Errors.BindingCodeNotReported, Errors.BindingCodeExpired,
+                Errors.BindingCodeVerificationFailed, Errors.BindingSecretNotReported);
         group.MapDelete("/unbundlingDeviceDk", UnbindAsync).WithSummary("Unbind the caller's binding of a device (isInit also resets the device's binding state)").CountsUnbind()
             .WithErrors(Errors.ProductKeyMissing, Errors.DeviceKeyMissing, Errors.DkFormat, Errors.DeviceNotBound, Errors.NoPermission, Errors.DeviceVerificationFailed, Errors.InvalidParameterValue);
         group.MapGet("/getDeviceInfoByBinding", PreCheckAsync).WithSummary("Pre-check before binding: may this user bind the device, and how")

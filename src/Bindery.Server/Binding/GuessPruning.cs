@@ -27,6 +27,10 @@ public sealed class GuessPruning(IDatabase db, TimeProvider clock, GuessLimiter 
             await guesses.PruneSnFailuresAsync(tx, now)
             + await tx.ExecuteAsync(
                 "DELETE FROM guess_counters WHERE window_started_at < @Before",
-                new { Before = now - (long)options.Value.GuessCounterRetention.TotalMilliseconds }), cancellationToken);
+                new { Before = now - (long)options.Value.GuessCounterRetention.TotalMilliseconds })
+            // Spent device signatures (signature binding): a day old, their timestamps are refused anyway.
+            + await tx.ExecuteAsync(
+                "DELETE FROM tencent_sig_uses WHERE used_at < @Before",
+                new { Before = now - (long)SignatureBindingProof.Retention.TotalMilliseconds }), cancellationToken);
     }
 }

@@ -32,7 +32,7 @@ public sealed class DemoSeeder(
     public const string SecondUsername = "demo2";
     public const int DevicesPerProduct = 3;
 
-    private static readonly string[] AllMethods = ["SN", "WIFI", "BT", "TOKEN"];
+    private static readonly string[] AllMethods = ["SN", "WIFI", "BT", "TOKEN", "SIG", "DK"];
 
     private static readonly (string Pk, string Name, string Logo, string ModuleType, int Mode, int UserCap, string SnPrefix)[] Products =
     [

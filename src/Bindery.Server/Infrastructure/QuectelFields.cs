@@ -6,14 +6,15 @@ namespace Bindery.Infrastructure;
 public static class QuectelFields
 {
     /// <summary>
-    /// The real cloud's integer binding types: 1 SN, 2 Wi-Fi, 3 PKDK (not served), 4 Bluetooth. A Tencent-style token
+    /// The real cloud's integer binding types: 1 SN (and a QR secure add, unverified like it), 2 Wi-Fi (and a Tencent signature binding), 3 PKDK, 4 Bluetooth. A Tencent-style token
     /// binding is 2: the device was provisioned onto Wi-Fi by the app and proved itself by reporting the app's token
     /// over the network, as a Wi-Fi device reports its bindingCode. Anything else (never stored today) is 0.
     /// </summary>
     public static int BindingType(string method) => method switch
     {
-        "SN" => 1,
-        "WIFI" or "TOKEN" => 2,
+        "SN" or "QR" => 1,
+        "WIFI" or "TOKEN" or "SIG" => 2,
+        "DK" => 3,
         "BT" => 4,
         _ => 0,
     };

@@ -31,12 +31,17 @@ public static class CountedOperations
         public const string Wifi = "wifi";
         public const string PureBt = "pure_bt";
         public const string TencentToken = "tencent_token";
+        public const string TencentSig = "tencent_sig";
+        public const string TencentSecureAdd = "tencent_secure_add";
+        public const string Dk = "dk";
     }
 
     /// <summary>The Tencent actions that are counted, and as what.</summary>
     private static readonly Dictionary<string, CountedOperation> TencentActions = new(StringComparer.Ordinal)
     {
         ["AppTokenBindDeviceFamily"] = new(CountedOperation.Kinds.Bind, BinderyMetrics.Dialects.Tencent, Methods.TencentToken),
+        ["AppSigBindDeviceInFamily"] = new(CountedOperation.Kinds.Bind, BinderyMetrics.Dialects.Tencent, Methods.TencentSig),
+        ["AppSecureAddDeviceInFamily"] = new(CountedOperation.Kinds.Bind, BinderyMetrics.Dialects.Tencent, Methods.TencentSecureAdd),
         ["AppDeleteDeviceInFamily"] = new(CountedOperation.Kinds.Unbind, BinderyMetrics.Dialects.Tencent, ""),
     };
 

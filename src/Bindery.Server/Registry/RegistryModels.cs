@@ -22,6 +22,15 @@ public enum BindingMethods
     Wifi = 2,
     Bt = 4,
     Token = 8,
+
+    /// <summary>A signature the device computed with its secret (Tencent AppSigBindDeviceInFamily).</summary>
+    Sig = 16,
+
+    /// <summary>A QR code's DeviceSignature (Tencent AppSecureAddDeviceInFamily): unverified, like an SN.</summary>
+    Qr = 32,
+
+    /// <summary>Quectel bindDeviceDk, with the bindingCode the device reported.</summary>
+    Dk = 64,
 }
 
 /// <summary>The wire names of <see cref="BindingMethods"/>: <c>SN</c>, <c>WIFI</c>, <c>BT</c>, <c>TOKEN</c>.</summary>
@@ -33,6 +42,9 @@ public static class BindingMethodNames
         ("WIFI", BindingMethods.Wifi),
         ("BT", BindingMethods.Bt),
         ("TOKEN", BindingMethods.Token),
+        ("SIG", BindingMethods.Sig),
+        ("QR", BindingMethods.Qr),
+        ("DK", BindingMethods.Dk),
     ];
 
     public static BindingMethods? Parse(string? name)

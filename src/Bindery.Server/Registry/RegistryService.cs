@@ -616,13 +616,13 @@ public sealed class RegistryService(IDatabase db, TimeProvider clock, IOptions<B
     {
         if (names.Count == 0 || names.Count > 16)
         {
-            throw new BinderyException(Errors.InvalidParameterValue, "methods must list 1 to 4 of SN, WIFI, BT, TOKEN");
+            throw new BinderyException(Errors.InvalidParameterValue, "methods must list 1 to 7 of SN, WIFI, BT, TOKEN, SIG, QR, DK");
         }
         var methods = BindingMethods.None;
         foreach (var name in names)
         {
             methods |= BindingMethodNames.Parse(name)
-                ?? throw new BinderyException(Errors.InvalidParameterValue, "methods may only contain SN, WIFI, BT, TOKEN");
+                ?? throw new BinderyException(Errors.InvalidParameterValue, "methods may only contain SN, WIFI, BT, TOKEN, SIG, QR, DK");
         }
         return methods;
     }

@@ -14,8 +14,11 @@ namespace Bindery.Tencent;
 /// ProductId = pk, DeviceName = the device key (dk). Times are Unix seconds.
 /// </summary>
 public sealed class TencentActions(UserSessions sessions, AccountService accounts, BindTokens tokens, BindingCore core, HomeService homes, TencentEnvelopeChoice envelopes, DeviceActivity activity,
-    TencentShareActions shares, TencentFamilyActions family)
+    TencentShareActions shares, TencentFamilyActions family, TencentSigBindActions sigBind)
 {
+    /// <summary>The signature and QR binding actions (<see cref="TencentSigBindActions"/>).</summary>
+    private TencentSigBindActions SigBind => sigBind;
+
     /// <summary>The device-sharing actions (<see cref="TencentShareActions"/>), dispatched from the same table.</summary>
     private TencentShareActions Shares { get; } = shares;
 
@@ -56,6 +59,9 @@ public sealed class TencentActions(UserSessions sessions, AccountService account
         ["AppCreateDeviceBindToken"] = new(TencentShape.Flat, (a, u, p) => a.CreateTokenAsync(u, p)),
         ["AppGetDeviceBindTokenState"] = new(TencentShape.Flat, (a, u, p) => a.TokenStateAsync(u, p)),
         ["AppTokenBindDeviceFamily"] = new(TencentShape.Flat, (a, u, p) => a.TokenBindAsync(u, p)),
+        // Signature and QR binding (TencentSigBindActions): data.AppDeviceInfo.
+        ["AppSigBindDeviceInFamily"] = new(TencentShape.Flat, (a, u, p) => a.SigBind.SigBindAsync(u, p)),
+        ["AppSecureAddDeviceInFamily"] = new(TencentShape.Flat, (a, u, p) => a.SigBind.SecureAddAsync(u, p)),
         ["AppCreateFamily"] = new(TencentShape.Wrapped, (a, u, p) => a.CreateFamilyAsync(u, p)),
         ["AppGetFamilyList"] = new(TencentShape.Flat, (a, u, p) => a.FamilyListAsync(u, p)),
         ["AppDescribeFamily"] = new(TencentShape.Wrapped, (a, u, p) => a.DescribeFamilyAsync(u, p)),

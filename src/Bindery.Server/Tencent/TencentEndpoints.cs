@@ -35,6 +35,7 @@ public static class TencentEndpoints
         services.AddSingleton<TencentActions>();
         services.AddSingleton<TencentShareActions>();
         services.AddSingleton<TencentFamilyActions>();
+        services.AddSingleton<TencentSigBindActions>();
         services.AddSingleton<TencentEnvelopeChoice>();
         services.AddSingleton<TencentApps>();
         services.AddSingleton<TencentAppApi>();

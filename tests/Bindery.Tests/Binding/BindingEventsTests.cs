@@ -411,4 +411,36 @@ public sealed class BindingEventsTests(BindingFixture fx) : IClassFixture<Bindin
         Assert.True(await pruner.PruneAsync() >= 1);
         Assert.Empty(await EventsAsync(device));
     }
+
+    [Fact]
+    public async Task A_QR_secure_add_displaced_by_a_signature_binding_and_a_DK_binding_record_their_methods()
+    {
+        var (device, _) = await DeviceAsync(2, ["QR", "SIG"], fx.HomeTenant);
+        var alice = await fx.HomeTenant.CreateUserAsync();
+        var bob = await fx.HomeTenant.CreateUserAsync();
+        var aliceApi = new TencentApi(fx.App.CreateClient(), alice.Token);
+        var bobApi = new TencentApi(fx.App.CreateClient(), bob.Token);
+        var aliceFid = (await aliceApi.OkAsync("AppCreateFamily", new() { ["Name"] = "Home" })).GetProperty("FamilyId").GetString()!;
+        var bobFid = (await bobApi.OkAsync("AppCreateFamily", new() { ["Name"] = "Home" })).GetProperty("FamilyId").GetString()!;
+        var qr = (await (await fx.App.CreateAdminClient().PostAsJsonAsync($"/admin/v1/products/{device.Pk}/devices/{device.Dk}/qr-signature", new { }))
+            .ReadEnvelopeAsync()).Data().GetProperty("deviceSignature").GetString()!;
+        await aliceApi.OkAsync("AppSecureAddDeviceInFamily", new() { ["FamilyId"] = aliceFid, ["DeviceSignature"] = qr });
+        var ts = fx.App.Clock.GetUtcNow().ToUnixTimeSeconds();
+        var signature = SignatureBindingTests.DeviceSignature(device, ts, "evnts");
+        await bobApi.OkAsync("AppSigBindDeviceInFamily", new()
+        {
+            ["FamilyId"] = bobFid, ["ProductId"] = device.Pk, ["DeviceName"] = device.Dk, ["DeviceTimestamp"] = ts,
+            ["ConnId"] = "evnts", ["Signature"] = signature,
+        });
+        await AssertEventsAsync(device,
+            [User("bound", alice, "QR", false, alice), User("displaced", alice, "QR", false, bob), User("bound", bob, "SIG", true, bob)],
+            qr, signature, alice.Token, bob.Token);
+
+        var (dkDevice, side) = await DeviceAsync(1, ["DK"]);
+        var carol = await fx.Tenant.CreateUserAsync();
+        var code = await side.ReportNewCodeAsync();
+        var dk = await (await carol.Client.PostAsync($"{BindingApi.Base}/bindDeviceDk?pk={dkDevice.Pk}&dk={dkDevice.Dk}&bindingCode={code}", null)).ReadEnvelopeAsync();
+        Assert.Equal(200, dk.Code());
+        await AssertEventsAsync(dkDevice, [User("bound", carol, "DK", true, carol)], code, carol.Token);
+    }
 }

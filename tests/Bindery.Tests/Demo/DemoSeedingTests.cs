@@ -56,7 +56,7 @@ public sealed class DemoSeedingTests
             // One product per binding mode, every method enabled, devices with valid keys.
             Assert.True(tenant.UserDomain.HomeMode);
             Assert.Equal([1, 2, 3], tenant.Products.Select(p => p.BindingMode).Order());
-            Assert.All(tenant.Products, p => Assert.Equal(["SN", "WIFI", "BT", "TOKEN"], p.Methods));
+            Assert.All(tenant.Products, p => Assert.Equal(["SN", "WIFI", "BT", "TOKEN", "SIG", "DK"], p.Methods));
             Assert.All(tenant.Products.SelectMany(p => p.Devices), d => Assert.Equal(d.Dk, DeviceKeys.Normalize(d.Dk)));
             Assert.Equal(2, tenant.Users.Count);
             Assert.NotNull(tenant.FindUser("demo")!.Frid);

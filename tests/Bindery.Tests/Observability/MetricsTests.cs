@@ -201,6 +201,43 @@ public sealed class MetricsTests(MetricsFixture fx) : IClassFixture<MetricsFixtu
         var scrape = await fx.ScrapeAsync();
         Assert.Contains("# TYPE", scrape.Text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Signature_QR_and_DK_binds_count_under_their_own_method_and_no_label_holds_a_signature()
+    {
+        var product = await fx.HomeTenant.CreateProductAsync(1, methods: ["SIG", "QR"]);
+        var sigDevice = await fx.HomeTenant.CreateDeviceAsync(product.Pk);
+        var qrDevice = await fx.HomeTenant.CreateDeviceAsync(product.Pk);
+        var user = await fx.HomeTenant.CreateUserAsync();
+        var api = new TencentApi(fx.App.CreateClient(), user.Token);
+        var familyId = (await api.OkAsync("AppCreateFamily", new() { ["Name"] = "Home" })).GetProperty("FamilyId").GetString()!;
+        var ts = fx.App.Clock.GetUtcNow().ToUnixTimeSeconds();
+        var signature = SignatureBindingTests.DeviceSignature(sigDevice, ts, "mtrcs");
+        var qr = (await (await fx.App.CreateAdminClient().PostAsJsonAsync($"/admin/v1/products/{qrDevice.Pk}/devices/{qrDevice.Dk}/qr-signature", new { }))
+            .ReadEnvelopeAsync()).Data().GetProperty("deviceSignature").GetString()!;
+        var dkProduct = await fx.Tenant.CreateProductAsync(1, methods: ["DK"]);
+        var dkDevice = await fx.Tenant.CreateDeviceAsync(dkProduct.Pk);
+        var dkUser = await fx.Tenant.CreateUserAsync();
+        var code = await fx.DeviceClient(dkDevice).ReportNewCodeAsync();
+        var before = await fx.ScrapeAsync();
+
+        await api.OkAsync("AppSigBindDeviceInFamily", new()
+        {
+            ["FamilyId"] = familyId, ["ProductId"] = sigDevice.Pk, ["DeviceName"] = sigDevice.Dk, ["DeviceTimestamp"] = ts,
+            ["ConnId"] = "mtrcs", ["Signature"] = signature,
+        });
+        await api.OkAsync("AppSecureAddDeviceInFamily", new() { ["FamilyId"] = familyId, ["DeviceSignature"] = qr });
+        var dk = await (await dkUser.Client.PostAsync($"{BindingApi.Base}/bindDeviceDk?pk={dkDevice.Pk}&dk={dkDevice.Dk}&bindingCode={code}", null)).ReadEnvelopeAsync();
+        Assert.Equal(200, dk.Code());
+
+        var after = await fx.ScrapeAsync();
+        foreach (var (dialect, method) in new[] { ("tencent", "tencent_sig"), ("tencent", "tencent_secure_add"), ("quectel", "dk") })
+        {
+            (string, string)[] bound = [("dialect", dialect), ("method", method), ("outcome", "bound"), ("code", "0")];
+            Assert.Equal(1, after.Sum(Binds, bound) - before.Sum(Binds, bound));
+        }
+        AssertNoLabelHolds(after, signature, qr, code, sigDevice.DeviceSecret, user.Token);
+    }
 }
 
 /// <summary>docs/operations.md: how the switches behave at start-up.</summary>
