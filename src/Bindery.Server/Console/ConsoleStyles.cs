@@ -25,5 +25,16 @@ internal static class ConsoleStyles
         .notice { color: var(--ok); border-left: 4px solid var(--ok); padding: .4rem .7rem; }
         button { font: inherit; padding: .35rem .9rem; cursor: pointer; }
         code { overflow-wrap: anywhere; }
+        .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+        .table-scroll { max-width: 100%; overflow-x: auto; }
+        form.inline { display: inline; }
+        .filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: .5rem 1rem; align-items: end; }
+        .chart { width: 100%; max-width: 60rem; height: auto; }
+        .chart .bound { fill: var(--ok); } .chart .refused { fill: var(--bad); }
+        .chart text { font: 11px system-ui, sans-serif; fill: currentColor; }
+        .chart line { stroke: #8888; }
+        .legend span { display: inline-block; width: .8em; height: .8em; margin-right: .3em; vertical-align: middle; }
+        .legend .bound { background: var(--ok); } .legend .refused { background: var(--bad); }
+        nav.pager { display: flex; gap: 1rem; margin: .7rem 0; }
         """;
 }
