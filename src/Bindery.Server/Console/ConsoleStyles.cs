@@ -36,5 +36,7 @@ internal static class ConsoleStyles
         .legend span { display: inline-block; width: .8em; height: .8em; margin-right: .3em; vertical-align: middle; }
         .legend .bound { background: var(--ok); } .legend .refused { background: var(--bad); }
         nav.pager { display: flex; gap: 1rem; margin: .7rem 0; }
+        ul.states { display: flex; flex-wrap: wrap; gap: 1rem; list-style: none; padding: 0; }
+        [aria-current=page] { font-weight: 700; }
         """;
 }

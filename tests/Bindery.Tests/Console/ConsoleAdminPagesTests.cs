@@ -25,10 +25,14 @@ public sealed class ConsoleAdminPagesTests(ConsoleApp app) : IClassFixture<Conso
         var console = await ConsoleClient.SignedInAsync(app);
         var created = await console.PostFormAsync("/console/apps", new() { ["Name"] = "Pages app", ["UserDomain"] = tenant.DomainId });
         var appKey = ConsoleHtml.ById(await created.Content.ReadAsStringAsync(), "created-app-key");
+        var device = await tenant.CreateDeviceAsync(product.Pk);
+        var webhook = await console.PostFormAsync("/console/webhooks", new() { ["Url"] = "https://93.184.215.14/hooks", ["Pk"] = product.Pk, ["Enabled"] = "true" });
+        var webhookId = ConsoleHtml.ById(await webhook.Content.ReadAsStringAsync(), "created-webhook-id");
         var paths = new[]
         {
             "/console", "/console/apps", $"/console/apps/{appKey}", $"/console/user-domains/{tenant.DomainId}",
             $"/console/products/{product.Pk}", "/console/audit", "/console/audit?view=refusals", "/console/webhooks",
+            $"/console/webhooks/{webhookId}", $"/console/devices/{product.Pk}/{device.Dk}",
         };
         foreach (var path in paths)
         {
@@ -37,6 +41,10 @@ public sealed class ConsoleAdminPagesTests(ConsoleApp app) : IClassFixture<Conso
             var html = await page.Content.ReadAsStringAsync();
             Assert.Contains("<h1>", html, StringComparison.Ordinal);
             Assert.Contains("href=\"/console/webhooks\"", html, StringComparison.Ordinal);
+            // Every form that changes something carries the antiforgery token.
+            var posts = System.Text.RegularExpressions.Regex.Matches(html, "<form method=\"post\".*?</form>", System.Text.RegularExpressions.RegexOptions.Singleline, TimeSpan.FromSeconds(1));
+            Assert.NotEmpty(posts);
+            Assert.All(posts, form => Assert.Contains("name=\"__csrf\"", form.Value, StringComparison.Ordinal));
 
             var anonymous = await new ConsoleClient(app).Http.GetAsync(path);
             Assert.Equal(HttpStatusCode.Redirect, anonymous.StatusCode);
