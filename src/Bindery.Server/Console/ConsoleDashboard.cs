@@ -80,7 +80,8 @@ public sealed class ConsoleDashboard
             }
             if (i % 15 == 0 || i == Minutes.Count - 1)
             {
-                svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + barWidth / 2}\" y=\"{height - 8}\" text-anchor=\"middle\">{ConsoleFormat.Minute(m.MinuteStart)}</text>");
+                var anchor = i == Minutes.Count - 1 ? "end" : i == 0 ? "start" : "middle";
+                svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{(i == Minutes.Count - 1 ? x + barWidth : x + barWidth / 2)}\" y=\"{height - 8}\" text-anchor=\"{anchor}\">{ConsoleFormat.Minute(m.MinuteStart)}</text>");
             }
         }
         svg.Append("</svg>");
