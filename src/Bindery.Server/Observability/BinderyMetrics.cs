@@ -56,13 +56,15 @@ public sealed class BinderyMetrics
     private readonly IOptions<MqttOptions> _mqtt;
     private readonly TimeProvider _clock;
     private readonly ILogger<BinderyMetrics> _logger;
+    private readonly BindRates _rates;
     private long _pendingPushes = -1;
     private long _pendingReadAt;
     private int _pendingReading;
 
     public BinderyMetrics(IMeterFactory meters, IDatabase db, MqttConnections connections, IOptions<MqttOptions> mqtt, TimeProvider clock,
-        ILogger<BinderyMetrics> logger)
+        ILogger<BinderyMetrics> logger, BindRates rates)
     {
+        _rates = rates;
         _db = db;
         _connections = connections;
         _mqtt = mqtt;
@@ -88,14 +90,20 @@ public sealed class BinderyMetrics
     }
 
     /// <summary>Counts a bind attempt's outcome; <paramref name="refusal"/> null when the device was bound.</summary>
-    public void Bind(string dialect, string method, ErrorDef? refusal) =>
+    public void Bind(string dialect, string method, ErrorDef? refusal)
+    {
+        var outcome = refusal is null ? Outcomes.Bound : Outcomes.Refused;
+        var code = CodeOf(refusal);
         _binds.Add(1, new TagList
         {
             { "dialect", dialect },
             { "method", method },
-            { "outcome", refusal is null ? Outcomes.Bound : Outcomes.Refused },
-            { "code", CodeOf(refusal) },
+            { "outcome", outcome },
+            { "code", code },
         });
+        // The console's per-minute dashboard of this node (docs/console.md), from the same tag values.
+        _rates.Record(method, outcome, code);
+    }
 
     /// <summary>Counts an unbind attempt's outcome; <paramref name="refusal"/> null when the binding ended.</summary>
     public void Unbind(string dialect, ErrorDef? refusal) =>

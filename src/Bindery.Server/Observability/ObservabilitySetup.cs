@@ -27,6 +27,7 @@ public static class ObservabilitySetup
     {
         services.AddMetrics();
         services.AddSingleton<BinderyMetrics>();
+        services.AddSingleton<BindRates>();
         var prometheus = PrometheusScrape.FromConfiguration(configuration);
         if (prometheus is not null)
         {

@@ -27,6 +27,9 @@ public sealed class TencentApps(IDatabase db, TimeProvider clock)
 
     public sealed record AppInput(string? UserDomain, string? Name);
 
+    /// <summary>What may change on a registered app: its name (the AppKey, AppSecret and user domain stay).</summary>
+    public sealed record AppPatch(string? Name);
+
     /// <summary>An app a signed request was verified for.</summary>
     public sealed record VerifiedApp(string AppKey, string DomainId);
 
@@ -77,6 +80,21 @@ public sealed class TencentApps(IDatabase db, TimeProvider clock)
         (await db.ReadAsync(c => c.QueryAsync<AppRow>(
             "SELECT app_key, app_secret, domain_id, name, created_at FROM tencent_apps ORDER BY app_key")))
         .Select(a => new AppView(a.AppKey, a.Name, a.DomainId, a.CreatedAt)).ToList();
+
+    /// <summary>Renames an app; answers it as listed (never its secret). No such app: 9003.</summary>
+    public async Task<AppView> UpdateAsync(string appKey, AppPatch patch)
+    {
+        var name = Validate.Required(patch.Name, Errors.InvalidParameter, MaxNameLength, "name");
+        var row = await db.WriteAsync(async tx =>
+        {
+            var changed = await tx.ExecuteAsync("UPDATE tencent_apps SET name = @Name WHERE app_key = @AppKey", new { Name = name, AppKey = appKey });
+            return changed == 0
+                ? null
+                : await tx.QuerySingleOrDefaultAsync<AppRow>(
+                    "SELECT app_key, app_secret, domain_id, name, created_at FROM tencent_apps WHERE app_key = @AppKey", new { AppKey = appKey });
+        });
+        return row is null ? throw new BinderyException(Errors.NotFound, "no such app") : new AppView(row.AppKey, row.Name, row.DomainId, row.CreatedAt);
+    }
 
     public async Task DeleteAsync(string appKey)
     {

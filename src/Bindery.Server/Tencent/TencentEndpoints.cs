@@ -62,6 +62,7 @@ public static class TencentEndpoints
         var admin = app.MapGroup("/admin/v1/tencent-apps").WithTags("Admin").WithErrorEnvelope(ErrorEnvelopes.Admin).WithErrors(ErrorSets.Admin);
         admin.MapPost("/", CreateAppAsync).WithSummary("Register a Tencent-style app (AppKey; the AppSecret is shown once)");
         admin.MapGet("/", ListAppsAsync).WithSummary("List the registered Tencent-style apps");
+        admin.MapPatch("/{appKey}", UpdateAppAsync).WithSummary("Rename a Tencent-style app (never its secret)");
         admin.MapDelete("/{appKey}", DeleteAppAsync).WithSummary("Delete a Tencent-style app");
         return app;
     }
@@ -75,6 +76,10 @@ public static class TencentEndpoints
 
     private static async Task<Ok<QuectelEnvelope<IReadOnlyList<TencentApps.AppView>>>> ListAppsAsync(TencentApps apps) =>
         Envelope.OkResult(await apps.ListAsync());
+
+    private static async Task<Ok<QuectelEnvelope<TencentApps.AppView>>> UpdateAppAsync(
+        string appKey, [Microsoft.AspNetCore.Mvc.FromBody] TencentApps.AppPatch? body, TencentApps apps) =>
+        Envelope.OkResult(await apps.UpdateAsync(appKey, body ?? new TencentApps.AppPatch(null)));
 
     private static async Task<Ok<QuectelEnvelope<object?>>> DeleteAppAsync(string appKey, TencentApps apps)
     {

@@ -77,3 +77,6 @@ public sealed class ProductForm
     public bool SnPairingRequired { get; set; }
     public string? DeviceKeyFormat { get; set; } = DeviceKeyFormatNames.ImeiOrMac;
 }
+
+/// <summary>What the shared product fields render: the values, the user domains to offer, and whether an existing product is edited.</summary>
+public sealed record ProductFields(ProductForm Input, IReadOnlyList<string> Domains, bool Editing);
