@@ -14,6 +14,9 @@ public sealed class ProductsModel(RegistryService registry) : PageModel
         ("WIFI", "a binding code the device reports while being provisioned over Wi-Fi"),
         ("BT", "a binding code exchanged over Bluetooth"),
         ("TOKEN", "a token the device reports (Tencent-style)"),
+        ("SIG", "a signature the device computes with its secret, relayed by the app (Tencent-style, single use)"),
+        ("QR", "a maker-issued QR signature on the label: proves no more than an SN, so the binding is unverified"),
+        ("DK", "pk/dk plus the binding code the device reported (Quectel bindDeviceDk)"),
     ];
 
     public Page<ProductView> Products { get; private set; } = new(0, 0, 0, []);
