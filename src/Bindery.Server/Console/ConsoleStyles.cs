@@ -25,5 +25,7 @@ internal static class ConsoleStyles
         .notice { color: var(--ok); border-left: 4px solid var(--ok); padding: .4rem .7rem; }
         button { font: inherit; padding: .35rem .9rem; cursor: pointer; }
         code { overflow-wrap: anywhere; }
+        [hidden] { display: none !important; }
+        .progress progress { display: block; width: 100%; height: 1.2rem; margin: .3rem 0; }
         """;
 }
