@@ -78,6 +78,24 @@ public sealed class ConsoleScreenshotTests(ConsoleBrowser browser) : IClassFixtu
         }
     }
 
+    [SkippableFact]
+    public void The_README_shows_the_screenshot_command_which_runs_this_test()
+    {
+        var repo = Repository.TryRoot;
+        Skip.If(repo is null || !File.Exists(Path.Combine(repo, "README.md")), "README.md is not next to this build (tests run outside the repository)");
+        var readme = File.ReadAllText(Path.Combine(repo!, "README.md"));
+        var section = readme[readme.IndexOf("\n## Admin console", StringComparison.Ordinal)..];
+        section = section[..section.IndexOf("\n## ", 1, StringComparison.Ordinal)];
+        Assert.Contains("```sh\n./screenshots.sh\n```", section, StringComparison.Ordinal);
+
+        var script = Path.Combine(repo!, "screenshots.sh");
+        Assert.True(OperatingSystem.IsWindows() || File.GetUnixFileMode(script).HasFlag(UnixFileMode.UserExecute), "screenshots.sh is not executable");
+        var text = File.ReadAllText(script);
+        Assert.Contains($"FullyQualifiedName~{typeof(ConsoleScreenshotTests).FullName}", text, StringComparison.Ordinal);
+        Assert.Contains(DirectoryVariable, text, StringComparison.Ordinal);
+        Assert.Contains("/screenshots/", File.ReadAllLines(Path.Combine(repo!, ".gitignore")));
+    }
+
     /// <summary>Imports a small factory file with two bad lines through the form; the page then shows the import's report.</summary>
     private static async Task ImportAsync(ConsoleScene scene, IPage page)
     {
