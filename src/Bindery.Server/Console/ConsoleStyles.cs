@@ -26,6 +26,7 @@ internal static class ConsoleStyles
         button { font: inherit; padding: .35rem .9rem; cursor: pointer; }
         code { overflow-wrap: anywhere; }
         [hidden] { display: none !important; }
+        #import-outcome table { margin-bottom: 1.5rem; }
         .progress progress { display: block; width: 100%; height: 1.2rem; margin: .3rem 0; }
         """;
 }
