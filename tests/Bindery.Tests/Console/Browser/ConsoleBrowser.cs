@@ -102,6 +102,8 @@ public sealed class ConsoleBrowser : IAsyncLifetime
 
     private async Task StartOnceAsync(string chromium)
     {
+        // The whole suite runs in parallel on two cores: Playwright's 5 s default for an expectation is too tight there.
+        Assertions.SetDefaultExpectTimeout(20_000);
         _storage = TestStore.Create();
         _server = await ServerProcess.StartAsync(_storage.ForServerProcess());
         _playwright = await Playwright.CreateAsync();
@@ -128,8 +130,8 @@ public sealed class ConsoleBrowser : IAsyncLifetime
             Locale = "en-GB",
             TimezoneId = "UTC",
         });
-        // Fail fast, with Playwright's message, rather than waiting out the test host.
-        context.SetDefaultTimeout(20_000);
+        // Fail with Playwright's message rather than waiting out the test host (generous: the suite loads the machine).
+        context.SetDefaultTimeout(30_000);
         lock (_contexts)
         {
             _contexts.Add(context);
