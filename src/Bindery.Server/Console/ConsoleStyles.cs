@@ -39,5 +39,8 @@ internal static class ConsoleStyles
         fieldset > span { display: inline-block; margin-right: .9rem; white-space: nowrap; }
         ul.states { display: flex; flex-wrap: wrap; gap: 1rem; list-style: none; padding: 0; }
         [aria-current=page] { font-weight: 700; }
+        [hidden] { display: none !important; }
+        #import-outcome table { margin-bottom: 1.5rem; }
+        .progress progress { display: block; width: 100%; height: 1.2rem; margin: .3rem 0; }
         """;
 }

@@ -73,9 +73,12 @@ public sealed class DevicesModel(RegistryService registry, ConsoleDevices device
         await LoadProductsAsync();
     }
 
-    /// <summary>The rejected lines as a CSV download (the report travels in the form, so nothing is kept on the server).</summary>
+    /// <summary>
+    /// The rejected lines as a CSV download (the report travels in the form, so nothing is kept on the server). A
+    /// browser sends a form field's line breaks as CRLF: they are put back as the page wrote them.
+    /// </summary>
     public IActionResult OnPostReport([FromForm(Name = "Report")] string? report) =>
-        File(Encoding.UTF8.GetBytes(report ?? ""), "text/csv", "import-rejected-lines.csv");
+        File(Encoding.UTF8.GetBytes((report ?? "").ReplaceLineEndings("\n")), "text/csv", "import-rejected-lines.csv");
 
     private static DeviceImportReader.Format FormatOf(IFormFile file)
     {
