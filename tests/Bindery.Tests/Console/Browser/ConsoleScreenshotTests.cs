@@ -30,6 +30,11 @@ public sealed class ConsoleScreenshotTests(ConsoleBrowser browser) : IClassFixtu
         ConsoleShot.At("devices-search", s => $"/console/devices?q={Uri.EscapeDataString(s.Pk)}"),
         ConsoleShot.At("device-with-binding", s => $"/console/devices/{Uri.EscapeDataString(s.BoundDevice.Pk)}/{Uri.EscapeDataString(s.BoundDevice.Dk)}"),
         ConsoleShot.By("import-result", ImportAsync),
+        ConsoleShot.At("user-domain-edit", s => $"/console/user-domains/{Uri.EscapeDataString(s.DomainId)}"),
+        ConsoleShot.At("product-edit", s => $"/console/products/{Uri.EscapeDataString(s.Pk)}"),
+        ConsoleShot.At("apps", _ => "/console/apps"),
+        ConsoleShot.At("audit", s => $"/console/audit?pk={Uri.EscapeDataString(s.BoundDevice.Pk)}&dk={Uri.EscapeDataString(s.BoundDevice.Dk)}"),
+        ConsoleShot.At("webhooks", _ => "/console/webhooks"),
     ];
 
     [SkippableFact]
