@@ -31,6 +31,7 @@ public static class CountedOperations
         public const string Wifi = "wifi";
         public const string PureBt = "pure_bt";
         public const string TencentToken = "tencent_token";
+        public const string SubDevice = "sub_device";
     }
 
     /// <summary>The Tencent actions that are counted, and as what.</summary>
@@ -38,6 +39,7 @@ public static class CountedOperations
     {
         ["AppTokenBindDeviceFamily"] = new(CountedOperation.Kinds.Bind, BinderyMetrics.Dialects.Tencent, Methods.TencentToken),
         ["AppDeleteDeviceInFamily"] = new(CountedOperation.Kinds.Unbind, BinderyMetrics.Dialects.Tencent, ""),
+        ["AppBindSubDeviceInFamily"] = new(CountedOperation.Kinds.Bind, BinderyMetrics.Dialects.Tencent, Methods.SubDevice),
     };
 
     /// <summary>Requests to this Quectel-style endpoint count as binds by <paramref name="method"/>.</summary>

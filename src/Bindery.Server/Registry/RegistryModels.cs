@@ -22,6 +22,9 @@ public enum BindingMethods
     Wifi = 2,
     Bt = 4,
     Token = 8,
+
+    /// <summary>A gateway's sub-device, bound through its gateway (src/Bindery.Server/Gateways, docs/binding.md).</summary>
+    SubDevice = 128,
 }
 
 /// <summary>The wire names of <see cref="BindingMethods"/>: <c>SN</c>, <c>WIFI</c>, <c>BT</c>, <c>TOKEN</c>.</summary>
@@ -33,6 +36,7 @@ public static class BindingMethodNames
         ("WIFI", BindingMethods.Wifi),
         ("BT", BindingMethods.Bt),
         ("TOKEN", BindingMethods.Token),
+        ("SUB_DEVICE", BindingMethods.SubDevice),
     ];
 
     public static BindingMethods? Parse(string? name)
