@@ -102,7 +102,7 @@ public static class GatewayEndpoints
         [FromQuery] string? gatewayPk, [FromQuery] string? gatewayDk, [FromQuery] string? pk, [FromQuery] string? dk,
         [FromQuery] string? deviceName, [FromQuery] string? fid, [FromQuery] string? frid, [FromQuery] bool? isCommonDevice)
     {
-        var result = await bindings.BindAsync(user, gatewayPk, gatewayDk, pk, dk, fid, frid, deviceName, isCommonDevice ?? true,
+        var result = await bindings.BindSubDeviceAsync(user, gatewayPk, gatewayDk, pk, dk, fid, frid, deviceName, isCommonDevice ?? true,
             fidFromGateway: false, BindingErrorMap.Quectel, domainHomeModeOnly: false);
         return Envelope.OkResult(new BindResultData(result.AuthKey, result.Pk, result.Dk, (int)result.Mode, result.ProductName, result.ProductLogo));
     }

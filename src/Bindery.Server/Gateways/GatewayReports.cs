@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Bindery.Binding;
 using Bindery.Devices;
+using Bindery.Protocol;
 using Bindery.Infrastructure;
 using Bindery.Registry;
 using Bindery.Storage;

@@ -31,7 +31,7 @@ public sealed class GatewayTencentActions(SubDeviceBindings bindings, TimeProvid
         var gatewayDk = TencentActions.DeviceKeyOf(p.Required("GatewayDeviceName"));
         var pk = p.Required("ProductId", BindingCore.MaxPkLength);
         var dk = TencentActions.DeviceKeyOf(p.Required("DeviceName"));
-        var result = await bindings.BindAsync(user, gatewayPk, gatewayDk, pk, dk, fid: null, frid: null, deviceName: null, isCommonDevice: true,
+        var result = await bindings.BindSubDeviceAsync(user, gatewayPk, gatewayDk, pk, dk, fid: null, frid: null, deviceName: null, isCommonDevice: true,
             fidFromGateway: true, TencentActions.BindingErrors, domainHomeModeOnly: true);
         var now = clock.GetUtcNow().ToUnixTimeSeconds();
         var family = await bindings.FamilyOfAsync(result.BindingId);

@@ -48,7 +48,7 @@ public sealed class SubDeviceBindings(IDatabase db, BindingCore core)
     /// <paramref name="gatewayDk"/>. <paramref name="fid"/> null with <paramref name="fidFromGateway"/>: the family of
     /// the gateway binding the caller reaches the gateway through (Tencent's AppBindSubDeviceInFamily names none).
     /// </summary>
-    public async Task<BindResult> BindAsync(AppUser user, string? gatewayPk, string? gatewayDk, string? pk, string? dk,
+    public async Task<BindResult> BindSubDeviceAsync(AppUser user, string? gatewayPk, string? gatewayDk, string? pk, string? dk,
         string? fid, string? frid, string? deviceName, bool isCommonDevice, bool fidFromGateway, BindingErrorMap errors, bool domainHomeModeOnly)
     {
         var validGatewayPk = Validate.Required(gatewayPk, Errors.ProductKeyMissing, BindingCore.MaxPkLength, "gatewayPk");

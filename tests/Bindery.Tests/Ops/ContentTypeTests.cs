@@ -22,6 +22,7 @@ public sealed class ContentTypeTests : IAsyncLifetime, IDisposable
     private static readonly HashSet<string> QueryOnly =
     [
         "POST /v2/binding/enduserapi/bindDeviceSn",
+        "POST /v2/binding/enduserapi/bindGatewaySubDevice",
         "POST /admin/v1/webhooks/{id}/rotate-secret",
         "POST /admin/v1/webhooks/{id}/deliveries/{eventId}/retry",
         "POST /v2/binding/enduserapi/shareByUid",

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Bindery.Gateways;
+namespace Bindery.Protocol;
 
 /// <summary>
 /// What a sub-device proves to the cloud through its gateway: Tencent's gateway bind signature
