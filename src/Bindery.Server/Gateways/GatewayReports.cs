@@ -87,7 +87,7 @@ public sealed class GatewayReports(IDatabase db, TimeProvider clock)
 
     /// <summary>The sub-devices the gateway has (Tencent's <c>describe_sub_devices</c>).</summary>
     public async Task<SubDeviceList> ListAsync(AuthenticatedDevice gateway) =>
-        new((await db.WriteAsync(tx => tx.QueryAsync<SubDevice>(
+        new((await db.ReadAsync(connection => Dapper.SqlMapper.QueryAsync<SubDevice>(connection,
             """
             SELECT sub_pk AS pk, sub_dk AS dk, reported_at FROM gateway_sub_devices
             WHERE gateway_pk = @Pk AND gateway_dk = @Dk ORDER BY reported_at, sub_pk, sub_dk
