@@ -24,6 +24,7 @@ public static class SimulatorCli
         StateCommand.Create,
         ResetCommand.Create,
         PairingWindowCommand.Create,
+        GatewayCommand.Create,
     ];
 
     /// <summary>

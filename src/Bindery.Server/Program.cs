@@ -5,6 +5,7 @@ using Bindery.Binding;
 using Bindery.AdminConsole;
 using Bindery.Demo;
 using Bindery.Devices;
+using Bindery.Gateways;
 using Bindery.Homes;
 using Bindery.Infrastructure;
 using Bindery.Mqtt;
@@ -62,6 +63,7 @@ builder.Services
     .AddBinding()
     .AddSharing()
     .AddDeviceApi()
+    .AddGateways()
     .AddTencent()
     .AddAudit()
     .AddWebhooks()
@@ -98,6 +100,7 @@ app.MapBinding();
 app.MapQrSignatures();
 app.MapSharing();
 app.MapDeviceApi();
+app.MapGateways();
 app.MapTencent();
 app.MapAudit();
 app.MapBinderyMetrics();

@@ -225,6 +225,8 @@ public static class BindingLifecycle
         {
             await FamilyDevices.ForgetDepartedAsync(tx, binding.Fid);
         }
+        // A gateway's binding takes the sub-device bindings resting on it along (docs/binding.md, "Gateway sub-devices").
+        await Gateways.SubDeviceBindings.EndRestingOnAsync(tx, binding, actor, now);
     }
 
     /// <summary>Removes every binding of the device (oldest first) as <paramref name="kind"/>; returns how many.</summary>

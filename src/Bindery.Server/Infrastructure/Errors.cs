@@ -157,6 +157,8 @@ public static class Errors
     public static readonly ErrorDef WebhookDeliveryNotFound = new(nameof(WebhookDeliveryNotFound), 9416, "ResourceNotFound", "The webhook delivery does not exist", "回调投递记录不存在", 404);
     public static readonly ErrorDef WebhookDeliveryStateInvalid = new(nameof(WebhookDeliveryStateInvalid), 9417, "InvalidParameterValue", "Delivery state must be pending, delivered or dead", "投递状态必须是 pending、delivered 或 dead", 400);
     public static readonly ErrorDef WebhookDeliveryStillPending = new(nameof(WebhookDeliveryStillPending), 9418, "UnsupportedOperation", "The delivery is still pending; only a dead or delivered delivery can be sent again", "投递仍在进行中，只能重新投递失败或已送达的记录", 409);
+    // Gateway sub-devices (docs/binding.md, "Gateway sub-devices"; docs/device-api.md): 9451-9469.
+    public static readonly ErrorDef SubDeviceOfAnotherGateway = new(nameof(SubDeviceOfAnotherGateway), 9451, "UnsupportedOperation.DeviceHasBeenBound", "The sub-device is paired with another gateway; that gateway must remove it first", "子设备已与其他网关配对，需先由该网关解除");
 
     /// <summary>Every entry, for docs and tests.</summary>
     public static IReadOnlyList<ErrorDef> All { get; } = typeof(Errors)

@@ -256,7 +256,7 @@ public sealed class MqttBroker(
         // A device's publish is never routed to another client: the broker only carries Bindery <-> device.
         e.ProcessPublish = false;
         var kind = MqttTopics.ClassifyPublish(device, e.ApplicationMessage.Topic);
-        if (kind is not (UpTopic.Service or UpTopic.Bindery))
+        if (kind is not (UpTopic.Service or UpTopic.Bindery or UpTopic.Gateway))
         {
             if (kind == UpTopic.Foreign && logger.IsEnabled(LogLevel.Debug))
             {
@@ -267,14 +267,22 @@ public sealed class MqttBroker(
         var payload = e.ApplicationMessage.Payload;
         var oversize = payload.Length > options.Value.MaxPayloadBytes;
         var bytes = oversize ? [] : payload.ToArray();
-        var reply = kind == UpTopic.Service
-            ? await messages.HandleServiceAsync(device, bytes, oversize)
-            : await messages.HandleBinderyAsync(device, bytes, oversize);
+        var reply = kind switch
+        {
+            UpTopic.Service => await messages.HandleServiceAsync(device, bytes, oversize),
+            UpTopic.Gateway => await messages.HandleGatewayAsync(device, bytes, oversize),
+            _ => await messages.HandleBinderyAsync(device, bytes, oversize),
+        };
         if (reply is not null && _server is { } server)
         {
-            var type = kind == UpTopic.Service ? MqttTopics.ServiceType : MqttTopics.BinderyType;
+            var topic = kind switch
+            {
+                UpTopic.Service => MqttTopics.Down(device, MqttTopics.ServiceType),
+                UpTopic.Gateway => MqttTopics.GatewayResult(device),
+                _ => MqttTopics.Down(device, MqttTopics.BinderyType),
+            };
             var message = new MqttApplicationMessageBuilder()
-                .WithTopic(MqttTopics.Down(device, type))
+                .WithTopic(topic)
                 .WithPayload(reply)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .Build();

@@ -13,8 +13,13 @@ namespace Bindery.Mqtt;
 /// method per device API operation; replies carry the device API's <c>code</c> 200 / <c>msg</c> / <c>extMsg</c> /
 /// <c>data</c>). A message that cannot be read is answered, never thrown at the broker.
 /// </summary>
-public sealed class MqttDeviceMessages(DeviceReports reports, Observability.BinderyMetrics metrics, ILogger<MqttDeviceMessages> logger)
+public sealed class MqttDeviceMessages(DeviceReports reports, Observability.BinderyMetrics metrics, ILogger<MqttDeviceMessages> logger,
+    Gateways.GatewayMqtt gateways)
 {
+    /// <summary>A message on <c>$gateway/operation/{pk}/{dk}</c> (Tencent's gateway topology); the reply for <c>$gateway/operation/result/{pk}/{dk}</c>.</summary>
+    public Task<byte[]?> HandleGatewayAsync(AuthenticatedDevice device, byte[] payload, bool oversize = false) =>
+        gateways.HandleAsync(device, payload, oversize)!;
+
     public const string AppBindToken = "app_bind_token";
     public const string UnbindDeviceRequest = "unbind_device_request";
     public const string ReplySuffix = "_reply";

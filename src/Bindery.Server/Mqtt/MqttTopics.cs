@@ -14,6 +14,9 @@ public enum UpTopic
     /// <summary><c>$thing/up/bindery/{pk}/{dk}</c>: Bindery's own device protocol.</summary>
     Bindery,
 
+    /// <summary><c>$gateway/operation/{pk}/{dk}</c>: Tencent's gateway topology messages (Gateways/GatewayMqtt).</summary>
+    Gateway,
+
     /// <summary>Another <c>$thing/up/{type}/{pk}/{dk}</c> or one of its <c>$log/…/{pk}/{dk}</c> topics: accepted and dropped.</summary>
     OwnOther,
 }
@@ -29,6 +32,9 @@ public static class MqttTopics
     public const string BinderyType = "bindery";
 
     public static string Down(AuthenticatedDevice device, string type) => $"$thing/down/{type}/{device.Pk}/{device.Dk}";
+
+    /// <summary>Where a gateway's topology answers go (Tencent's <c>$gateway/operation/result/{pk}/{dk}</c>).</summary>
+    public static string GatewayResult(AuthenticatedDevice device) => $"$gateway/operation/result/{device.Pk}/{device.Dk}";
 
     /// <summary>
     /// Whether a filter the device subscribed to receives its pushes (<c>$thing/down/service/{pk}/{dk}</c>): the topic
@@ -54,6 +60,10 @@ public static class MqttTopics
                 _ => UpTopic.OwnOther,
             };
         }
+        if (levels is ["$gateway", "operation", _, _])
+        {
+            return UpTopic.Gateway;
+        }
         return levels.Length >= 3 && levels[0] == "$log" ? UpTopic.OwnOther : UpTopic.Foreign;
     }
 
@@ -64,7 +74,7 @@ public static class MqttTopics
         {
             return false;
         }
-        return levels is ["$thing", "down", _, _, _] || (levels.Length >= 3 && levels[0] == "$log");
+        return levels is ["$thing", "down", _, _, _] or ["$gateway", "operation", "result", _, _] || (levels.Length >= 3 && levels[0] == "$log");
     }
 
     /// <summary>The last two levels are the device's pk and dk, literally (never a wildcard).</summary>

@@ -34,6 +34,7 @@ public static class CountedOperations
         public const string TencentSig = "tencent_sig";
         public const string TencentSecureAdd = "tencent_secure_add";
         public const string Dk = "dk";
+        public const string SubDevice = "sub_device";
     }
 
     /// <summary>The Tencent actions that are counted, and as what.</summary>
@@ -43,6 +44,7 @@ public static class CountedOperations
         ["AppSigBindDeviceInFamily"] = new(CountedOperation.Kinds.Bind, BinderyMetrics.Dialects.Tencent, Methods.TencentSig),
         ["AppSecureAddDeviceInFamily"] = new(CountedOperation.Kinds.Bind, BinderyMetrics.Dialects.Tencent, Methods.TencentSecureAdd),
         ["AppDeleteDeviceInFamily"] = new(CountedOperation.Kinds.Unbind, BinderyMetrics.Dialects.Tencent, ""),
+        ["AppBindSubDeviceInFamily"] = new(CountedOperation.Kinds.Bind, BinderyMetrics.Dialects.Tencent, Methods.SubDevice),
     };
 
     /// <summary>Requests to this Quectel-style endpoint count as binds by <paramref name="method"/>.</summary>

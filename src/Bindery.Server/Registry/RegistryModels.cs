@@ -31,6 +31,9 @@ public enum BindingMethods
 
     /// <summary>Quectel bindDeviceDk, with the bindingCode the device reported.</summary>
     Dk = 64,
+
+    /// <summary>A gateway's sub-device, bound through its gateway (src/Bindery.Server/Gateways, docs/binding.md).</summary>
+    SubDevice = 128,
 }
 
 /// <summary>The wire names of <see cref="BindingMethods"/>: <c>SN</c>, <c>WIFI</c>, <c>BT</c>, <c>TOKEN</c>.</summary>
@@ -45,6 +48,7 @@ public static class BindingMethodNames
         ("SIG", BindingMethods.Sig),
         ("QR", BindingMethods.Qr),
         ("DK", BindingMethods.Dk),
+        ("SUB_DEVICE", BindingMethods.SubDevice),
     ];
 
     public static BindingMethods? Parse(string? name)

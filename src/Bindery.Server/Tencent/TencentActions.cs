@@ -14,7 +14,8 @@ namespace Bindery.Tencent;
 /// ProductId = pk, DeviceName = the device key (dk). Times are Unix seconds.
 /// </summary>
 public sealed class TencentActions(UserSessions sessions, AccountService accounts, BindTokens tokens, BindingCore core, HomeService homes, TencentEnvelopeChoice envelopes, DeviceActivity activity,
-    TencentShareActions shares, TencentFamilyActions family, TencentSigBindActions sigBind)
+    TencentShareActions shares, TencentFamilyActions family, TencentSigBindActions sigBind,
+    Gateways.GatewayTencentActions gateways)
 {
     /// <summary>The signature and QR binding actions (<see cref="TencentSigBindActions"/>).</summary>
     private TencentSigBindActions SigBind => sigBind;
@@ -26,6 +27,9 @@ public sealed class TencentActions(UserSessions sessions, AccountService account
     public const string DefaultRoomId = "0";
 
     public const int DefaultLimit = 20;
+
+    /// <summary>The gateway sub-device actions' runners (<see cref="Gateways.GatewayTencentActions"/>).</summary>
+    private Gateways.GatewayTencentActions GatewayActions => gateways;
 
     /// <summary>The family membership actions' runners (<see cref="TencentFamilyActions"/>).</summary>
     private TencentFamilyActions Family => family;
@@ -98,6 +102,9 @@ public sealed class TencentActions(UserSessions sessions, AccountService account
         ["AppListShareDeviceUsers"] = new(TencentShape.Flat, (a, u, p) => a.Shares.ShareUsersAsync(u, p)),
         ["AppRemoveShareDeviceUser"] = new(TencentShape.Flat, (a, u, p) => a.Shares.RemoveUserAsync(u, p)),
         ["AppSendShareDeviceInvite"] = new(TencentShape.Flat, (a, u, p) => a.Shares.InviteAsync(u, p)),
+        // Gateway sub-devices (Gateways/GatewayTencentActions): data.AppDeviceInfo; data.DeviceList/Total.
+        ["AppBindSubDeviceInFamily"] = new(TencentShape.Flat, (a, u, p) => a.GatewayActions.BindSubDeviceAsync(u, p)),
+        ["AppGetGatewayBindDeviceList"] = new(TencentShape.Flat, (a, u, p) => a.GatewayActions.GatewayDeviceListAsync(u, p)),
     };
 
     /// <summary>Every action this API answers, for docs and tests.</summary>

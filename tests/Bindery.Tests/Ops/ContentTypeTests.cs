@@ -23,6 +23,7 @@ public sealed class ContentTypeTests : IAsyncLifetime, IDisposable
     [
         "POST /v2/binding/enduserapi/bindDeviceSn",
         "POST /v2/binding/enduserapi/bindDeviceDk",
+        "POST /v2/binding/enduserapi/bindGatewaySubDevice",
         "POST /admin/v1/webhooks/{id}/rotate-secret",
         "POST /admin/v1/webhooks/{id}/deliveries/{eventId}/retry",
         "POST /v2/binding/enduserapi/shareByUid",

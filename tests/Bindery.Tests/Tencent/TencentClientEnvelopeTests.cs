@@ -54,6 +54,8 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
         ["AppListShareDeviceUsers"] = ("Users", true),
         ["AppRemoveShareDeviceUser"] = ("Status", true),
         ["AppSendShareDeviceInvite"] = ("Status", true),
+        ["AppBindSubDeviceInFamily"] = ("AppDeviceInfo", true),
+        ["AppGetGatewayBindDeviceList"] = ("DeviceList", true),
     };
 
     public static TheoryData<string> Actions => [.. TencentActions.Names];
@@ -198,6 +200,8 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
             },
             "AppBindUserShareDevice" => await SharedWithAsync(tenant, api, accept: false),
             "AppRemoveUserShareDevice" => await SharedWithAsync(tenant, api, accept: true),
+            "AppGetGatewayBindDeviceList" => new() { ["GatewayProductId"] = device.Pk, ["GatewayDeviceName"] = device.Dk, ["Offset"] = 0, ["Limit"] = 50 },
+            "AppBindSubDeviceInFamily" => await PairedSubDeviceAsync(tenant, device),
             _ => throw new InvalidOperationException($"no scenario for {action}: add one here and a placement above"),
         };
     }
@@ -236,6 +240,20 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
             parameters.Remove("ShareDeviceToken");
         }
         return parameters;
+    }
+
+    /// <summary>A sub-device the bound <paramref name="gateway"/> paired (signed); the AppBindSubDeviceInFamily parameters.</summary>
+    private async Task<Dictionary<string, object?>> PairedSubDeviceAsync(Tenant tenant, Tenant.Device gateway)
+    {
+        var product = await tenant.CreateProductAsync(1, methods: ["SUB_DEVICE"]);
+        var sub = await tenant.CreateDeviceAsync(product.Pk);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        await fx.DeviceClient(gateway).OkAsync(HttpMethod.Post, "/device/v1/sub-devices", new
+        {
+            devices = new[] { new { pk = sub.Pk, dk = sub.Dk, random = 7L, timestamp = now, signMethod = "hmacsha256",
+                signature = Bindery.Protocol.SubDeviceSignature.Compute(sub.DeviceSecret, sub.Pk, sub.Dk, 7, now) } },
+        });
+        return new() { ["GatewayProductId"] = gateway.Pk, ["GatewayDeviceName"] = gateway.Dk, ["ProductId"] = sub.Pk, ["DeviceName"] = sub.Dk };
     }
 
     private static async Task<string> UserIdAsync(ClientApi api) => (await api.FieldsAsync("AppGetUser")).GetProperty("UserID").GetString()!;

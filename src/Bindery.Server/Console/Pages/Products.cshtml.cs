@@ -17,6 +17,7 @@ public sealed class ProductsModel(RegistryService registry) : PageModel
         ("SIG", "a signature the device computes with its secret, relayed by the app (Tencent-style, single use)"),
         ("QR", "a maker-issued QR signature on the label: proves no more than an SN, so the binding is unverified"),
         ("DK", "pk/dk plus the binding code the device reported (Quectel bindDeviceDk)"),
+        ("SUB_DEVICE", "a sub-device its gateway reported pairing with, bound by the gateway's holder"),
     ];
 
     public Page<ProductView> Products { get; private set; } = new(0, 0, 0, []);
