@@ -41,6 +41,11 @@ public static class StandInSetup
         services.AddSingleton<StandInClock>();
         services.RemoveAll<TimeProvider>();
         services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<StandInClock>());
+        // After every other start-up step (the demo seeder): the fixture empties the store and loads its tenant.
+        services.AddSingleton<StandInTenant>();
+        services.AddSingleton<IStartupStep>(sp => sp.GetRequiredService<StandInTenant>());
+        services.AddSingleton<StandInDevices>();
+        services.AddSingleton<IStandInResetParticipant>(sp => sp.GetRequiredService<StandInDevices>());
         return services;
     }
 
