@@ -217,6 +217,33 @@ public sealed class StandInApiTests : IClassFixture<StandInApiTests.Server>, IAs
     }
 
     [Fact]
+    public async Task Bindery_sim_drives_the_stand_in_api()
+    {
+        var url = App.CreateClient().BaseAddress!.ToString();
+        async Task<(int Exit, string Out, string Err)> Sim(params string[] args)
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            var exit = await Bindery.Cli.SimulatorCli.RunAsync(["stand-in", "--url", url, "--key", StandInApp.Key, .. args], output, error);
+            return (exit, output.ToString(), error.ToString());
+        }
+
+        var advanced = await Sim("clock", "advance", "90s");
+        Assert.True(advanced.Exit == 0, advanced.Err);
+        Assert.Contains("90000", advanced.Out, StringComparison.Ordinal);
+        var code = await Sim("device", "--pk", PlugPk, "--dk", PlugDk1, "code", "--code", "SIMCODE23456");
+        Assert.True(code.Exit == 0, code.Err);
+        Assert.Contains("SIMCODE23456", code.Out, StringComparison.Ordinal);
+        var reset = await Sim("reset");
+        Assert.True(reset.Exit == 0, reset.Err);
+        Assert.Equal(0, (await GetAsync(StandIn, "/stand-in/v1/clock")).Data().GetProperty("offsetMs").GetInt64());
+
+        using var refused = new StringWriter();
+        Assert.Equal(1, await Bindery.Cli.SimulatorCli.RunAsync(["stand-in", "--url", url, "--key", "wrong", "reset"], TextWriter.Null, refused));
+        Assert.Contains("9471", refused.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_bad_fixture_is_refused_with_its_own_code()
     {
         using var response = await StandIn.PostAsync("/stand-in/v1/fixture", new StringContent("{\"products\": [ {\"pk\": 5 } ]", System.Text.Encoding.UTF8, "application/json"));
