@@ -41,7 +41,7 @@ public sealed class StandInSnapshot
                 FROM pg_constraint c
                 JOIN pg_class child ON child.oid = c.conrelid
                 JOIN pg_class parent ON parent.oid = c.confrelid
-                WHERE c.contype = 'f' AND c.connamespace = current_schema()::regnamespace
+                WHERE c.contype = 'f' AND c.connamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
                 """, transaction: transaction)).ToList();
         }
         else
@@ -122,7 +122,9 @@ public sealed class StandInSnapshot
             {
                 continue;
             }
-            var sql = $"INSERT INTO {Quote(table.Name)} ({string.Join(", ", table.Columns.Select(Quote))}) VALUES ({string.Join(", ", table.Columns.Select((_, i) => "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))})";
+            // PostgreSQL's identity columns (binding_events.seq, device_pushes.seq) are GENERATED ALWAYS: the snapshot's values go back as they were.
+            var overriding = tx.Dialect == SqlDialect.Postgres ? " OVERRIDING SYSTEM VALUE" : "";
+            var sql = $"INSERT INTO {Quote(table.Name)} ({string.Join(", ", table.Columns.Select(Quote))}){overriding} VALUES ({string.Join(", ", table.Columns.Select((_, i) => "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))})";
             using var command = tx.Connection.CreateCommand();
             command.Transaction = tx.Transaction;
             command.CommandText = sql;
