@@ -25,6 +25,7 @@ public static class SimulatorCli
         ResetCommand.Create,
         PairingWindowCommand.Create,
         GatewayCommand.Create,
+        StandInCommand.Create,
     ];
 
     /// <summary>

@@ -130,4 +130,12 @@ public sealed class ConsolePagesTests(ConsoleApp app) : IClassFixture<ConsoleApp
         var match = System.Text.RegularExpressions.Regex.Match(page, $"<p [^>]*role=\"{role}\"[^>]*>(.*?)</p>", System.Text.RegularExpressions.RegexOptions.Singleline, TimeSpan.FromSeconds(1));
         return match.Success ? WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Replace(match.Groups[1].Value, "<[^>]+>", "", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1))).Trim() : page;
     }
+
+    [Fact]
+    public void The_product_form_offers_every_binding_method_the_admin_API_accepts()
+    {
+        var every = Enum.GetValues<Bindery.Registry.BindingMethods>().Aggregate((a, b) => a | b);
+        Assert.Equal(Bindery.Registry.BindingMethodNames.ToNames(every).Order(StringComparer.Ordinal),
+            Bindery.AdminConsole.Pages.ProductsModel.MethodChoices.Select(m => m.Name).Order(StringComparer.Ordinal));
+    }
 }
