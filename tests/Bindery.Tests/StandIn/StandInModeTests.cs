@@ -182,6 +182,24 @@ public sealed class StandInApiTests : IClassFixture<StandInApiTests.Server>, IAs
     }
 
     [Fact]
+    public async Task A_virtual_device_reports_the_bind_token_the_app_made_and_the_Tencent_token_bind_takes_it()
+    {
+        var login = await OkAsync(App.CreateClient(), "/v2/enduser/enduserapi/login", new { userDomain = Domain, username = "alice", password = Password });
+        var app = new Bindery.Tests.Tencent.TencentApi(App.CreateClient(), login.GetProperty("accessToken").GetProperty("token").GetString()!);
+        var token = (await app.OkAsync("AppCreateDeviceBindToken")).GetProperty("Token").GetString()!;
+
+        await OkAsync(StandIn, $"/stand-in/v1/devices/{LightPk}/{LightDk}/bind-token", new { token });
+        var state = await app.OkAsync("AppGetDeviceBindTokenState", new() { ["Token"] = token });
+        Assert.Equal(2, state.GetProperty("State").GetInt32());
+
+        await app.OkAsync("AppTokenBindDeviceFamily", new()
+        {
+            ["Token"] = token, ["ProductId"] = LightPk, ["DeviceName"] = LightDk, ["FamilyId"] = Fid("Home"), ["RoomId"] = "0",
+        });
+        Assert.Contains((LightPk, LightDk), await DevicesAsync(await LoginAsync(App, "alice")));
+    }
+
+    [Fact]
     public async Task A_virtual_device_reset_ends_the_binding_and_unknown_devices_are_named()
     {
         var bob = await LoginAsync(App, "bob");

@@ -56,6 +56,8 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
         ["AppSendShareDeviceInvite"] = ("Status", true),
         ["AppBindSubDeviceInFamily"] = ("AppDeviceInfo", true),
         ["AppGetGatewayBindDeviceList"] = ("DeviceList", true),
+        ["AppSigBindDeviceInFamily"] = ("AppDeviceInfo", true),
+        ["AppSecureAddDeviceInFamily"] = ("AppDeviceInfo", true),
     };
 
     public static TheoryData<string> Actions => [.. TencentActions.Names];
@@ -168,6 +170,10 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
                 await guest.FieldsAsync("AppJoinFamily", new() { ["ShareToken"] = token });
                 return new() { ["FamilyId"] = familyId, ["MemberID"] = await UserIdAsync(guest), ["Role"] = 1 };
         }
+        if (action is "AppSigBindDeviceInFamily" or "AppSecureAddDeviceInFamily")
+        {
+            return await SignedFreshDeviceAsync(action, tenant, familyId);
+        }
         var device = await TencentClientFixture.DeviceAsync(tenant);
         if (action == "AppTokenBindDeviceFamily")
         {
@@ -240,6 +246,28 @@ public sealed class TencentClientEnvelopeTests(TencentClientFixture fx) : IClass
             parameters.Remove("ShareDeviceToken");
         }
         return parameters;
+    }
+
+    /// <summary>A new device of a SIG+QR product and what the app relays for it: the device's signature, or its label's QR signature.</summary>
+    private static async Task<Dictionary<string, object?>> SignedFreshDeviceAsync(string action, Tenant tenant, string familyId)
+    {
+        var product = await tenant.CreateProductAsync(1, methods: ["SIG", "QR"]);
+        var device = await tenant.CreateDeviceAsync(product.Pk);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        if (action == "AppSecureAddDeviceInFamily")
+        {
+            return new()
+            {
+                ["FamilyId"] = familyId, ["RoomId"] = "0",
+                ["DeviceSignature"] = Bindery.Protocol.QrDeviceSignature.Issue(device.DeviceSecret, device.Pk, device.Dk, now + 3600),
+            };
+        }
+        return new()
+        {
+            ["FamilyId"] = familyId, ["RoomId"] = "0", ["ProductId"] = device.Pk, ["DeviceName"] = device.Dk,
+            ["DeviceTimestamp"] = now, ["ConnId"] = "abcde", ["SignMethod"] = "hmacsha1", ["BindType"] = "wifi_sign",
+            ["Signature"] = Bindery.Protocol.TencentBindSignature.Sign(device.DeviceSecret, device.Pk, device.Dk, now, "abcde", "hmacsha1"),
+        };
     }
 
     /// <summary>A sub-device the bound <paramref name="gateway"/> paired (signed); the AppBindSubDeviceInFamily parameters.</summary>

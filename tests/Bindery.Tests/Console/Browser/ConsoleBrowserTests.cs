@@ -24,7 +24,7 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser browser) : IClassFixture<
         await Expect(page).ToHaveURLAsync(browser.Server.BaseUrl + "/console/signin");
 
         await ConsoleBrowser.SignInAsync(page);
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Bindery console", Level = 1 })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard", Level = 1 })).ToBeVisibleAsync();
         var cookies = await page.Context.CookiesAsync([page.Url]);
         var session = Assert.Single(cookies, c => c.Name == ConsoleSessions.CookieName);
         Assert.True(session.HttpOnly);
