@@ -11,6 +11,7 @@ using Bindery.Mqtt;
 using Bindery.Observability;
 using Bindery.Registry;
 using Bindery.Sharing;
+using Bindery.StandIn;
 using Bindery.Storage;
 using Bindery.Tencent;
 using Bindery.Webhooks;
@@ -49,6 +50,7 @@ builder.Services.Configure<JsonOptions>(o =>
 builder.Services.AddProblemDetails();
 builder.Services.AddBinderyErrors();
 builder.Services.AddBinderyApiReference();
+// The system clock; in stand-in mode AddStandIn replaces it with the advanceable StandInClock.
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddBinderyStorage(builder.Configuration);
 builder.Services.AddSingleton<AdminKey>();
@@ -66,7 +68,8 @@ builder.Services
     .AddAudit()
     .AddWebhooks()
     .AddDemo()
-    .AddConsole();
+    .AddConsole()
+    .AddStandIn(builder.Configuration, builder.Environment);
 // Metrics and traces (docs/operations.md): the Prometheus endpoint and OTLP export when configured.
 builder.Services.AddBinderyObservability(builder.Configuration);
 // The embedded MQTT broker devices connect to (after Startup, so it listens once the store is migrated).
@@ -79,6 +82,8 @@ ServerPaths.LogLocations(app);
 
 // Request logging outermost, so a line carries the status the error handling answered with.
 app.UseBinderyRequestLogging();
+// Stand-in mode only (docs/stand-in.md): its key gate, then the faults and the journal, outside the error handling.
+app.UseStandIn();
 app.UseBinderyErrors();
 // Binds, unbinds and device reports counted once each, with the code of whatever refused them; the scrape endpoint guarded.
 app.UseBinderyMetrics();
@@ -103,6 +108,7 @@ app.MapBinderyMetrics();
 app.MapApiReference();
 app.MapWebhooks();
 app.MapConsole();
+app.MapStandIn();
 
 app.Run();
 

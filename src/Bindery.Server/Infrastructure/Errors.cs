@@ -157,6 +157,9 @@ public static class Errors
     public static readonly ErrorDef WebhookDeliveryNotFound = new(nameof(WebhookDeliveryNotFound), 9416, "ResourceNotFound", "The webhook delivery does not exist", "回调投递记录不存在", 404);
     public static readonly ErrorDef WebhookDeliveryStateInvalid = new(nameof(WebhookDeliveryStateInvalid), 9417, "InvalidParameterValue", "Delivery state must be pending, delivered or dead", "投递状态必须是 pending、delivered 或 dead", 400);
     public static readonly ErrorDef WebhookDeliveryStillPending = new(nameof(WebhookDeliveryStillPending), 9418, "UnsupportedOperation", "The delivery is still pending; only a dead or delivered delivery can be sent again", "投递仍在进行中，只能重新投递失败或已送达的记录", 409);
+    // Stand-in mode (docs/stand-in.md; /stand-in/v1, X-StandIn-Key): 9471-9489.
+    public static readonly ErrorDef StandInKeyInvalid = new(nameof(StandInKeyInvalid), 9471, "UnauthorizedOperation", "Stand-in API key missing or invalid", "模拟模式密钥缺失或无效", 401);
+    public static readonly ErrorDef StandInClockAdvanceInvalid = new(nameof(StandInClockAdvanceInvalid), 9472, "InvalidParameterValue", "Advance the clock by a positive duration of at most 3650 days: seconds (a number) or by (90s, 10m, 2h, 7d, hh:mm:ss)", "请以正的时长推进时钟（最多 3650 天）：seconds（数字）或 by（90s、10m、2h、7d、hh:mm:ss）", 400);
 
     /// <summary>Every entry, for docs and tests.</summary>
     public static IReadOnlyList<ErrorDef> All { get; } = typeof(Errors)
