@@ -22,7 +22,9 @@ public static class StandInEndpoints
             .WithErrors(Errors.StandInClockAdvanceInvalid);
         clock.MapPost("/reset", ResetClock).WithSummary("Put the server's clock back to the system's time");
 
-        // faults and journal (h-faults): group.MapStandInFaults(); group.MapStandInJournal();
+        // faults and journal (h-faults)
+        group.MapStandInFaults();
+        group.MapStandInJournal();
         return app;
     }
 

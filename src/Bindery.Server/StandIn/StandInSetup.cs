@@ -41,6 +41,7 @@ public static class StandInSetup
         services.AddSingleton<StandInClock>();
         services.RemoveAll<TimeProvider>();
         services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<StandInClock>());
+        services.AddStandInTraffic(); // faults and journal (h-faults)
         return services;
     }
 
@@ -66,7 +67,8 @@ public static class StandInSetup
             }
             return next(context);
         });
-        // faults and journal middleware (h-faults): app.UseStandInJournal(); app.UseStandInFaults();
+        // faults and journal middleware (h-faults): one middleware reads each request once for both.
+        app.UseStandInTraffic();
         return app;
     }
 

@@ -170,9 +170,18 @@ public sealed record StandInCall(
         var buffer = new byte[maxBodyBytes + 1];
         var length = 0;
         int read;
-        while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted)) > 0)
+        try
         {
-            length += read;
+            while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted)) > 0)
+            {
+                length += read;
+            }
+        }
+        catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+            // The endpoint meets the same failure and answers it in its envelope; the journal keeps no body.
+            request.Body.Position = 0;
+            return (null, "(a body that could not be read)");
         }
         request.Body.Position = 0;
         if (length > maxBodyBytes)

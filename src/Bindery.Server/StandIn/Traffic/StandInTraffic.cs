@@ -29,9 +29,10 @@ public static class StandInTraffic
     }
 
     /// <summary>
-    /// The middleware. A fault is applied before the endpoint runs, so nothing is written for a request a fault
-    /// answers or drops: latency first, then the catalogued error (thrown, so it is answered in the endpoint's own
-    /// envelope by the one error handler, and counted like any refusal) or the connection aborted.
+    /// The middleware (outside the error handling, so the journal sees every final answer). A fault is applied
+    /// before the endpoint runs, so nothing is written for a request a fault answers or drops: latency first, then
+    /// the catalogued error written in the endpoint's own envelope (<see cref="ErrorHandling.WriteErrorAsync"/>) or
+    /// the connection aborted. A faulted request never reaches the metrics: it did not happen as far as they know.
     /// </summary>
     public static IApplicationBuilder UseStandInTraffic(this IApplicationBuilder app)
     {
@@ -107,7 +108,9 @@ public static class StandInTraffic
         }
         if (effect.Error is { } error)
         {
-            throw new BinderyException(error, effect.Detail);
+            // The same writer the error handling uses, in the endpoint's envelope (the path's, for an unknown route).
+            await ErrorHandling.WriteErrorAsync(context, error, effect.Detail);
+            return;
         }
         await next(context);
     }
@@ -133,7 +136,7 @@ public static class StandInTraffic
         }
         else if (thrown is not null || (context.Response.StatusCode >= 400 && capture.Length == 0 && !capture.Written))
         {
-            // The error handler outside answers after this middleware returns: render what it will write, with the same code.
+            // Only if an error escaped the error handling (or it is placed inside this middleware): render what it writes.
             (status, body) = await RenderErrorAsync(context, call, thrown);
             truncated = false;
         }
