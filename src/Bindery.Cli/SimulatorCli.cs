@@ -22,6 +22,8 @@ public static class SimulatorCli
         StateCommand.Create,
         ResetCommand.Create,
         PairingWindowCommand.Create,
+        StandInCommands.CreateFault,
+        StandInCommands.CreateJournal,
     ];
 
     /// <summary>

@@ -42,9 +42,9 @@ public sealed class FaultTests(StandInTrafficFixture fx) : IClassFixture<StandIn
     [Fact]
     public async Task A_quectel_fault_answers_the_catalogued_v2_envelope_once_and_writes_nothing()
     {
-        var product = await fx.Tenant.CreateProductAsync(bindingMode: 1);
-        var device = await fx.Tenant.CreateDeviceAsync(product.Pk);
-        var user = await fx.Tenant.CreateUserAsync();
+        var product = await fx.Plain.CreateProductAsync(bindingMode: 1);
+        var device = await fx.Plain.CreateDeviceAsync(product.Pk);
+        var user = await fx.Plain.CreateUserAsync();
         var rule = await fx.AddFaultAsync(new { dialect = "quectel", path = "/v2/binding/enduserapi/bindDeviceSn", error = nameof(Errors.DeviceAlreadyBound), times = 1 });
         Assert.Equal(Errors.DeviceAlreadyBound.Code, rule.GetProperty("code").GetInt32());
 
@@ -140,15 +140,22 @@ public sealed class FaultTests(StandInTrafficFixture fx) : IClassFixture<StandIn
     [Fact]
     public async Task A_rule_matches_only_its_user_and_its_device()
     {
-        var product = await fx.Tenant.CreateProductAsync(bindingMode: 1);
-        var (a, b) = (await fx.Tenant.CreateDeviceAsync(product.Pk), await fx.Tenant.CreateDeviceAsync(product.Pk));
-        var (alice, bob) = (await fx.Tenant.CreateUserAsync(), await fx.Tenant.CreateUserAsync());
+        var product = await fx.Plain.CreateProductAsync(bindingMode: 1);
+        var (a, b) = (await fx.Plain.CreateDeviceAsync(product.Pk), await fx.Plain.CreateDeviceAsync(product.Pk));
+        var (alice, bob) = (await fx.Plain.CreateUserAsync(), await fx.Plain.CreateUserAsync());
         await fx.AddFaultAsync(new { userId = alice.Uid, dk = a.Dk, error = nameof(Errors.UserCapReached) });
 
-        Assert.Equal(Errors.UserCapReached.Code, (await BindingApi.BindSnAsync(alice.Client, a.Pk, a.Sn)).Code());
-        await BindingApi.BindSnOkAsync(alice, b);
-        await BindingApi.BindSnOkAsync(bob, a);
-        Assert.Equal(Errors.UserCapReached.Code, (await BindingApi.BindSnAsync(alice.Client, a.Pk, a.Sn)).Code());
+        async Task<int> PreCheckAsync(Tenant.User user, Tenant.Device device) =>
+            (await (await user.Client.GetAsync($"{BindingApi.Base}/getDeviceInfoByBinding?{BindingApi.Query(("pk", device.Pk), ("dk", device.Dk))}")).ReadEnvelopeAsync()).Code();
+
+        Assert.Equal(Errors.UserCapReached.Code, await PreCheckAsync(alice, a));
+        Assert.NotEqual(Errors.UserCapReached.Code, await PreCheckAsync(alice, b));
+        Assert.NotEqual(Errors.UserCapReached.Code, await PreCheckAsync(bob, a));
+        // A session that is not one names no user: no match either.
+        using var stranger = fx.App.CreateClient();
+        stranger.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "not-a-token");
+        Assert.NotEqual(Errors.UserCapReached.Code, (await (await stranger.GetAsync($"{BindingApi.Base}/getDeviceInfoByBinding?{BindingApi.Query(("pk", a.Pk), ("dk", a.Dk))}")).ReadEnvelopeAsync()).Code());
+        Assert.Equal(Errors.UserCapReached.Code, await PreCheckAsync(alice, a));
     }
 
     [Fact]
@@ -215,9 +222,9 @@ public sealed class FaultTests(StandInTrafficFixture fx) : IClassFixture<StandIn
     [Fact]
     public async Task Drop_aborts_the_connection_without_an_answer()
     {
-        var product = await fx.Tenant.CreateProductAsync(bindingMode: 1);
-        var device = await fx.Tenant.CreateDeviceAsync(product.Pk);
-        var user = await fx.Tenant.CreateUserAsync();
+        var product = await fx.Plain.CreateProductAsync(bindingMode: 1);
+        var device = await fx.Plain.CreateDeviceAsync(product.Pk);
+        var user = await fx.Plain.CreateUserAsync();
         await fx.AddFaultAsync(new { path = "/v2/binding/enduserapi/bindDeviceSn", drop = true, times = 1 });
 
         await Assert.ThrowsAnyAsync<Exception>(async () =>

@@ -64,16 +64,23 @@ public sealed class JournalTests(StandInTrafficFixture fx) : IClassFixture<Stand
     [Fact]
     public async Task Entries_are_found_by_path_user_device_dialect_and_time()
     {
-        var product = await fx.Tenant.CreateProductAsync(bindingMode: 1);
-        var device = await fx.Tenant.CreateDeviceAsync(product.Pk);
-        var (alice, bob) = (await fx.Tenant.CreateUserAsync(), await fx.Tenant.CreateUserAsync());
+        var product = await fx.Plain.CreateProductAsync(bindingMode: 1);
+        var device = await fx.Plain.CreateDeviceAsync(product.Pk);
+        var (alice, bob) = (await fx.Plain.CreateUserAsync(), await fx.Plain.CreateUserAsync());
         await fx.ResetAsync();
 
         await BindingApi.BindSnOkAsync(alice, device);
         var early = Assert.Single(await fx.JournalAsync()).GetProperty("at").GetInt64();
         fx.App.Clock.Advance(TimeSpan.FromHours(1));
-        Assert.Equal(200, (await BindingApi.ListAsync(bob.Client)).Code());
-        Assert.Equal(Errors.DeviceNotBound.Code, (await BindingApi.UnbindAsync(bob.Client, device.Pk, device.Dk)).Code());
+        try
+        {
+            Assert.Equal(200, (await BindingApi.ListAsync(bob.Client)).Code());
+            Assert.Equal(Errors.DeviceNotBound.Code, (await BindingApi.UnbindAsync(bob.Client, device.Pk, device.Dk)).Code());
+        }
+        finally
+        {
+            fx.App.Clock.Advance(TimeSpan.FromHours(-1));
+        }
 
         var all = await fx.JournalAsync();
         Assert.Equal(3, all.Length);
@@ -87,7 +94,7 @@ public sealed class JournalTests(StandInTrafficFixture fx) : IClassFixture<Stand
         Assert.Equal("200", bind.GetProperty("answerCode").GetString());
 
         Assert.Equal(2, (await fx.JournalAsync($"userId={bob.Uid}")).Length);
-        Assert.Equal(2, (await fx.JournalAsync($"dk={device.Dk}")).Length);
+        Assert.Equal(2, (await fx.JournalAsync($"pk={device.Pk}")).Length);
         Assert.Equal(3, (await fx.JournalAsync("path=/v2/binding/*")).Length);
         Assert.Empty(await fx.JournalAsync("dialect=tencent"));
         var unbind = Assert.Single(await fx.JournalAsync($"userId={bob.Uid}&pk={device.Pk}"));
@@ -122,17 +129,17 @@ public sealed class JournalTests(StandInTrafficFixture fx) : IClassFixture<Stand
     {
         // Everything secret this test uses, collected as it goes; the whole journal is grepped for each at the end.
         var secrets = new List<string>();
-        var product = await fx.Tenant.CreateProductAsync(bindingMode: 1);
-        var (wifiDevice, snDevice, tokenDevice) = (await fx.Tenant.CreateDeviceAsync(product.Pk), await fx.Tenant.CreateDeviceAsync(product.Pk), await fx.Tenant.CreateDeviceAsync(product.Pk));
-        secrets.AddRange([wifiDevice.DeviceSecret, snDevice.DeviceSecret, tokenDevice.DeviceSecret, snDevice.Sn, wifiDevice.Sn, product.Ps, fx.Tenant.DomainSecret]);
+        var product = await fx.Plain.CreateProductAsync(bindingMode: 1);
+        var (wifiDevice, snDevice) = (await fx.Plain.CreateDeviceAsync(product.Pk), await fx.Plain.CreateDeviceAsync(product.Pk));
+        secrets.AddRange([wifiDevice.DeviceSecret, snDevice.DeviceSecret, snDevice.Sn, wifiDevice.Sn, product.Ps, fx.Plain.DomainSecret]);
 
         // Accounts: register and log in (password), the tokens of the answer, a refresh.
         using var anonymous = fx.App.CreateClient();
         var username = "journal" + Guid.NewGuid().ToString("N")[..8];
         const string password = "journal-password-never-kept";
         secrets.Add(password);
-        await Tenant.PostOkAsync(anonymous, "/v2/enduser/enduserapi/register", new { userDomain = fx.Tenant.DomainId, username, password });
-        var login = await Tenant.PostOkAsync(anonymous, "/v2/enduser/enduserapi/login", new { userDomain = fx.Tenant.DomainId, username, password });
+        await Tenant.PostOkAsync(anonymous, "/v2/enduser/enduserapi/register", new { userDomain = fx.Plain.DomainId, username, password });
+        var login = await Tenant.PostOkAsync(anonymous, "/v2/enduser/enduserapi/login", new { userDomain = fx.Plain.DomainId, username, password });
         var accessToken = login.GetProperty("accessToken").GetProperty("token").GetString()!;
         secrets.Add(Bare(accessToken));
         if (login.TryGetProperty("refreshToken", out var refresh) && refresh.ValueKind == JsonValueKind.Object)
@@ -153,6 +160,9 @@ public sealed class JournalTests(StandInTrafficFixture fx) : IClassFixture<Stand
 
         // Wi-Fi binding: the device reports a code (signed request), the app binds with it and gets an authKey.
         var wifiSide = new DeviceClient(fx.App.CreateClient(), wifiDevice);
+        var bindingSecret = DeviceClient.NewSecret();
+        secrets.Add(bindingSecret);
+        await wifiSide.ReportBindingSecretAsync(bindingSecret);
         var (wifiAuthKey, code) = await BindingApi.BindWifiOkAsync(wifiSide, user, wifiDevice);
         secrets.AddRange([code, wifiAuthKey]);
         Assert.True(await wifiSide.IsAuthKeyValidAsync(wifiAuthKey));
@@ -165,8 +175,13 @@ public sealed class JournalTests(StandInTrafficFixture fx) : IClassFixture<Stand
         // SN binding (the sn in the query) and its authKey.
         secrets.Add(await BindingApi.BindSnOkAsync(user, snDevice));
 
-        // Tencent: the AccessToken in every body, a bind token created, reported by the device, polled and bound.
-        var api = new TencentApi(fx.App.CreateClient(), Bare(accessToken));
+        // Tencent (a home-mode domain): the AccessToken in every body, a bind token created, reported by the device, polled and bound.
+        var tencentUser = await fx.Tenant.CreateUserAsync();
+        secrets.AddRange([tencentUser.Password, Bare(tencentUser.Token)]);
+        var tencentProduct = await fx.Tenant.CreateProductAsync(bindingMode: 1);
+        var tokenDevice = await fx.Tenant.CreateDeviceAsync(tencentProduct.Pk);
+        secrets.AddRange([tokenDevice.DeviceSecret, tokenDevice.Sn, tencentProduct.Ps, fx.Tenant.DomainSecret]);
+        var api = new TencentApi(fx.App.CreateClient(), Bare(tencentUser.Token));
         var familyId = (await api.OkAsync("AppCreateFamily", new() { ["Name"] = "Home" })).GetProperty("FamilyId").GetString()!;
         var bindToken = await api.CreateTokenAsync();
         secrets.Add(bindToken);
@@ -177,7 +192,7 @@ public sealed class JournalTests(StandInTrafficFixture fx) : IClassFixture<Stand
         // A wrong password and a wrong code are secrets too (a typo of the real one).
         const string wrongPassword = "journal-wrong-password";
         secrets.Add(wrongPassword);
-        await anonymous.PostAsJsonAsync("/v2/enduser/enduserapi/login", new { userDomain = fx.Tenant.DomainId, username, password = wrongPassword });
+        await anonymous.PostAsJsonAsync("/v2/enduser/enduserapi/login", new { userDomain = fx.Plain.DomainId, username, password = wrongPassword });
         secrets.Add(StandInTrafficFixture.Key);
         secrets.Add(BinderyApp.AdminKeyValue);
 

@@ -34,7 +34,11 @@ public class StandInTrafficFixture : IAsyncLifetime
 
     public BinderyApp App { get; }
 
+    /// <summary>A home-mode user domain (the Tencent-style API's families).</summary>
     public Tenant Tenant { get; private set; } = null!;
+
+    /// <summary>A user domain without home mode (the /v2 binds need no family).</summary>
+    public Tenant Plain { get; private set; } = null!;
 
     /// <summary>A client of the stand-in API (sends <c>X-StandIn-Key</c>).</summary>
     public HttpClient StandIn { get; private set; } = null!;
@@ -42,6 +46,7 @@ public class StandInTrafficFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Tenant = await Tenant.CreateAsync(App, homeMode: true);
+        Plain = await Tenant.CreateAsync(App, homeMode: false);
         StandIn = App.CreateClient();
         StandIn.DefaultRequestHeaders.Add("X-StandIn-Key", Key);
     }
