@@ -22,6 +22,7 @@ public static class SimulatorCli
         StateCommand.Create,
         ResetCommand.Create,
         PairingWindowCommand.Create,
+        StandInCommand.Create,
         StandInCommands.CreateFault,
         StandInCommands.CreateJournal,
     ];

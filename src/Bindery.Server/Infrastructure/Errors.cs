@@ -160,6 +160,11 @@ public static class Errors
     // Stand-in mode (docs/stand-in.md; /stand-in/v1, X-StandIn-Key): 9471-9489.
     public static readonly ErrorDef StandInKeyInvalid = new(nameof(StandInKeyInvalid), 9471, "UnauthorizedOperation", "Stand-in API key missing or invalid", "模拟模式密钥缺失或无效", 401);
     public static readonly ErrorDef StandInClockAdvanceInvalid = new(nameof(StandInClockAdvanceInvalid), 9472, "InvalidParameterValue", "Advance the clock by a positive duration of at most 3650 days: seconds (a number) or by (90s, 10m, 2h, 7d, hh:mm:ss)", "请以正的时长推进时钟（最多 3650 天）：seconds（数字）或 by（90s、10m、2h、7d、hh:mm:ss）", 400);
+    public static readonly ErrorDef StandInFixtureInvalid = new(nameof(StandInFixtureInvalid), 9473, "InvalidParameterValue", "The fixture is not a valid stand-in fixture (JSON, docs/stand-in.md)", "模拟数据文件无效（JSON，见 docs/stand-in.md）", 400);
+    public static readonly ErrorDef StandInDeviceNotFound = new(nameof(StandInDeviceNotFound), 9474, "ResourceNotFound.DeviceNotExist", "No such device: a virtual device must be a registered device (pk, dk)", "设备不存在：虚拟设备必须是已注册的设备（pk、dk）", 404);
+    public static readonly ErrorDef StandInMqttUnavailable = new(nameof(StandInMqttUnavailable), 9475, "UnsupportedOperation", "The virtual device cannot connect over MQTT (broker off, login refused, or a device secret that is not base64)", "虚拟设备无法通过 MQTT 连接（代理未启用、登录被拒或设备密钥不是 base64）", 409);
+    public static readonly ErrorDef StandInDeviceNotConnected = new(nameof(StandInDeviceNotConnected), 9476, "UnsupportedOperation", "The virtual device is not connected over MQTT: connect it first", "虚拟设备未通过 MQTT 连接，请先连接", 409);
+    public static readonly ErrorDef StandInDeviceApiUnreachable = new(nameof(StandInDeviceApiUnreachable), 9477, "InternalError", "The server does not listen on an HTTP address the virtual devices can call", "服务器没有虚拟设备可调用的 HTTP 地址", 503);
 
     /// <summary>Every entry, for docs and tests.</summary>
     public static IReadOnlyList<ErrorDef> All { get; } = typeof(Errors)

@@ -10,10 +10,6 @@ public sealed class StandInClock(TimeProvider system) : TimeProvider
 {
     private long _offsetTicks;
 
-    public StandInClock() : this(System)
-    {
-    }
-
     public TimeSpan Offset => TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
 
     public override DateTimeOffset GetUtcNow() => system.GetUtcNow() + Offset;

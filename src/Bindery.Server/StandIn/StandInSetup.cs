@@ -38,9 +38,15 @@ public static class StandInSetup
         services.AddSingleton<StandInKey>();
         services.AddSingleton<IStartupStep>(sp => sp.GetRequiredService<StandInKey>());
         // The stand-in clock is THE clock: every expiry decision reads the injected TimeProvider.
-        services.AddSingleton<StandInClock>();
+        // An instance: StandInClock's constructor takes the TimeProvider it offsets, which would resolve to itself.
+        services.AddSingleton(new StandInClock(TimeProvider.System));
         services.RemoveAll<TimeProvider>();
         services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<StandInClock>());
+        // After every other start-up step (the demo seeder): the fixture empties the store and loads its tenant.
+        services.AddSingleton<StandInTenant>();
+        services.AddSingleton<IStartupStep>(sp => sp.GetRequiredService<StandInTenant>());
+        services.AddSingleton<StandInDevices>();
+        services.AddSingleton<IStandInResetParticipant>(sp => sp.GetRequiredService<StandInDevices>());
         services.AddStandInTraffic(); // faults and journal (h-faults)
         return services;
     }
