@@ -72,7 +72,9 @@ public sealed class NodeExampleTests : IDisposable
             }
         }
         Assert.True(node.ExitCode == 0, $"the example failed:\n{await stdout}\n{await stderr}");
-        var result = JsonDocument.Parse(await stdout).RootElement;
+        // The SDK logs lines of its own; the example's result is its last JSON line.
+        var last = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last(l => l.StartsWith('{'));
+        var result = JsonDocument.Parse(last).RootElement;
         Assert.True(result.GetProperty("ok").GetBoolean());
         Assert.Equal(login.GetProperty("uid").GetString(), result.GetProperty("userId").GetString());
         Assert.False(string.IsNullOrEmpty(result.GetProperty("fault").GetString()));
