@@ -26,6 +26,8 @@ public static class SimulatorCli
         PairingWindowCommand.Create,
         GatewayCommand.Create,
         StandInCommand.Create,
+        StandInCommands.CreateFault,
+        StandInCommands.CreateJournal,
     ];
 
     /// <summary>

@@ -46,6 +46,52 @@ public static partial class LogRedaction
         return text;
     }
 
+    /// <summary>
+    /// The one list of secret field names, for anything that keeps request or answer fields (the stand-in request
+    /// journal): true for a parameter or JSON field name that carries a code, token, password, secret, signature,
+    /// authKey, serial number or random/encrypted proof material. Matched case-insensitively, ignoring <c>_</c> and
+    /// <c>-</c>: exact names, and names containing or ending with a secret word (<c>accessToken</c>,
+    /// <c>bindingSecret</c>, <c>newPwd</c>, <c>shareCode</c>, …). Non-secret names that merely end in "code"
+    /// (<c>CountryCode</c>, <c>internationalCode</c>) are listed as exceptions.
+    /// </summary>
+    public static bool IsSecretName(string? name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            return false;
+        }
+        var key = name.Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).ToLowerInvariant();
+        if (NotSecretNames.Contains(key))
+        {
+            return false;
+        }
+        return SecretNames.Contains(key)
+            || SecretWords.Any(word => key.Contains(word, StringComparison.Ordinal))
+            || SecretSuffixes.Any(suffix => key.EndsWith(suffix, StringComparison.Ordinal));
+    }
+
+    /// <summary>Exact secret names (normalized: lower case, no <c>_</c>/<c>-</c>).</summary>
+    private static readonly HashSet<string> SecretNames = new(StringComparer.Ordinal)
+    {
+        "code", "sn", "pwd", "sign", "random", "psk", "authorization", "cookie", "otp", "pin",
+    };
+
+    /// <summary>Words that make any name containing them secret.</summary>
+    private static readonly string[] SecretWords =
+    [
+        "token", "password", "passwd", "secret", "signature", "authkey", "credential", "encrypt", "cipher", "privatekey", "bindingcode",
+    ];
+
+    /// <summary>Endings that make a name secret (<c>smsCode</c>, <c>shareCode</c>, <c>oldPwd</c>, <c>deviceSn</c>).</summary>
+    private static readonly string[] SecretSuffixes = ["code", "pwd", "sn"];
+
+    /// <summary>Names that end like a secret but are not one.</summary>
+    private static readonly HashSet<string> NotSecretNames = new(StringComparer.Ordinal)
+    {
+        "countrycode", "internationalcode", "regioncode", "langcode", "languagecode", "statuscode", "errorcode", "answercode", "zipcode", "postcode",
+        "tokenlength", "tokenlengthtype",
+    };
+
     /// <summary>A '?' followed by anything up to whitespace or a quote: a query string, wherever it stands.</summary>
     [GeneratedRegex("""\?[^\s"'<>]+""")]
     private static partial Regex QueryString();

@@ -48,7 +48,9 @@ public static class StandInEndpoints
         device.MapPost("/mqtt/publish", MqttPublishAsync).WithSummary("The connected device publishes a message on $thing/up/{type}/{pk}/{dk}")
             .WithErrors(Errors.StandInDeviceNotConnected, Errors.InvalidParameterValue);
 
-        // faults and journal (h-faults): group.MapStandInFaults(); group.MapStandInJournal();
+        // faults and journal (h-faults)
+        group.MapStandInFaults();
+        group.MapStandInJournal();
         return app;
     }
 

@@ -47,6 +47,7 @@ public static class StandInSetup
         services.AddSingleton<IStartupStep>(sp => sp.GetRequiredService<StandInTenant>());
         services.AddSingleton<StandInDevices>();
         services.AddSingleton<IStandInResetParticipant>(sp => sp.GetRequiredService<StandInDevices>());
+        services.AddStandInTraffic(); // faults and journal (h-faults)
         return services;
     }
 
@@ -72,7 +73,8 @@ public static class StandInSetup
             }
             return next(context);
         });
-        // faults and journal middleware (h-faults): app.UseStandInJournal(); app.UseStandInFaults();
+        // faults and journal middleware (h-faults): one middleware reads each request once for both.
+        app.UseStandInTraffic();
         return app;
     }
 
