@@ -13,8 +13,8 @@ namespace Bindery.Protocol;
 /// </summary>
 public static class TencentBindSignature
 {
-    public const string HmacSha1 = "hmacsha1";
-    public const string HmacSha256 = "hmacsha256";
+    public const string HmacSha1 = TencentHmac.HmacSha1;
+    public const string HmacSha256 = TencentHmac.HmacSha256;
 
     /// <summary>The text the device signs.</summary>
     public static string Plaintext(string pk, string dk, long deviceTimestamp, string connId) =>
@@ -31,17 +31,7 @@ public static class TencentBindSignature
         {
             return null;
         }
-        var message = Encoding.UTF8.GetBytes(Plaintext(pk, dk, deviceTimestamp, connId));
-        var keyBytes = key.AsSpan(0, length);
-        return signMethod switch
-        {
-            // Tencent's default; an HMAC (unlike a bare hash) is not weakened by SHA-1's collisions.
-#pragma warning disable CA5350
-            HmacSha1 => Convert.ToHexStringLower(HMACSHA1.HashData(keyBytes, message)),
-#pragma warning restore CA5350
-            HmacSha256 => Convert.ToHexStringLower(HMACSHA256.HashData(keyBytes, message)),
-            _ => null,
-        };
+        return TencentHmac.HexDigest(key.AsSpan(0, length), Plaintext(pk, dk, deviceTimestamp, connId), signMethod);
     }
 }
 

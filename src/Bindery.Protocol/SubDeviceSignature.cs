@@ -13,8 +13,8 @@ namespace Bindery.Protocol;
 /// </summary>
 public static class SubDeviceSignature
 {
-    public const string HmacSha1 = "hmacsha1";
-    public const string HmacSha256 = "hmacsha256";
+    public const string HmacSha1 = TencentHmac.HmacSha1;
+    public const string HmacSha256 = TencentHmac.HmacSha256;
 
     /// <summary>How far the signature's timestamp may be from the server's clock, either way.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(10);
@@ -49,17 +49,6 @@ public static class SubDeviceSignature
 
     public static bool IsKnownMethod(string? signMethod) => signMethod is null or HmacSha1 or HmacSha256;
 
-    private static byte[]? Digest(string deviceSecret, string text, string signMethod)
-    {
-        var key = Encoding.UTF8.GetBytes(deviceSecret);
-        var data = Encoding.UTF8.GetBytes(text);
-        return signMethod switch
-        {
-#pragma warning disable CA5350 // Tencent's gateway bind signature is HMAC-SHA1 by default (C SDK); HMAC keeps SHA-1 sound here
-            HmacSha1 => HMACSHA1.HashData(key, data),
-#pragma warning restore CA5350
-            HmacSha256 => HMACSHA256.HashData(key, data),
-            _ => null,
-        };
-    }
+    private static byte[]? Digest(string deviceSecret, string text, string signMethod) =>
+        TencentHmac.Digest(Encoding.UTF8.GetBytes(deviceSecret), Encoding.UTF8.GetBytes(text), signMethod);
 }

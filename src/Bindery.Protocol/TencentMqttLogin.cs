@@ -30,12 +30,8 @@ public sealed record TencentMqttLogin(string ClientId, string Username, string P
         connId ??= RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", 5);
         var username = $"{clientId};{SdkAppId};{connId};{expiry.ToString(CultureInfo.InvariantCulture)}";
         var key = Convert.FromBase64String(device.DeviceSecret);
-        var message = Encoding.UTF8.GetBytes(username);
-        // HMAC-SHA1 is what Tencent's C SDK sends; Bindery accepts it for those devices (docs/device-api.md).
-#pragma warning disable CA5350
-        var mac = sha1 ? HMACSHA1.HashData(key, message) : HMACSHA256.HashData(key, message);
-#pragma warning restore CA5350
-        return new TencentMqttLogin(clientId, username, Convert.ToHexStringLower(mac) + (sha1 ? ";hmacsha1" : ";hmacsha256"));
+        var method = sha1 ? TencentHmac.HmacSha1 : TencentHmac.HmacSha256;
+        return new TencentMqttLogin(clientId, username, TencentHmac.HexDigest(key, username, method) + ";" + method);
     }
 
     /// <summary><c>$thing/up/{type}/{pk}/{dk}</c>: where the device publishes (<c>service</c> for Tencent's messages, <c>bindery</c> for Bindery's).</summary>

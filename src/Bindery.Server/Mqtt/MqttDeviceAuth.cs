@@ -29,8 +29,8 @@ public sealed class MqttDeviceAuth(IDatabase db, TimeProvider clock, IOptions<Mq
 
     public const int FailureWarningThreshold = 20;
 
-    public const string HmacSha1 = "hmacsha1";
-    public const string HmacSha256 = "hmacsha256";
+    public const string HmacSha1 = TencentHmac.HmacSha1;
+    public const string HmacSha256 = TencentHmac.HmacSha256;
 
     /// <summary>Longest first field of a username: the longest pk (64) and the longest dk (48).</summary>
     private const int MaxClientIdLength = 64 + 48;
@@ -65,19 +65,7 @@ public sealed class MqttDeviceAuth(IDatabase db, TimeProvider clock, IOptions<Mq
     }
 
     /// <summary>The lowercase hex HMAC of <paramref name="username"/> under <paramref name="algorithm"/> (hmacsha1 or hmacsha256).</summary>
-    public static string? Sign(byte[] key, string username, string algorithm)
-    {
-        var message = Encoding.UTF8.GetBytes(username);
-        return algorithm switch
-        {
-            // The C SDK signs with HMAC-SHA1; an HMAC (unlike a bare hash) is not weakened by SHA-1's collisions.
-#pragma warning disable CA5350
-            HmacSha1 => Convert.ToHexStringLower(HMACSHA1.HashData(key, message)),
-#pragma warning restore CA5350
-            HmacSha256 => Convert.ToHexStringLower(HMACSHA256.HashData(key, message)),
-            _ => null,
-        };
-    }
+    public static string? Sign(byte[] key, string username, string algorithm) => TencentHmac.HexDigest(key, username, algorithm);
 
     /// <summary>
     /// The device, when the connect checks out; null for every refusal (malformed username, client id not the
