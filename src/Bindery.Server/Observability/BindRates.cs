@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 
 namespace Bindery.Observability;
 
@@ -22,15 +23,9 @@ public sealed class BindRates(TimeProvider clock)
     {
         public long Minute { get; } = minute;
 
-        public ConcurrentDictionary<(string Method, string Outcome, string Code), StrongBox> Counts { get; } = new();
+        public ConcurrentDictionary<(string Method, string Outcome, string Code), StrongBox<long>> Counts { get; } = new();
     }
 
-    private sealed class StrongBox
-    {
-        public long Value;
-    }
-
-    /// <summary>One row of the dashboard: a minute (Unix ms of its start), a method, an outcome and a code, and how many.</summary>
     public sealed record Row(long MinuteStart, string Method, string Outcome, string Code, long Count);
 
     public void Record(string method, string outcome, string code)
@@ -51,7 +46,7 @@ public sealed class BindRates(TimeProvider clock)
                 return;
             }
         }
-        Interlocked.Increment(ref bucket.Counts.GetOrAdd((method, outcome, code), static _ => new StrongBox()).Value);
+        Interlocked.Increment(ref bucket.Counts.GetOrAdd((method, outcome, code), static _ => new StrongBox<long>()).Value);
     }
 
     /// <summary>The counts of the last <see cref="Minutes"/> minutes (the current one included), oldest first.</summary>

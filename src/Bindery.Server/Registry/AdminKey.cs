@@ -57,15 +57,7 @@ public sealed class AdminKey(IDatabase db, IOptions<BinderyOptions> options, Tim
             return;
         }
         _hash = hash;
-        var file = Path.Combine(options.Value.DataDir, "admin.key");
-        Directory.CreateDirectory(options.Value.DataDir);
-        await File.WriteAllTextAsync(file, key + "\n");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-        // Deliberately stdout, not the logger: the key must never reach a log pipeline.
-        Console.WriteLine($"Bindery admin API key (shown once, also saved to {file}): {key}");
+        await GeneratedKeyFile.WriteAndShowAsync(options.Value.DataDir, "admin.key", key, "admin API key");
     }
 
     /// <summary>

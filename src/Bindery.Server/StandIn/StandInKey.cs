@@ -34,15 +34,8 @@ public sealed class StandInKey(IOptions<StandInOptions> options, IOptions<Binder
             }
         }
         var key = "sti_" + Secrets.NewToken();
-        Directory.CreateDirectory(bindery.Value.DataDir);
-        await File.WriteAllTextAsync(file, key + "\n", cancellationToken);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        await GeneratedKeyFile.WriteAndShowAsync(bindery.Value.DataDir, FileName, key, "stand-in API key", cancellationToken);
         _hash = Secrets.Sha256Hex(key);
-        // Deliberately stdout, not the logger: the key must never reach a log pipeline.
-        Console.WriteLine($"Bindery stand-in API key (shown once, also saved to {file}): {key}");
     }
 
     public bool IsValid(string? candidate) =>
