@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Bindery.Webhooks;
 
 /// <summary>
-/// Deletes delivered and dead deliveries last changed longer than <see cref="WebhookOptions.DeliveryRetention"/> ago,
+/// Deletes delivered and dead deliveries (rows, and the <c>webhook_batches</c> rows of first-attempt deliveries) last changed longer than <see cref="WebhookOptions.DeliveryRetention"/> ago,
 /// in batches, every <see cref="WebhookOptions.PruneInterval"/>. Every node runs it; concurrent runs are harmless.
 /// </summary>
 public sealed class WebhookDeliveryPruner(IDatabase db, TimeProvider clock, IOptions<WebhookOptions> options, ILogger<WebhookDeliveryPruner> logger)
@@ -19,10 +19,15 @@ public sealed class WebhookDeliveryPruner(IDatabase db, TimeProvider clock, IOpt
 
     protected override Task<int> RunOnceAsync(CancellationToken cancellationToken) => PruneAsync(cancellationToken);
 
-    public Task<int> PruneAsync(CancellationToken cancellationToken = default) =>
-        DeleteOlderThanAsync(db, clock, options.Value.DeliveryRetention,
+    public async Task<int> PruneAsync(CancellationToken cancellationToken = default) =>
+        await DeleteOlderThanAsync(db, clock, options.Value.DeliveryRetention,
             """
             DELETE FROM webhook_deliveries WHERE (endpoint_id, event_id) IN (
                 SELECT endpoint_id, event_id FROM webhook_deliveries WHERE state <> 'pending' AND updated_at < @Cutoff LIMIT @Batch)
+            """, cancellationToken)
+        + await DeleteOlderThanAsync(db, clock, options.Value.DeliveryRetention,
+            """
+            DELETE FROM webhook_batches WHERE (endpoint_id, after_seq) IN (
+                SELECT endpoint_id, after_seq FROM webhook_batches WHERE delivered_at < @Cutoff LIMIT @Batch)
             """, cancellationToken);
 }

@@ -14,12 +14,14 @@ namespace Bindery.Webhooks;
 /// <list type="number">
 /// <item><b>Cursor (the common path).</b> Per endpoint, the node holding its lease (<c>webhook_endpoints.lease_owner</c>,
 /// <c>lease_until</c>: a conditional update takes it when free or expired) reads a batch of events past the endpoint's
-/// durable cursor on a reader connection, POSTs them (devices concurrently, each device's events in seq order) and then
-/// makes ONE write per batch: the cursor moves (conditional on the cursor and the lease), the lease is renewed, and
-/// the batch's delivery rows go in with one multi-row INSERT per <see cref="RowsPerInsert"/> rows: <c>delivered</c>,
-/// <c>pending</c> for retry (its first attempt failed) or <c>pending</c> waiting behind an earlier pending event of the
-/// same device (in memory within a batch; through the pending rows across batches). A node that dies mid-batch wrote
-/// nothing: the next lease holder sends the batch again (at least once).</item>
+/// durable cursor on a reader connection, POSTs them (devices concurrently, each device's events one after another in seq
+/// order) and then makes ONE write per batch: the cursor moves (conditional on the cursor and the lease), the lease is
+/// renewed, one <c>webhook_batches</c> row stands for every event delivered at its first attempt (no row of its own: the
+/// common case costs the single writer one row per batch, not one per event), and the rest get delivery rows, in one
+/// multi-row INSERT per <see cref="RowsPerInsert"/> rows: <c>pending</c> for retry (its first attempt failed),
+/// <c>pending</c> waiting behind an earlier undelivered event of the same device (in memory within a batch; through the
+/// pending rows across batches) or <c>dead</c>. A node that dies mid-batch wrote nothing: the next lease holder sends
+/// the batch again (at least once).</item>
 /// <item><b>Rows (retries).</b> Due pending deliveries whose device has no earlier pending delivery for the same endpoint
 /// are claimed with a conditional update that sets a lease and counts the attempt, POSTed, and their outcomes written
 /// back in one write per pass: delivered, retried later (exponential backoff with jitter), or dead after
@@ -210,11 +212,12 @@ public sealed class WebhookDispatcher(
     /// <summary>
     /// One batch of the endpoint's cursor: take (or keep) the endpoint's lease, read up to <see cref="CursorBatch"/>
     /// settled events past the cursor on a reader connection, POST them (devices concurrently, each device's events one
-    /// after another), then ONE write moves the cursor (conditional on the cursor and the lease: a node that lost the
-    /// lease writes nothing and its events are sent again by the new owner, at least once), renews the lease and
-    /// inserts, in one multi-row statement per <see cref="RowsPerInsert"/> rows, a delivery row per event: delivered,
-    /// pending for retry (its first attempt failed), or pending waiting behind an earlier pending event of its device.
-    /// Returns whether a full batch moved (more may wait).
+    /// after another, a device's later events held back behind one that was not delivered), then ONE write moves the
+    /// cursor (conditional on the cursor and the lease: a node that lost the lease writes nothing and its events are
+    /// sent again by the new owner, at least once), renews the lease, records the first-attempt deliveries as one
+    /// <c>webhook_batches</c> row and inserts, in one multi-row statement per <see cref="RowsPerInsert"/> rows, a delivery
+    /// row for every other event: pending for retry (its first attempt failed), pending waiting behind an earlier
+    /// undelivered event of its device, or dead. Returns whether a full batch moved (more may wait).
     /// </summary>
     private async Task<bool> CursorBatchAsync(string endpointId, CancellationToken sendToken, CancellationToken cancellationToken)
     {
@@ -263,19 +266,13 @@ public sealed class WebhookDispatcher(
                 return new CursorRead(endpoint, end, settled.Count == CursorBatch, [], []);
             }
             var kinds = endpoint.KindList;
-            var scopeFilter = endpoint.ScopeType == WebhookService.ScopeProduct
-                ? "e.pk = @ScopeId"
-                : """
-                  EXISTS (SELECT 1 FROM users u WHERE u.domain_id = @ScopeId
-                          AND u.id = COALESCE(e.user_id, e.owner_user_id, CASE WHEN e.actor_type = 'user' THEN e.actor_id END))
-                  """;
             var kindFilter = kinds.Length == 0 ? "" : " AND " + db.Dialect.InList("e.kind", "@Kinds");
             var events = (await c.QueryAsync<DeliveryRow>(
                 $"""
                 SELECT event_id, seq AS event_seq, occurred_at, kind, pk, dk, user_id, fid, method, verified, binding_id, share_id,
                        owner_user_id, actor_type, actor_id
                 FROM binding_events e
-                WHERE e.seq > @Cursor AND e.seq <= @End AND {scopeFilter}{kindFilter}
+                WHERE e.seq > @Cursor AND e.seq <= @End AND {WebhookEventFilter.Scope(endpoint.ScopeType)}{kindFilter}
                   AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = @Id AND d.event_id = e.event_id)
                 ORDER BY e.seq
                 """,
@@ -310,11 +307,10 @@ public sealed class WebhookDispatcher(
             e.EndpointId = endpointId;
             e.OrderingKey = OrderingKey(e);
         }
-        // A device's events: all become pending rows behind its pending one, or its first is sent now and the
-        // rest wait for the next batch (so a crash re-sends at most one event per device).
-        var handled = new List<DeliveryRow>(read.Events.Count);
-        var toSend = new List<DeliveryRow>();
-        long? firstDeferred = null;
+        // Each device's events in seq order, one after another; devices concurrently. A device whose event is not
+        // delivered (failed, or out of lease time) holds its later events back as pending rows behind it; a device
+        // with a pending row already (a retry) gets all its new events as pending rows behind that one.
+        var chains = new List<List<DeliveryRow>>();
         foreach (var group in read.Events.GroupBy(e => e.OrderingKey, StringComparer.Ordinal))
         {
             if (read.Blocked.Contains(group.Key))
@@ -323,68 +319,73 @@ public sealed class WebhookDispatcher(
                 {
                     e.State = DeliveryStates.Pending;
                     e.Attempts = 0;
-                    handled.Add(e);
                 }
                 continue;
             }
-            var first = true;
-            foreach (var e in group)
-            {
-                if (first)
-                {
-                    toSend.Add(e);
-                    handled.Add(e);
-                    first = false;
-                }
-                else
-                {
-                    firstDeferred = Math.Min(firstDeferred ?? long.MaxValue, e.EventSeq);
-                }
-            }
+            chains.Add(group.ToList());
         }
-        var end = firstDeferred is { } deferred ? deferred - 1 : read.End;
-        await Task.WhenAll(toSend.Select(async e =>
+        await Task.WhenAll(chains.Select(async chain =>
         {
-            if (Now >= sendUntil || sendToken.IsCancellationRequested)
+            var heldBack = false;
+            foreach (var e in chain)
             {
-                // Out of lease time: the retry path sends it, due now.
-                e.State = DeliveryStates.Pending;
-                e.Attempts = 0;
-                return;
-            }
-            var (kind, status, error) = await SendWithSlotsAsync(client, target, e, slots, sendToken);
-            e.Attempts = 1;
-            e.LastStatus = status;
-            e.LastError = error;
-            switch (kind)
-            {
-                case OutcomeKind.Delivered:
-                    e.State = DeliveryStates.Delivered;
-                    break;
-                case OutcomeKind.Failed when maxAttempts <= 1:
-                    // Dead at once: a dead letter does not hold its device's later events back.
-                    e.State = DeliveryStates.Dead;
-                    break;
-                case OutcomeKind.Failed:
+                if (heldBack || Now >= sendUntil || sendToken.IsCancellationRequested)
+                {
+                    // Behind an undelivered event of the device, or out of lease time: the retry path sends it.
                     e.State = DeliveryStates.Pending;
-                    break;
-                default:
-                    // Abandoned at shutdown: the batch is not written.
-                    e.State = "";
-                    break;
+                    e.Attempts = 0;
+                    heldBack = true;
+                    continue;
+                }
+                var (kind, status, error) = await SendWithSlotsAsync(client, target, e, slots, sendToken);
+                e.Attempts = 1;
+                e.LastStatus = status;
+                e.LastError = error;
+                switch (kind)
+                {
+                    case OutcomeKind.Delivered:
+                        e.State = DeliveryStates.Delivered;
+                        break;
+                    case OutcomeKind.Failed when maxAttempts <= 1:
+                        // Dead at once: a dead letter does not hold its device's later events back.
+                        e.State = DeliveryStates.Dead;
+                        break;
+                    case OutcomeKind.Failed:
+                        e.State = DeliveryStates.Pending;
+                        heldBack = true;
+                        break;
+                    default:
+                        // Abandoned at shutdown: the batch is not written.
+                        e.State = "";
+                        return;
+                }
             }
         }));
-        if (sendToken.IsCancellationRequested || handled.Any(e => e.State.Length == 0))
+        if (sendToken.IsCancellationRequested || read.Events.Any(e => e.State.Length == 0))
         {
             return false;
         }
 
+        // Delivered at the first attempt: no row, the batch's one webhook_batches row stands for them. Everything
+        // else gets its delivery row.
         var written = Now;
         var newLease = written + leaseSpan;
-        foreach (var e in handled)
+        var rows = new List<DeliveryRow>();
+        var delivered = 0;
+        int? deliveredStatus = null;
+        var statusesDiffer = false;
+        foreach (var e in read.Events)
         {
+            if (e.State == DeliveryStates.Delivered)
+            {
+                delivered++;
+                statusesDiffer |= delivered > 1 && deliveredStatus != e.LastStatus;
+                deliveredStatus = e.LastStatus;
+                continue;
+            }
             e.NextAttemptAt = e.State == DeliveryStates.Pending && e.Attempts > 0 ? written + Backoff(1) : written;
-            e.DeliveredAt = e.State == DeliveryStates.Delivered ? written : null;
+            e.DeliveredAt = null;
+            rows.Add(e);
         }
         var moved = await db.WriteAsync(async tx =>
         {
@@ -393,13 +394,26 @@ public sealed class WebhookDispatcher(
                     UPDATE webhook_endpoints SET cursor_seq = @End, lease_until = @Until
                     WHERE id = @Id AND cursor_seq = @Cursor AND lease_owner = @Node
                     """,
-                    new { End = end, Until = newLease, Id = endpointId, Cursor = read.Endpoint.CursorSeq, Node = NodeId }) == 0)
+                    new { read.End, Until = newLease, Id = endpointId, Cursor = read.Endpoint.CursorSeq, Node = NodeId }) == 0)
             {
                 return false;
             }
-            for (var i = 0; i < handled.Count; i += RowsPerInsert)
+            if (delivered > 0)
             {
-                await InsertRowsAsync(tx, handled.GetRange(i, Math.Min(RowsPerInsert, handled.Count - i)), written);
+                await tx.ExecuteAsync(
+                    """
+                    INSERT INTO webhook_batches (endpoint_id, after_seq, last_seq, kinds, delivered, status, delivered_at)
+                    VALUES (@Id, @Cursor, @End, @Kinds, @Delivered, @Status, @Now)
+                    """,
+                    new
+                    {
+                        Id = endpointId, Cursor = read.Endpoint.CursorSeq, read.End, read.Endpoint.Kinds, Delivered = delivered,
+                        Status = statusesDiffer ? null : deliveredStatus, Now = written,
+                    });
+            }
+            for (var i = 0; i < rows.Count; i += RowsPerInsert)
+            {
+                await InsertRowsAsync(tx, rows.GetRange(i, Math.Min(RowsPerInsert, rows.Count - i)), written);
             }
             return true;
         }, CancellationToken.None);
@@ -410,19 +424,19 @@ public sealed class WebhookDispatcher(
             return false;
         }
         _leases[endpointId] = newLease;
-        metrics.Delivered(handled.Count(e => e.State == DeliveryStates.Delivered));
-        metrics.Failed(handled.Count(e => e.State == DeliveryStates.Pending && e.Attempts > 0));
-        var dead = handled.Count(e => e.State == DeliveryStates.Dead);
+        metrics.Delivered(delivered);
+        metrics.Failed(rows.Count(e => e.State == DeliveryStates.Pending && e.Attempts > 0));
+        var dead = rows.Count(e => e.State == DeliveryStates.Dead);
         if (dead > 0)
         {
             metrics.DeadLettered(dead);
             logger.LogWarning("Webhooks: {Count} deliveries became dead after {MaxAttempts} attempts", dead, maxAttempts);
         }
-        if (handled.Any(e => e.State == DeliveryStates.Pending))
+        if (rows.Any(e => e.State == DeliveryStates.Pending))
         {
             Wake();
         }
-        return read.Full || firstDeferred is not null;
+        return read.Full;
     }
 
     private const string InsertHead =
@@ -436,7 +450,7 @@ public sealed class WebhookDispatcher(
     /// the endpoint id and the time are one shared parameter each, so a statement carries ~10 parameters per row
     /// (parameter lookups by name are linear in the count, on both sides of the provider).
     /// </summary>
-    private static async Task InsertRowsAsync(DbTx tx, List<DeliveryRow> rows, long now)
+    internal static async Task InsertRowsAsync(DbTx tx, List<DeliveryRow> rows, long now)
     {
         await using var command = tx.Connection.CreateCommand();
         command.Transaction = tx.Transaction;
@@ -500,7 +514,7 @@ public sealed class WebhookDispatcher(
     }
 
     /// <summary>The device (pk/dk), or the family, or the event alone: one endpoint gets one key's events one at a time, in seq order.</summary>
-    private static string OrderingKey(DeliveryRow e) =>
+    internal static string OrderingKey(DeliveryRow e) =>
         e.Pk is not null && e.Dk is not null ? e.Pk + "/" + e.Dk : e.Fid is not null ? "family/" + e.Fid : "event/" + e.EventId;
 
     private SemaphoreSlim EndpointSlots(string endpointId)

@@ -136,6 +136,7 @@ public sealed class WebhookService(IDatabase db, TimeProvider clock, IOptions<We
                 throw NotFound();
             }
             await tx.ExecuteAsync("DELETE FROM webhook_deliveries WHERE endpoint_id = @Id", new { Id = id });
+            await tx.ExecuteAsync("DELETE FROM webhook_batches WHERE endpoint_id = @Id", new { Id = id });
             return 0;
         }, cancellationToken);
 
@@ -155,7 +156,11 @@ public sealed class WebhookService(IDatabase db, TimeProvider clock, IOptions<We
         return new WebhookWithSecret(await ViewAsync(row, cancellationToken), secret);
     }
 
-    /// <summary>The endpoint's deliveries, oldest event first, optionally of one state.</summary>
+    /// <summary>
+    /// The endpoint's deliveries, oldest event first, optionally of one state: its delivery rows, and the events its
+    /// cursor batches delivered at the first attempt (one <c>webhook_batches</c> row each, no delivery row; listed
+    /// while the event is still in <c>binding_events</c>).
+    /// </summary>
     public async Task<Page<DeliveryView>> ListDeliveriesAsync(string id, string? state, int? offset, int? limit, CancellationToken cancellationToken)
     {
         if (state is not null && !DeliveryStates.All.Contains(state))
@@ -163,43 +168,53 @@ public sealed class WebhookService(IDatabase db, TimeProvider clock, IOptions<We
             throw new BinderyException(Errors.WebhookDeliveryStateInvalid, "state must be pending, delivered or dead");
         }
         var (skip, take) = AdminPage.From(offset, limit);
-        var where = "endpoint_id = @Id" + (state is null ? "" : " AND state = @State");
+        var rows = $"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE endpoint_id = @Id" + (state is null ? "" : " AND state = @State");
         return await db.ReadAsync(async c =>
         {
-            if (await ReadAsync(c, id) is null)
-            {
-                throw NotFound();
-            }
-            var total = await c.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM webhook_deliveries WHERE {where}", new { Id = id, State = state });
-            var rows = await c.QueryAsync<DeliveryRow>(
-                $"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE {where} ORDER BY event_seq LIMIT @Take OFFSET @Skip",
-                new { Id = id, State = state, Take = take, Skip = skip });
-            return new Page<DeliveryView>(total, skip, take, rows.Select(r => r.ToView()).ToList());
+            var endpoint = await ReadAsync(c, id) ?? throw NotFound();
+            var all = state is null or DeliveryStates.Delivered
+                ? $"{rows} UNION ALL {WebhookEventFilter.FirstAttemptDeliveries(endpoint.ScopeType)}"
+                : rows;
+            var parameters = new { Id = id, State = state, endpoint.ScopeId, Take = take, Skip = skip };
+            var total = await c.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM ({all}) x", parameters);
+            var page = await c.QueryAsync<DeliveryRow>($"SELECT * FROM ({all}) x ORDER BY event_seq LIMIT @Take OFFSET @Skip", parameters);
+            return new Page<DeliveryView>(total, skip, take, page.Select(r => r.ToView()).ToList());
         }, cancellationToken);
     }
 
     /// <summary>
     /// Sends a dead (or delivered) delivery again: it becomes pending with a fresh attempt budget, due now. It then
-    /// holds back the device's later pending events for this endpoint until it is delivered or dead again.
+    /// holds back the device's later pending events for this endpoint until it is delivered or dead again. An event
+    /// delivered at its first attempt (no row of its own) gets its row now.
     /// </summary>
     public async Task<DeliveryView> RetryDeliveryAsync(string id, string eventId, CancellationToken cancellationToken)
     {
         var row = await db.WriteAsync(async tx =>
         {
+            var endpoint = await tx.QuerySingleOrDefaultAsync<WebhookRow>(
+                $"SELECT {EndpointColumns} FROM webhook_endpoints WHERE id = @Id{tx.Dialect.ForUpdate}", new { Id = id }) ?? throw NotFound();
+            var now = Now;
             var row = await tx.QuerySingleOrDefaultAsync<DeliveryRow>(
                 $"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE endpoint_id = @Id AND event_id = @EventId{tx.Dialect.ForUpdate}",
                 new { Id = id, EventId = eventId });
             if (row is null)
             {
-                throw await tx.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM webhook_endpoints WHERE id = @Id", new { Id = id }) == 0
-                    ? NotFound()
-                    : new BinderyException(Errors.WebhookDeliveryNotFound, "no delivery of that event to this webhook");
+                row = await tx.QuerySingleOrDefaultAsync<DeliveryRow>(
+                    $"SELECT * FROM ({WebhookEventFilter.FirstAttemptDeliveries(endpoint.ScopeType)}) x WHERE event_id = @EventId",
+                    new { Id = id, endpoint.ScopeId, EventId = eventId })
+                    ?? throw new BinderyException(Errors.WebhookDeliveryNotFound, "no delivery of that event to this webhook");
+                row.State = DeliveryStates.Pending;
+                row.Attempts = 0;
+                row.NextAttemptAt = now;
+                row.LastStatus = null;
+                row.DeliveredAt = null;
+                await WebhookDispatcher.InsertRowsAsync(tx, [row], now);
+                return row;
             }
             if (row.State == DeliveryStates.Pending)
             {
                 throw new BinderyException(Errors.WebhookDeliveryStillPending);
             }
-            var now = Now;
             await tx.ExecuteAsync(
                 """
                 UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = @Now, lease_owner = NULL,
