@@ -153,6 +153,38 @@ public sealed class StandInKeyGuessTests
         (await WithKeyAsync(app, Key)).AssertOk();
     }
 
+    [Fact]
+    public async Task A_reset_keeps_the_counts_of_wrong_keys_and_the_lock_out_entry()
+    {
+        await using var app = new BinderyApp(new Dictionary<string, string?>
+        {
+            ["Bindery:StandIn:Enabled"] = "true",
+            ["Bindery:StandIn:Key"] = Key,
+            ["Bindery:StandIn:PrintAddress"] = "false",
+            ["Bindery:StandIn:KeyFailuresPerAddress"] = "2",
+            ["Bindery:AdminKeyFailuresPerAddress"] = "2",
+        });
+        var wrongAdmin = app.CreateClient();
+        wrongAdmin.DefaultRequestHeaders.Add("X-Admin-Key", "wrong-admin-key");
+        (await WithKeyAsync(app, "wrong-key-0")).AssertError(Errors.StandInKeyInvalid, HttpStatusCode.Unauthorized);
+        (await wrongAdmin.GetAnswerAsync("/admin/v1/data-center")).AssertError(Errors.AdminKeyInvalid, HttpStatusCode.Unauthorized);
+        var standIn = app.CreateClient();
+        standIn.DefaultRequestHeaders.Add(StandInKey.HeaderName, Key);
+        (await standIn.SendAsync(HttpMethod.Post, "/stand-in/v1/reset")).AssertOk();
+
+        // The reset gave no fresh budget, neither for the stand-in key nor for the admin key: one more wrong key reaches each limit.
+        (await WithKeyAsync(app, "wrong-key-1")).AssertError(Errors.StandInKeyInvalid, HttpStatusCode.Unauthorized);
+        (await WithKeyAsync(app, Key)).AssertError(Errors.StandInKeyInvalid, HttpStatusCode.Unauthorized);
+        (await wrongAdmin.GetAnswerAsync("/admin/v1/data-center")).AssertError(Errors.AdminKeyInvalid, HttpStatusCode.Unauthorized);
+        (await app.CreateAdminClient().GetAnswerAsync("/admin/v1/data-center")).AssertError(Errors.AdminKeyInvalid, HttpStatusCode.Unauthorized);
+
+        app.Clock.Advance(TimeSpan.FromMinutes(16));
+        (await standIn.SendAsync(HttpMethod.Post, "/stand-in/v1/reset")).AssertOk();
+        var refusals = await AuditApi.OkAsync(AuditApi.RefusalsAsync(app, ("reason", RefusalReasons.LockedOut)));
+        Assert.Equal([(RefusalSubjects.Address, RefusalProofs.AdminKey), (RefusalSubjects.Address, RefusalProofs.StandInKey)],
+            refusals.List.Select(e => (e.Text("subject"), e.Text("proof"))).Order().ToList());
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("-1")]
