@@ -57,6 +57,9 @@ public static class RefusalProofs
 
     /// <summary>The admin API key (admin API and console sign-in).</summary>
     public const string AdminKey = "admin_key";
+
+    /// <summary>The stand-in API key (<c>X-StandIn-Key</c>, stand-in mode only).</summary>
+    public const string StandInKey = "stand_in_key";
 }
 
 /// <summary>

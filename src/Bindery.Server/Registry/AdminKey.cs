@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Bindery.Audit;
 using Bindery.Infrastructure;
 using Bindery.Protocol;
@@ -14,7 +13,7 @@ namespace Bindery.Registry;
 /// start, printed once on standard output and written to <c>&lt;data dir&gt;/admin.key</c> (mode 600). Only its
 /// SHA-256 hash is stored in the database.
 /// Wrong keys are guesses (<see cref="CheckAsync"/>): limited per client address and in aggregate, in the database's
-/// <c>guess_counters</c> so every node sees the same counts.
+/// <c>guess_counters</c> so every node sees the same counts (<see cref="KeyGuessLimit"/>, shared with the stand-in key).
 /// </summary>
 public sealed class AdminKey(IDatabase db, IOptions<BinderyOptions> options, TimeProvider clock, SecurityAudit? audit = null)
 {
@@ -67,71 +66,15 @@ public sealed class AdminKey(IDatabase db, IOptions<BinderyOptions> options, Tim
     /// every key is refused unchecked, the right one too, with the same answer as a wrong one. No key at all is no
     /// guess (nothing was tried) and is not counted.
     /// </summary>
-    public async Task<bool> CheckAsync(string? candidate, IPAddress? remote, CancellationToken cancellationToken = default)
+    public Task<bool> CheckAsync(string? candidate, IPAddress? remote, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrEmpty(candidate))
-        {
-            return false;
-        }
         var o = options.Value;
-        var address = AddressSubject(remote);
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var since = now - (long)o.AdminKeyFailureWindow.TotalMilliseconds;
-        var counts = await db.ReadAsync(async c => (await c.QueryAsync<(string Scope, long Failures)>(
-            """
-            SELECT scope, failures FROM guess_counters
-            WHERE ((scope = @AddressScope AND subject = @Address) OR (scope = @TotalScope AND subject = '*')) AND window_started_at > @Since
-            """,
-            new { AddressScope, Address = address, TotalScope, Since = since })).ToList(), cancellationToken);
-        if (counts.Any(c => c.Failures >= (c.Scope == AddressScope ? o.AdminKeyFailuresPerAddress : o.AdminKeyFailuresTotal)))
-        {
-            return false;
-        }
-        if (IsValid(candidate))
-        {
-            return true;
-        }
-        await db.WriteAsync(async tx =>
-        {
-            var byAddress = await GuessCounters.RecordFailureAsync(tx, AddressScope, address, o.AdminKeyFailureWindow, now);
-            var total = await GuessCounters.RecordFailureAsync(tx, TotalScope, "*", o.AdminKeyFailureWindow, now);
-            if (audit is not null)
-            {
-                List<SecurityEvent> lockouts = [];
-                if (byAddress == o.AdminKeyFailuresPerAddress)
-                {
-                    lockouts.Add(SecurityEvent.LockedOut(RefusalSubjects.Address, RefusalProofs.AdminKey));
-                }
-                if (total == o.AdminKeyFailuresTotal)
-                {
-                    lockouts.Add(SecurityEvent.LockedOut(RefusalSubjects.Everyone, RefusalProofs.AdminKey));
-                }
-                await audit.RecordAsync(tx, now, [.. lockouts]);
-            }
-            return 0;
-        }, CancellationToken.None);
-        return false;
+        var limit = new KeyGuessLimit(AddressScope, TotalScope, RefusalProofs.AdminKey, o.AdminKeyFailuresPerAddress, o.AdminKeyFailuresTotal, o.AdminKeyFailureWindow);
+        return limit.CheckAsync(db, clock, audit, candidate, remote, IsValid, cancellationToken);
     }
 
-    /// <summary>Whose guesses a wrong key counts against: the IPv4 address, or the IPv6 /64 (one host usually holds a whole /64).</summary>
-    public static string AddressSubject(IPAddress? remote)
-    {
-        if (remote is null)
-        {
-            return "unknown";
-        }
-        if (remote.IsIPv4MappedToIPv6)
-        {
-            remote = remote.MapToIPv4();
-        }
-        if (remote.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            return remote.ToString();
-        }
-        var bytes = remote.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new IPAddress(bytes) + "/64";
-    }
+    /// <summary>Whose guesses a wrong key counts against: the IPv4 address, or the IPv6 /64 (<see cref="KeyGuessLimit.AddressSubject"/>).</summary>
+    public static string AddressSubject(IPAddress? remote) => KeyGuessLimit.AddressSubject(remote);
 
     /// <summary>A plain comparison, counting nothing: for a second look at a key <see cref="CheckAsync"/> already let through.</summary>
     public bool IsValid(string? candidate) =>

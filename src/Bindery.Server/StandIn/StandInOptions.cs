@@ -18,6 +18,18 @@ public sealed class StandInOptions
     /// </summary>
     public string? Key { get; set; }
 
+    /// <summary>
+    /// Wrong stand-in keys one client address (IPv4 address, IPv6 /64) may present within <see cref="KeyFailureWindow"/>;
+    /// beyond it every key from that address is refused unchecked, the right one too, until the window ends.
+    /// </summary>
+    public int KeyFailuresPerAddress { get; set; } = 20;
+
+    /// <summary>Wrong stand-in keys from all addresses together within <see cref="KeyFailureWindow"/> (the aggregate limit).</summary>
+    public int KeyFailuresTotal { get; set; } = 500;
+
+    /// <summary>How long a count of wrong stand-in keys runs from its first one (on the stand-in clock).</summary>
+    public TimeSpan KeyFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>A fixture file (JSON) loaded at start; reset returns to it.</summary>
     public string? Fixture { get; set; }
 

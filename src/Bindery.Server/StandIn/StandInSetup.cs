@@ -34,7 +34,11 @@ public static class StandInSetup
             Console.Error.WriteLine("Bindery refuses to start: " + reason);
             throw new StandInRefusedException(reason);
         }
-        services.AddOptions<StandInOptions>().BindConfiguration(StandInOptions.SectionName);
+        services.AddOptions<StandInOptions>().BindConfiguration(StandInOptions.SectionName)
+            .Validate(o => o.KeyFailuresPerAddress >= 1, "Bindery:StandIn:KeyFailuresPerAddress must be at least 1")
+            .Validate(o => o.KeyFailuresTotal >= 1, "Bindery:StandIn:KeyFailuresTotal must be at least 1")
+            .Validate(o => o.KeyFailureWindow > TimeSpan.Zero, "Bindery:StandIn:KeyFailureWindow must be longer than zero")
+            .ValidateOnStart();
         services.AddSingleton<StandInKey>();
         services.AddSingleton<IStartupStep>(sp => sp.GetRequiredService<StandInKey>());
         // The stand-in clock is THE clock: every expiry decision reads the injected TimeProvider.
@@ -63,15 +67,17 @@ public static class StandInSetup
             return app;
         }
         // The key before anything else under /stand-in: unknown stand-in routes are not told apart from known ones
-        // and a bad body does not reveal a field name.
-        app.Use((context, next) =>
+        // and a bad body does not reveal a field name. Wrong keys are counted (StandInKey.CheckAsync); the group's
+        // endpoint filter sees the pass this leaves in HttpContext.Items and does not count the request again.
+        app.Use(async (context, next) =>
         {
             if (context.Request.Path.StartsWithSegments(PathPrefix)
-                && !context.RequestServices.GetRequiredService<StandInKey>().IsValid(context.Request.Headers[StandInKey.HeaderName].ToString()))
+                && !await context.RequestServices.GetRequiredService<StandInKey>().CheckRequestAsync(context))
             {
-                return ErrorHandling.WriteErrorAsync(context, Errors.StandInKeyInvalid);
+                await ErrorHandling.WriteErrorAsync(context, Errors.StandInKeyInvalid);
+                return;
             }
-            return next(context);
+            await next(context);
         });
         // faults and journal middleware (h-faults): one middleware reads each request once for both.
         app.UseStandInTraffic();

@@ -9,7 +9,9 @@ namespace Bindery.StandIn;
 /// information_schema), ordered by their foreign keys, so a table a later migration adds is cleared and restored
 /// without anyone listing it: bindings, shares, families, sessions, tokens, codes, pushes, events, guess counters,
 /// webhook state… Only the migrations' own table, <c>settings</c> (the admin key's hash, the demo marker) and <c>data_protection_keys</c>
-/// (the console's antiforgery keys: a reset must not void the forms open in a browser) are kept.
+/// (the console's antiforgery keys: a reset must not void the forms open in a browser) are kept, and so are the
+/// deployment keys' guess counts and lock-out entries (<see cref="ClearedRows"/>): a reset must not give whoever
+/// guesses the stand-in key or the admin key a fresh budget, nor erase the trace of a lock-out.
 /// The fixture is created once through the services (the same rules as real data); a reset is plain SQL because
 /// re-running the services (password hashing, one transaction per device) could not meet the time a test run can spend.
 /// </summary>
@@ -17,6 +19,16 @@ public sealed class StandInSnapshot
 {
     /// <summary>Tables a reset leaves alone.</summary>
     public static readonly IReadOnlySet<string> KeptTables = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "schema_migrations", "settings", "data_protection_keys" };
+
+    /// <summary>
+    /// Tables a reset clears only in part: the condition of the rows it clears (and the snapshot holds). The rest
+    /// stays as it is: the guess counts of the stand-in key and the admin key and their <c>locked_out</c> entries.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> ClearedRows = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["guess_counters"] = $"scope NOT IN ('{StandInKey.AddressScope}', '{StandInKey.TotalScope}', '{Registry.AdminKey.AddressScope}', '{Registry.AdminKey.TotalScope}')",
+        ["security_events"] = $"(proof IS NULL OR proof NOT IN ('{Audit.RefusalProofs.StandInKey}', '{Audit.RefusalProofs.AdminKey}'))",
+    };
 
     private StandInSnapshot(IReadOnlyList<TableRows> tables) => Tables = tables;
 
@@ -80,7 +92,8 @@ public sealed class StandInSnapshot
         var tables = new List<TableRows>();
         foreach (var table in await TablesAsync(connection, db.Dialect))
         {
-            using var reader = await connection.ExecuteReaderAsync($"SELECT * FROM {Quote(table)}");
+            var where = ClearedRows.TryGetValue(table, out var cleared) ? " WHERE " + cleared : "";
+            using var reader = await connection.ExecuteReaderAsync($"SELECT * FROM {Quote(table)}{where}");
             var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToList();
             var rows = new List<object?[]>();
             while (await reader.ReadAsync(cancellationToken))
@@ -97,19 +110,27 @@ public sealed class StandInSnapshot
         return new StandInSnapshot(tables);
     }, cancellationToken);
 
-    /// <summary>Deletes every row of every data table (children first), in <paramref name="tx"/>.</summary>
+    /// <summary>Deletes every row of every data table (children first) but the ones <see cref="ClearedRows"/> keeps, in <paramref name="tx"/>.</summary>
     public static async Task ClearAsync(DbTx tx)
     {
         await tx.FlushAsync();
-        var tables = await TablesAsync(tx.Connection, tx.Dialect, tx.Transaction);
+        var all = await TablesAsync(tx.Connection, tx.Dialect, tx.Transaction);
+        // The partly cleared tables have no foreign keys either way, so they can leave the TRUNCATE list.
+        var tables = all.Where(t => !ClearedRows.ContainsKey(t)).ToList();
         if (tx.Dialect == SqlDialect.Postgres && tables.Count > 0)
         {
             await tx.Connection.ExecuteAsync($"TRUNCATE {string.Join(", ", tables.Select(Quote))}", transaction: tx.Transaction);
-            return;
         }
-        foreach (var table in tables.Reverse())
+        else
         {
-            await tx.Connection.ExecuteAsync($"DELETE FROM {Quote(table)}", transaction: tx.Transaction);
+            foreach (var table in Enumerable.Reverse(tables))
+            {
+                await tx.Connection.ExecuteAsync($"DELETE FROM {Quote(table)}", transaction: tx.Transaction);
+            }
+        }
+        foreach (var table in all.Where(ClearedRows.ContainsKey))
+        {
+            await tx.Connection.ExecuteAsync($"DELETE FROM {Quote(table)} WHERE {ClearedRows[table]}", transaction: tx.Transaction);
         }
     }
 
