@@ -179,12 +179,12 @@ public sealed class BenchOptions
                                     of the TOKEN product, each with a token created and reported in the set-up, bound
                                     once (default 50000, postgres 5000; 0 skips it; at most 200 per user: the family
                                     device limit)
-          --webhooks                webhooks on vs off: the timed bind phase runs four times for --duration each, on
-                                    four quarters of its devices: off, on, off, on ("on": a webhook registered for the
-                                    product and a minimal receiver on loopback, started by the benchmark, answering 200,
-                                    getting every event; the warm-up binds run with one too, so the delivery path is
-                                    compiled before it is timed); prints binds/s, server CPU µs per bind and their
-                                    ratio per round and over both rounds, and the delivery lag
+          --webhooks                webhooks on vs off: after the usual bind phase, four more of --duration each on
+                                    devices of their own: off, on, on, off (a steady drift cancels; "on": a webhook
+                                    registered for the product and a minimal receiver on loopback, started by the
+                                    benchmark, answering 200, getting every event; the warm-up binds run with one too,
+                                    so the delivery path is compiled before it is timed); prints binds/s, server CPU µs
+                                    per bind and their ratio per round and over both rounds, and the delivery lag
           --profile                 the server counts SQL statements too (Storage:Profile=true); each phase prints writer
                                     time, commit time, statements, write transactions and group-commit batches per request
           --synchronous FULL|NORMAL SQLite durability (default FULL: an acknowledged bind survives a crash and power loss)

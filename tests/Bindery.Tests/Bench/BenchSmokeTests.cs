@@ -29,7 +29,7 @@ public sealed class BenchSmokeTests
         {
             ArgumentList =
             {
-                LocateBenchDll(), "--devices", "10000", "--users", "20", "--duration", "1", "--warmup", "0",
+                LocateBenchDll(), "--devices", "16000", "--users", "20", "--duration", "1", "--warmup", "0",
                 "--rate", "200", "--connections", "4", "--mqtt-devices", "200", "--mqtt-concurrency", "32",
                 "--reports", "2000", "--token-reports", "300", "--token-binds", "300", "--profile", "--webhooks",
             },
@@ -45,7 +45,7 @@ public sealed class BenchSmokeTests
         var output = await stdout + await stderr;
 
         Assert.True(bench.ExitCode == 0, output);
-        Assert.Contains("10,000 devices reported their binding code", output);
+        Assert.Contains("16,000 devices reported their binding code", output);
         Assert.Contains("webhooks, both rounds: binds/s off", output);
         Assert.Contains("webhooks, Wi-Fi bind, webhooks on: the receiver got all", output);
         Assert.Contains("webhooks, Wi-Fi bind, webhooks on (2): the receiver got all", output);
@@ -58,7 +58,7 @@ public sealed class BenchSmokeTests
         Assert.Contains("store profile per request", output);
         foreach (var phase in new[]
         {
-            "bare GET /bench/noop", "Wi-Fi bind", "Wi-Fi bind, webhooks on", "Wi-Fi bind (2)", "Wi-Fi bind, webhooks on (2)", "device list (read)", "Wi-Fi bind at 200/s",
+            "bare GET /bench/noop", "Wi-Fi bind", "Wi-Fi bind, webhooks off", "Wi-Fi bind, webhooks on", "Wi-Fi bind, webhooks on (2)", "Wi-Fi bind, webhooks off (2)", "device list (read)", "Wi-Fi bind at 200/s",
             "device code report", "bind-token report", "Tencent token bind",
             "connect+subscribe", "bare round trip (→ 9010)", "app_bind_token → reply",
         })
