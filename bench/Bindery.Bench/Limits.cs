@@ -20,7 +20,7 @@ internal sealed class Limits(BenchOptions options, string workDir, ThrowawayPost
         var perGroup = Math.Max(1, options.Duration / 2).ToString(CultureInfo.InvariantCulture);
         var sqlite = await RunAsync("python3", [
             Path.Combine(AppContext.BaseDirectory, "limits", "sqlite_group_commit.py"),
-            Path.Combine(root, "src", "Bindery.Server", "Storage", "Migrations"), workDir, perGroup, "1,4,16,64,256"]);
+            Path.Combine(root, "src", "Bindery.Server", "Storage", "Migrations"), workDir, perGroup, "1,4,16,32,64,256"]);
         if (sqlite != 0)
         {
             return sqlite;
