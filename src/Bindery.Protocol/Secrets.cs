@@ -15,6 +15,26 @@ public static class Secrets
     /// <summary>A random lowercase-hex identifier (e.g. fid, frid, binding id).</summary>
     public static string NewId(int length = 24) => RandomNumberGenerator.GetString(LowerHex, length);
 
+    /// <summary>
+    /// A lowercase-hex identifier of 24 characters, like <see cref="NewId"/>, that sorts by creation time: 11 hex
+    /// digits of <paramref name="unixMilliseconds"/>, then 13 random ones (52 bits). For the keys of rows inserted on the
+    /// hot path (binding id, event id, push id): a new key lands at the right end of its index instead of on a random
+    /// page, so a group commit writes a few index pages instead of one per row. Not for anything that must be
+    /// unguessable: its first half is the time.
+    /// </summary>
+    public static string NewTimeOrderedId(long unixMilliseconds)
+    {
+        Span<char> id = stackalloc char[24];
+        var time = (ulong)Math.Max(0, unixMilliseconds);
+        for (var i = 10; i >= 0; i--)
+        {
+            id[i] = LowerHex[(int)(time & 0xF)];
+            time >>= 4;
+        }
+        RandomNumberGenerator.GetItems(LowerHex, id[11..]);
+        return new string(id);
+    }
+
     /// <summary>A bearer-style token: 32 random bytes, base64url, no padding.</summary>
     public static string NewToken() => Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
 

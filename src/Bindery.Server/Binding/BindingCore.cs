@@ -178,7 +178,8 @@ public sealed class BindingCore(IDatabase db, TimeProvider clock, GuessLimiter g
             throw new BinderyException(Errors.FamilyIdMissing);
         }
         var authKey = Secrets.NewToken();
-        return new BindContext(product, target, row.Secret, Secrets.NewId(), authKey, Secrets.Sha256Hex(authKey));
+        return new BindContext(product, target, row.Secret, Secrets.NewTimeOrderedId(clock.GetUtcNow().ToUnixTimeMilliseconds()), authKey,
+            Secrets.Sha256Hex(authKey));
     }
 
     private async Task<Outcome> DecideAsync(DbTx tx, BindRequest request, string pk, BindContext context, string? deviceName, string? fid, string? frid)

@@ -189,7 +189,7 @@ public static class BindingLifecycle
             """,
             new
             {
-                EventId = Secrets.NewId(),
+                EventId = Secrets.NewTimeOrderedId(now),
                 Now = now,
                 e.Kind,
                 e.Pk,

@@ -74,7 +74,7 @@ public static class DevicePushes
         await tx.ExecuteLaterAsync(
             "DELETE FROM device_pushes WHERE pk = @Pk AND dk = @Dk AND method = @Method AND delivered_at IS NULL",
             new { Pk = pk, Dk = dk, Method = supersedes });
-        var pushId = Secrets.NewId();
+        var pushId = Secrets.NewTimeOrderedId(now);
         var payload = JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["method"] = method,
