@@ -20,7 +20,8 @@ public sealed class StoreProfiler(HttpClient http, string adminKey)
         return new StoreCounters(
             data.GetProperty("store").GetString()!, data.GetProperty("countsStatements").GetBoolean(),
             Field("writeOperations"), Field("writeTransactions"), Field("writerMicros"), Field("commitMicros"),
-            Field("readStatements"), Field("writeStatements"), Field("readStatementMicros"), Field("writeStatementMicros"));
+            Field("readStatements"), Field("writeStatements"), Field("readStatementMicros"), Field("writeStatementMicros"),
+            data.TryGetProperty("pagesWritten", out var pages) ? pages.GetInt64() : 0);
     }
 
     /// <summary>Runs <paramref name="phase"/> between two reads of the counters and attaches the difference.</summary>
@@ -42,7 +43,7 @@ public sealed class StoreProfiler(HttpClient http, string adminKey)
         var sqlite = rows[0].Store!.After.Store == "sqlite";
         Console.WriteLine();
         Console.WriteLine("store profile per request (--profile; counters of GET /admin/v1/diagnostics/store over the phase ÷ its requests):");
-        Console.WriteLine($"{"phase",-28} {"writes",7} {"write tx",8} {"writer µs",9} {"commit µs",9} {"stmts",6} {"reads",6} {"writes",6} {"stmt µs",8} {(sqlite ? "batches/s" : "retries"),9} {(sqlite ? "avg batch" : "tx/s"),9} {(sqlite ? "writer busy" : "in tx"),11}");
+        Console.WriteLine($"{"phase",-28} {"writes",7} {"write tx",8} {"writer µs",9} {"commit µs",9} {"stmts",6} {"reads",6} {"writes",6} {"stmt µs",8} {(sqlite ? "batches/s" : "retries"),9} {(sqlite ? "avg batch" : "tx/s"),9} {(sqlite ? "writer busy" : "in tx"),11}{(sqlite ? "  pages" : "")}");
         foreach (var r in rows)
         {
             var d = r.Store!;
@@ -51,11 +52,13 @@ public sealed class StoreProfiler(HttpClient http, string adminKey)
             var statements = d.After.CountsStatements
                 ? $"{d.StatementsPerRequest,6:0.0} {d.ReadStatementsPerRequest,6:0.0} {d.WriteStatementsPerRequest,6:0.0} {d.StatementMicrosPerRequest,8:0.0}"
                 : $"{"-",6} {"-",6} {"-",6} {"-",8}";
-            Console.WriteLine($"{r.Name,-28} {d.WriteOperationsPerRequest,7:0.00} {d.TransactionsPerRequest,8:0.000} {d.WriterMicrosPerRequest,9:0.0} {d.CommitMicrosPerRequest,9:0.0} {statements} {third}");
+            var pages = sqlite ? $" {d.PagesWrittenPerRequest,6:0.0}" : "";
+            Console.WriteLine($"{r.Name,-28} {d.WriteOperationsPerRequest,7:0.00} {d.TransactionsPerRequest,8:0.000} {d.WriterMicrosPerRequest,9:0.0} {d.CommitMicrosPerRequest,9:0.0} {statements} {third}{pages}");
         }
         Console.WriteLine(sqlite
             ? "writes = WriteAsync calls; write tx = group-commit batches (one fsync each); writer µs = the single writer's time inside batches incl. commit; " +
-              "stmt µs = time inside SQLite statements (reads and writes, sqlite3_profile); writer busy = writer time ÷ phase time"
+              "stmt µs = time inside SQLite statements (reads and writes, sqlite3_profile); writer busy = writer time ÷ phase time; " +
+              "pages = 4 KiB pages the writer wrote to the WAL (sqlite3_db_status CACHE_WRITE)"
             : "writes = WriteAsync calls; write tx = transaction attempts (retries = attempts beyond the calls); writer µs = time inside write transactions incl. commit, " +
               "summed over connections; stmts = commands sent (a batch is one: one round trip), stmt µs their client-side duration; in tx = connections inside a write transaction on average");
     }
@@ -64,7 +67,7 @@ public sealed class StoreProfiler(HttpClient http, string adminKey)
 /// <summary>Cumulative store counters (times in µs).</summary>
 public sealed record StoreCounters(
     string Store, bool CountsStatements, long WriteOperations, long WriteTransactions, long WriterMicros, long CommitMicros,
-    long ReadStatements, long WriteStatements, long ReadStatementMicros, long WriteStatementMicros);
+    long ReadStatements, long WriteStatements, long ReadStatementMicros, long WriteStatementMicros, long PagesWritten);
 
 /// <summary>What one phase added to the store counters, per request.</summary>
 public sealed record StoreDelta(StoreCounters Before, StoreCounters After, long Requests, double Seconds)
@@ -84,6 +87,9 @@ public sealed record StoreDelta(StoreCounters Before, StoreCounters After, long 
     public double WriterMicrosPerRequest => Per(WriterMicros);
 
     public double CommitMicrosPerRequest => Per(After.CommitMicros - Before.CommitMicros);
+
+    /// <summary>SQLite: pages the writer wrote to the WAL per request (0 on PostgreSQL).</summary>
+    public double PagesWrittenPerRequest => Per(After.PagesWritten - Before.PagesWritten);
 
     public double ReadStatementsPerRequest => Per(After.ReadStatements - Before.ReadStatements);
 

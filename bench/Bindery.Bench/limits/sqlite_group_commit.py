@@ -10,6 +10,7 @@ rates are a slight under-estimate of what C could do; the fsync rate is the disk
 usage: sqlite_group_commit.py <migrations dir> <work dir> <seconds per group size> [group sizes, e.g. 1,16,64,256]
 """
 import os
+import random
 import re
 import sqlite3
 import sys
@@ -18,7 +19,8 @@ import uuid
 
 migrations, workdir, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
 groups = [int(g) for g in (sys.argv[4] if len(sys.argv) > 4 else "1,4,16,64,256").split(",")]
-DEVICES = 200_000
+DEVICES = int(os.environ.get("BARE_DEVICES", "500000"))
+USERS = 1_000
 
 path = os.path.join(workdir, "bare.db")
 for suffix in ("", "-wal", "-shm"):
@@ -42,7 +44,8 @@ for name in sorted(names):
 now = int(time.time() * 1000)
 db.execute("BEGIN")
 db.execute("INSERT INTO user_domains (id, secret, home_mode, created_at) VALUES ('d1', 's', 0, ?)", (now,))
-db.execute("INSERT INTO users (id, domain_id, username, password_hash, created_at) VALUES ('u1', 'd1', 'bench', 'x', ?)", (now,))
+db.executemany("INSERT INTO users (id, domain_id, username, password_hash, created_at) VALUES (?, 'd1', ?, 'x', ?)",
+               [(f"u{u}", f"bench{u}", now) for u in range(USERS)])
 db.execute("INSERT INTO products (pk, ps, name, logo_url, module_type, binding_mode, user_cap, methods, created_at) "
            "VALUES ('p1', 'ps', 'Bench plug', 'https://example.invalid/p.png', 'ESP32', 2, 1, 3, ?)", (now,))
 db.executemany(
@@ -52,48 +55,72 @@ db.executemany(
 db.execute("COMMIT")
 
 print(f"bare SQLite group commit ({sqlite3.sqlite_version}, WAL, synchronous=FULL, foreign_keys=ON, the server's schema, "
-      f"{DEVICES:,} devices; file {path}); per bind 4 rows: UPDATE devices, INSERT bindings, binding_events, device_pushes")
-# µs/bind is wall time (1 / binds/s); cpu µs/bind is this process's CPU (user + system: the statements, and the
-# kernel's work of writing and syncing the WAL) per bind, the figure to hold against the server's CPU per request.
-print(f"{'group':>6} {'binds/s':>9} {'rows/s':>9} {'fsyncs/s':>9} {'µs/bind':>8} {'cpu µs/bind':>11} {'ms/commit':>9}")
-# Every bind's values are made before the clock starts: the loop measures SQLite, not Python's uuid4.
-binds_params = []
-for n in range(DEVICES):
-    dk = f"{0x0A0000000000 + n:012X}"
-    binding = uuid.uuid4().hex
-    binds_params.append((dk, (binding, dk, "%064x" % n), (uuid.uuid4().hex, dk, binding), (uuid.uuid4().hex, dk)))
+      f"{DEVICES:,} devices, {USERS:,} users; file {path}); per bind 4 rows: UPDATE devices, INSERT bindings, binding_events, "
+      f"device_pushes; devices in random order, users in turn (as ./bench.sh binds)")
+# Devices in random order and the binds spread over the users, as the benchmark's binds arrive: sequential devices and
+# one user would put every secondary-index insert at the end of its index and flatter the figure.
+order = list(range(DEVICES))
+random.Random(6).shuffle(order)
+
+
+def bind_params(keys):
+    """Every bind's values, made before the clock starts: the loop measures SQLite, not Python."""
+    base = now
+    params = []
+    for i, n in enumerate(order):
+        if keys == "random":
+            binding, event, push = uuid.uuid4().hex[:24], uuid.uuid4().hex[:24], uuid.uuid4().hex[:24]
+        else:
+            prefix = f"{base + i // 20:011x}"
+            binding, event, push = (prefix + uuid.uuid4().hex[:13] for _ in range(3))
+        dk = f"{0x0A0000000000 + n:012X}"
+        user = f"u{i % USERS}"
+        params.append((dk, (binding, dk, user, "%064x" % n), (event, dk, user, binding), (push, dk)))
+    return params
+
+
 device = 0
-for group in groups:
-    binds = commits = 0
-    commit_time = 0.0
-    start = time.perf_counter()
-    cpu_start = time.process_time()
-    while time.perf_counter() - start < seconds and device + group <= DEVICES:
-        db.execute("BEGIN IMMEDIATE")
-        ts = int(time.time() * 1000)
-        chunk = binds_params[device:device + group]
-        device += group
-        # executemany per table: the statements of a group run in C, one prepared statement each.
-        db.executemany("UPDATE devices SET binding_code_used_at = ? WHERE pk = 'p1' AND dk = ? AND binding_code_used_at IS NULL",
-                       [(ts, dk) for dk, _, _, _ in chunk])
-        db.executemany("INSERT INTO bindings (binding_id, pk, dk, user_id, is_exclusive, method, auth_key_hash, device_name, "
-                       "is_common, verified, bound_at) VALUES (?, 'p1', ?, 'u1', 1, 'WIFI', ?, 'Bench plug', 0, 1, ?)",
-                       [b + (ts,) for _, b, _, _ in chunk])
-        db.executemany("INSERT INTO binding_events (event_id, occurred_at, kind, pk, dk, user_id, method, verified, binding_id, "
-                       "actor_type, actor_id) VALUES (?, ?, 'bound', 'p1', ?, 'u1', 'WIFI', 1, ?, 'user', 'u1')",
-                       [(e[0], ts, e[1], e[2]) for _, _, e, _ in chunk])
-        db.executemany("INSERT INTO device_pushes (push_id, pk, dk, method, payload, created_at, attempts) "
-                       "VALUES (?, 'p1', ?, 'bind_device', ?, ?, 0)",
-                       [p + ('{"method":"bind_device","params":{"UserID":"u1","FamilyId":null}}', ts) for _, _, _, p in chunk])
-        c = time.perf_counter()
-        db.execute("COMMIT")
-        commit_time += time.perf_counter() - c
-        binds += group
-        commits += 1
-    elapsed = time.perf_counter() - start
-    cpu = time.process_time() - cpu_start
-    print(f"{group:>6} {binds / elapsed:>9,.0f} {4 * binds / elapsed:>9,.0f} {commits / elapsed:>9,.0f} "
-          f"{elapsed / binds * 1e6:>8.1f} {cpu / binds * 1e6:>11.1f} {commit_time / commits * 1000:>9.2f}")
+for keys in ("random", "time-ordered"):
+    print()
+    print(f"keys of bindings, binding_events, device_pushes: {keys}")
+    # µs/bind is wall time (1 / binds/s); cpu µs/bind is this process's CPU (user + system: the statements, and the
+    # kernel's work of writing and syncing the WAL) per bind, the figure to hold against the server's CPU per request.
+    print(f"{'group':>6} {'binds/s':>9} {'rows/s':>9} {'fsyncs/s':>9} {'µs/bind':>8} {'cpu µs/bind':>11} {'ms/commit':>9}")
+    binds_params = bind_params(keys)
+    for group in groups:
+        binds = commits = 0
+        commit_time = 0.0
+        start = time.perf_counter()
+        cpu_start = time.process_time()
+        while time.perf_counter() - start < seconds and device + group <= DEVICES:
+            db.execute("BEGIN IMMEDIATE")
+            ts = int(time.time() * 1000)
+            chunk = binds_params[device:device + group]
+            device += group
+            # executemany per table: the statements of a group run in C, one prepared statement each.
+            db.executemany("UPDATE devices SET binding_code_used_at = ? WHERE pk = 'p1' AND dk = ? AND binding_code_used_at IS NULL",
+                           [(ts, dk) for dk, _, _, _ in chunk])
+            db.executemany("INSERT INTO bindings (binding_id, pk, dk, user_id, is_exclusive, method, auth_key_hash, device_name, "
+                           "is_common, verified, bound_at) VALUES (?, 'p1', ?, ?, 1, 'WIFI', ?, 'Bench plug', 0, 1, ?)",
+                           [b + (ts,) for _, b, _, _ in chunk])
+            db.executemany("INSERT INTO binding_events (event_id, occurred_at, kind, pk, dk, user_id, method, verified, binding_id, "
+                           "actor_type, actor_id) VALUES (?, ?, 'bound', 'p1', ?, ?, 'WIFI', 1, ?, 'user', ?)",
+                           [(e[0], ts, e[1], e[2], e[3], e[2]) for _, _, e, _ in chunk])
+            db.executemany("INSERT INTO device_pushes (push_id, pk, dk, method, payload, created_at, attempts) "
+                           "VALUES (?, 'p1', ?, 'bind_device', ?, ?, 0)",
+                           [p + ('{"method":"bind_device","params":{"UserID":"u1","FamilyId":null}}', ts) for _, _, _, p in chunk])
+            c = time.perf_counter()
+            db.execute("COMMIT")
+            commit_time += time.perf_counter() - c
+            binds += group
+            commits += 1
+        elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu_start
+        if binds == 0:
+            print(f"{group:>6} (out of devices: fewer group sizes or seconds)")
+            continue
+        print(f"{group:>6} {binds / elapsed:>9,.0f} {4 * binds / elapsed:>9,.0f} {commits / elapsed:>9,.0f} "
+              f"{elapsed / binds * 1e6:>8.1f} {cpu / binds * 1e6:>11.1f} {commit_time / commits * 1000:>9.2f}")
 
 # A device code report writes 2 rows: its nonce spent (device_nonces upsert) and the new code's hash on its device row.
 print()

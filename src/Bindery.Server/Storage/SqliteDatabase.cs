@@ -238,6 +238,7 @@ public sealed class SqliteDatabase : IDatabase
         var committing = Stopwatch.GetTimestamp();
         await transaction.CommitAsync();
         Profile.Committed(committing);
+        Profile.CountPagesWritten(writer.Inner);
         return null;
     }
 

@@ -63,6 +63,22 @@ public sealed class StoreProfile(string store, bool statements)
     /// <summary>The commit that began at <paramref name="startedTimestamp"/> is durable (or failed).</summary>
     public void Committed(long startedTimestamp) => Interlocked.Add(ref _commitTicks, Stopwatch.GetTimestamp() - startedTimestamp);
 
+    private long _pagesWritten;
+
+    /// <summary>
+    /// SQLite: the pages the writer wrote (to the WAL) since the last call, read and reset after each commit with
+    /// <c>sqlite3_db_status(SQLITE_DBSTATUS_CACHE_WRITE)</c>: what a commit has to write and sync, the part of its
+    /// cost that grows with how many distinct pages the batch's statements touched.
+    /// </summary>
+    public void CountPagesWritten(SqliteConnection writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (SQLitePCL.raw.sqlite3_db_status(writer.Handle, SQLitePCL.raw.SQLITE_DBSTATUS_CACHE_WRITE, out var pages, out _, 1) == SQLitePCL.raw.SQLITE_OK)
+        {
+            Interlocked.Add(ref _pagesWritten, pages);
+        }
+    }
+
     /// <summary>SQLite: counts every statement <paramref name="connection"/> runs, when statements are counted.</summary>
     public void Watch(SqliteConnection connection, bool write)
     {
@@ -155,7 +171,8 @@ public sealed class StoreProfile(string store, bool statements)
         Interlocked.Read(ref _readStatements),
         Interlocked.Read(ref _writeStatements),
         Interlocked.Read(ref _readStatementNs) / 1000,
-        Interlocked.Read(ref _writeStatementNs) / 1000);
+        Interlocked.Read(ref _writeStatementNs) / 1000,
+        Interlocked.Read(ref _pagesWritten));
 
     private static long Micros(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;
 }
@@ -176,4 +193,5 @@ public sealed record StoreProfileView(
     long ReadStatements,
     long WriteStatements,
     long ReadStatementMicros,
-    long WriteStatementMicros);
+    long WriteStatementMicros,
+    long PagesWritten);

@@ -152,7 +152,17 @@ public sealed class ConsoleBrowser : IAsyncLifetime
         await page.GotoAsync("/console/signin");
         await page.GetByLabel("Admin key").FillAsync(BinderyApp.AdminKeyValue);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/console");
+        try
+        {
+            // Longer than the context's 30 s: under a full suite on two cores the first render of the dashboard can
+            // take a while, and a failure should then say where the browser is, not only that it timed out.
+            await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/console", new() { Timeout = 90_000 });
+        }
+        catch (TimeoutException e)
+        {
+            var text = await page.InnerTextAsync("body", new() { Timeout = 5_000 });
+            throw new TimeoutException($"signing in did not reach /console; the browser is on {page.Url}: {text[..Math.Min(text.Length, 500)]}", e);
+        }
     }
 
     /// <summary>An HTTP client against the server that follows no redirect and keeps no cookies: requests as a script would forge them.</summary>
