@@ -144,6 +144,27 @@ public sealed class ConsoleAdminPagesTests(ConsoleApp app) : IClassFixture<Conso
     }
 
     [Fact]
+    public async Task The_user_domains_list_shows_only_the_end_of_each_secret_and_the_whole_secret_once_at_creation_and_on_its_page()
+    {
+        var tenant = await Tenant.CreateAsync(app);
+        var console = await ConsoleClient.SignedInAsync(app);
+
+        var list = await console.Http.GetStringAsync("/console/user-domains");
+        Assert.DoesNotContain(tenant.DomainSecret, list, StringComparison.Ordinal);
+        Assert.Contains("…" + tenant.DomainSecret[^4..], list, StringComparison.Ordinal);
+        Assert.Contains(tenant.DomainSecret, await console.Http.GetStringAsync($"/console/user-domains/{tenant.DomainId}"), StringComparison.Ordinal);
+
+        var id = "masked-" + Guid.NewGuid().ToString("N")[..8];
+        var created = await console.PostFormAsync("/console/user-domains", new() { ["Id"] = id });
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        var notice = ConsoleHtml.Role(await created.Content.ReadAsStringAsync(), "status");
+        using var admin = app.CreateAdminClient();
+        var secret = (await (await admin.GetAsync($"/admin/v1/user-domains/{id}")).ReadEnvelopeAsync()).Data().GetProperty("secret").GetString()!;
+        Assert.Contains(secret, notice, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, await console.Http.GetStringAsync("/console/user-domains"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_user_domain_edited_in_the_console_changes_as_the_admin_APIs_PATCH_would()
     {
         var tenant = await Tenant.CreateAsync(app);
