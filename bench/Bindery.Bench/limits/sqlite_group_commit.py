@@ -79,81 +79,80 @@ def bind_params(keys):
     return params
 
 
+def header(unit, short):
+    # µs/op is wall time (1 / ops/s); cpu µs/op is this process's CPU (user + system: the statements, and the kernel's
+    # work of writing and syncing the WAL) per operation, the figure to hold against the server's CPU per request.
+    print(f"{'group':>6} {unit + '/s':>9} {'rows/s':>9} {'fsyncs/s':>9} {'µs/' + short:>8} {'cpu µs/' + short:>11} {'ms/commit':>9}")
+
+
+def measure(group, params, at, rows_per_op, write):
+    """Commits groups of `group` operations of params[at:] for `seconds`, each group one transaction in which
+    write(chunk, now_ms) runs its statements; prints one row; returns where in params it stopped."""
+    ops = commits = 0
+    commit_time = 0.0
+    start = time.perf_counter()
+    cpu_start = time.process_time()
+    while time.perf_counter() - start < seconds and at + group <= len(params):
+        db.execute("BEGIN IMMEDIATE")
+        write(params[at:at + group], int(time.time() * 1000))
+        at += group
+        c = time.perf_counter()
+        db.execute("COMMIT")
+        commit_time += time.perf_counter() - c
+        ops += group
+        commits += 1
+    elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
+    if ops == 0:
+        print(f"{group:>6} (out of prepared operations: fewer group sizes or seconds, or more BARE_DEVICES)")
+        return at
+    print(f"{group:>6} {ops / elapsed:>9,.0f} {rows_per_op * ops / elapsed:>9,.0f} {commits / elapsed:>9,.0f} "
+          f"{elapsed / ops * 1e6:>8.1f} {cpu / ops * 1e6:>11.1f} {commit_time / commits * 1000:>9.2f}")
+    return at
+
+
+def write_binds(chunk, ts):
+    # executemany per table: the statements of a group run in C, one prepared statement each.
+    db.executemany("UPDATE devices SET binding_code_used_at = ? WHERE pk = 'p1' AND dk = ? AND binding_code_used_at IS NULL",
+                   [(ts, dk) for dk, _, _, _ in chunk])
+    db.executemany("INSERT INTO bindings (binding_id, pk, dk, user_id, is_exclusive, method, auth_key_hash, device_name, "
+                   "is_common, verified, bound_at) VALUES (?, 'p1', ?, ?, 1, 'WIFI', ?, 'Bench plug', 0, 1, ?)",
+                   [b + (ts,) for _, b, _, _ in chunk])
+    db.executemany("INSERT INTO binding_events (event_id, occurred_at, kind, pk, dk, user_id, method, verified, binding_id, "
+                   "actor_type, actor_id) VALUES (?, ?, 'bound', 'p1', ?, ?, 'WIFI', 1, ?, 'user', ?)",
+                   [(e[0], ts, e[1], e[2], e[3], e[2]) for _, _, e, _ in chunk])
+    db.executemany("INSERT INTO device_pushes (push_id, pk, dk, method, payload, created_at, attempts) "
+                   "VALUES (?, 'p1', ?, 'bind_device', ?, ?, 0)",
+                   [p + ('{"method":"bind_device","params":{"UserID":"u1","FamilyId":null}}', ts) for _, _, _, p in chunk])
+
+
+def write_reports(chunk, ts):
+    db.executemany("INSERT INTO device_nonces (pk, dk, nonce, expires_at) VALUES ('p1', ?, ?, ?) "
+                   "ON CONFLICT (pk, dk, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE device_nonces.expires_at < ?",
+                   [(dk, nonce, ts + 600_000, ts) for dk, nonce, _ in chunk])
+    db.executemany("UPDATE devices SET binding_code_hash = ?, binding_code_reported_at = ?, binding_code_expires_at = ?, "
+                   "binding_code_used_at = NULL, binding_code_failures = 0 WHERE pk = 'p1' AND dk = ?",
+                   [(code, ts, ts + 3_600_000, dk) for dk, _, code in chunk])
+
+
+# Each device is bound once: the groups, and the two kinds of keys, take the devices in turn.
 device = 0
 for keys in ("random", "time-ordered"):
     print()
     print(f"keys of bindings, binding_events, device_pushes: {keys}")
-    # µs/bind is wall time (1 / binds/s); cpu µs/bind is this process's CPU (user + system: the statements, and the
-    # kernel's work of writing and syncing the WAL) per bind, the figure to hold against the server's CPU per request.
-    print(f"{'group':>6} {'binds/s':>9} {'rows/s':>9} {'fsyncs/s':>9} {'µs/bind':>8} {'cpu µs/bind':>11} {'ms/commit':>9}")
+    header("binds", "bind")
     binds_params = bind_params(keys)
     for group in groups:
-        binds = commits = 0
-        commit_time = 0.0
-        start = time.perf_counter()
-        cpu_start = time.process_time()
-        while time.perf_counter() - start < seconds and device + group <= DEVICES:
-            db.execute("BEGIN IMMEDIATE")
-            ts = int(time.time() * 1000)
-            chunk = binds_params[device:device + group]
-            device += group
-            # executemany per table: the statements of a group run in C, one prepared statement each.
-            db.executemany("UPDATE devices SET binding_code_used_at = ? WHERE pk = 'p1' AND dk = ? AND binding_code_used_at IS NULL",
-                           [(ts, dk) for dk, _, _, _ in chunk])
-            db.executemany("INSERT INTO bindings (binding_id, pk, dk, user_id, is_exclusive, method, auth_key_hash, device_name, "
-                           "is_common, verified, bound_at) VALUES (?, 'p1', ?, ?, 1, 'WIFI', ?, 'Bench plug', 0, 1, ?)",
-                           [b + (ts,) for _, b, _, _ in chunk])
-            db.executemany("INSERT INTO binding_events (event_id, occurred_at, kind, pk, dk, user_id, method, verified, binding_id, "
-                           "actor_type, actor_id) VALUES (?, ?, 'bound', 'p1', ?, ?, 'WIFI', 1, ?, 'user', ?)",
-                           [(e[0], ts, e[1], e[2], e[3], e[2]) for _, _, e, _ in chunk])
-            db.executemany("INSERT INTO device_pushes (push_id, pk, dk, method, payload, created_at, attempts) "
-                           "VALUES (?, 'p1', ?, 'bind_device', ?, ?, 0)",
-                           [p + ('{"method":"bind_device","params":{"UserID":"u1","FamilyId":null}}', ts) for _, _, _, p in chunk])
-            c = time.perf_counter()
-            db.execute("COMMIT")
-            commit_time += time.perf_counter() - c
-            binds += group
-            commits += 1
-        elapsed = time.perf_counter() - start
-        cpu = time.process_time() - cpu_start
-        if binds == 0:
-            print(f"{group:>6} (out of devices: fewer group sizes or seconds)")
-            continue
-        print(f"{group:>6} {binds / elapsed:>9,.0f} {4 * binds / elapsed:>9,.0f} {commits / elapsed:>9,.0f} "
-              f"{elapsed / binds * 1e6:>8.1f} {cpu / binds * 1e6:>11.1f} {commit_time / commits * 1000:>9.2f}")
+        device = measure(group, binds_params, device, 4, write_binds)
 
 # A device code report writes 2 rows: its nonce spent (device_nonces upsert) and the new code's hash on its device row.
 print()
 print("per device code report 2 rows: INSERT device_nonces (upsert), UPDATE devices (the code's hash, times, failures)")
-print(f"{'group':>6} {'reports/s':>9} {'rows/s':>9} {'fsyncs/s':>9} {'µs/rep':>8} {'cpu µs/rep':>11} {'ms/commit':>9}")
+header("reports", "rep")
 report = 0
 for group in groups:
     # Made before the clock starts, enough for the fastest rate seen here (a new nonce each, devices in turn).
     report_params = [(f"{0x0A0000000000 + n % DEVICES:012X}", f"{n:032x}", "%064x" % (n + 7))
                      for n in range(report, report + int(seconds * 150_000))]
-    report_params_start = report
-    reports = commits = 0
-    commit_time = 0.0
-    start = time.perf_counter()
-    cpu_start = time.process_time()
-    while time.perf_counter() - start < seconds and report + group <= report_params_start + len(report_params):
-        db.execute("BEGIN IMMEDIATE")
-        ts = int(time.time() * 1000)
-        chunk = report_params[report - report_params_start:report - report_params_start + group]
-        report += group
-        db.executemany("INSERT INTO device_nonces (pk, dk, nonce, expires_at) VALUES ('p1', ?, ?, ?) "
-                       "ON CONFLICT (pk, dk, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE device_nonces.expires_at < ?",
-                       [(dk, nonce, ts + 600_000, ts) for dk, nonce, _ in chunk])
-        db.executemany("UPDATE devices SET binding_code_hash = ?, binding_code_reported_at = ?, binding_code_expires_at = ?, "
-                       "binding_code_used_at = NULL, binding_code_failures = 0 WHERE pk = 'p1' AND dk = ?",
-                       [(code, ts, ts + 3_600_000, dk) for dk, _, code in chunk])
-        c = time.perf_counter()
-        db.execute("COMMIT")
-        commit_time += time.perf_counter() - c
-        reports += group
-        commits += 1
-    elapsed = time.perf_counter() - start
-    cpu = time.process_time() - cpu_start
-    print(f"{group:>6} {reports / elapsed:>9,.0f} {2 * reports / elapsed:>9,.0f} {commits / elapsed:>9,.0f} "
-          f"{elapsed / reports * 1e6:>8.1f} {cpu / reports * 1e6:>11.1f} {commit_time / commits * 1000:>9.2f}")
+    report += measure(group, report_params, 0, 2, write_reports)
 db.close()

@@ -73,9 +73,6 @@ public sealed class AdminKey(IDatabase db, IOptions<BinderyOptions> options, Tim
         return limit.CheckAsync(db, clock, audit, candidate, remote, IsValid, cancellationToken);
     }
 
-    /// <summary>Whose guesses a wrong key counts against: the IPv4 address, or the IPv6 /64 (<see cref="KeyGuessLimit.AddressSubject"/>).</summary>
-    public static string AddressSubject(IPAddress? remote) => KeyGuessLimit.AddressSubject(remote);
-
     /// <summary>A plain comparison, counting nothing: for a second look at a key <see cref="CheckAsync"/> already let through.</summary>
     public bool IsValid(string? candidate) =>
         _hash is not null && !string.IsNullOrEmpty(candidate) && candidate.Length <= 512 && Secrets.MatchesHash(candidate, _hash);

@@ -25,19 +25,15 @@ internal static class WebhookEventFilter
     public static string KindIn(string kindsColumn) =>
         $"({kindsColumn} = '' OR (',' || {kindsColumn} || ',') LIKE ('%,' || REPLACE(e.kind, '_', '!_') || ',%') ESCAPE '!')";
 
-    /// <summary>The delivery's ordering key in SQL, as <see cref="WebhookDispatcher.OrderingKey"/> makes it in C#.</summary>
-    public const string OrderingKey =
-        "CASE WHEN e.pk IS NOT NULL AND e.dk IS NOT NULL THEN e.pk || '/' || e.dk "
-        + "WHEN e.fid IS NOT NULL THEN 'family/' || e.fid ELSE 'event/' || e.event_id END";
-
     /// <summary>
     /// The events an endpoint got at their first attempt (parameters <c>@Id</c>, <c>@ScopeId</c>), as delivery rows: the
     /// ranges of its <c>webhook_batches</c> rows, filtered by its scope and the kinds each batch had, less the events
-    /// that have a delivery row of their own.
+    /// that have a delivery row of their own. Their <c>ordering_key</c> is empty: only a row needs one, and
+    /// <see cref="WebhookDispatcher.OrderingKey"/> makes it when one is written.
     /// </summary>
     public static string FirstAttemptDeliveries(string scopeType) =>
         $"""
-        SELECT b.endpoint_id, e.event_id, e.seq AS event_seq, {OrderingKey} AS ordering_key, e.occurred_at, e.kind, e.pk, e.dk,
+        SELECT b.endpoint_id, e.event_id, e.seq AS event_seq, '' AS ordering_key, e.occurred_at, e.kind, e.pk, e.dk,
                e.user_id, e.fid, e.method, e.verified, e.binding_id, e.share_id, e.owner_user_id, e.actor_type, e.actor_id,
                'delivered' AS state, 1 AS attempts, b.delivered_at AS next_attempt_at, b.status AS last_status,
                CAST(NULL AS TEXT) AS last_error, b.delivered_at

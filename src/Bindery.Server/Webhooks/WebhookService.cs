@@ -203,6 +203,7 @@ public sealed class WebhookService(IDatabase db, TimeProvider clock, IOptions<We
                     $"SELECT * FROM ({WebhookEventFilter.FirstAttemptDeliveries(endpoint.ScopeType)}) x WHERE event_id = @EventId",
                     new { Id = id, endpoint.ScopeId, EventId = eventId })
                     ?? throw new BinderyException(Errors.WebhookDeliveryNotFound, "no delivery of that event to this webhook");
+                row.OrderingKey = WebhookDispatcher.OrderingKey(row);
                 row.State = DeliveryStates.Pending;
                 row.Attempts = 0;
                 row.NextAttemptAt = now;

@@ -95,5 +95,5 @@ public sealed class AdminKeyGuessTests
     [InlineData("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64")]
     [InlineData("2001:db8:1:2::1", "2001:db8:1:2::/64")]
     public void An_IPv6_client_is_counted_by_its_64_prefix_an_IPv4_one_by_its_address(string remote, string subject) =>
-        Assert.Equal(subject, AdminKey.AddressSubject(IPAddress.Parse(remote)));
+        Assert.Equal(subject, KeyGuessLimit.AddressSubject(IPAddress.Parse(remote)));
 }
